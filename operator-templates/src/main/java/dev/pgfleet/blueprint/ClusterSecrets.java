@@ -1,0 +1,13 @@
+package dev.pgfleet.blueprint;
+
+/** Passwords the data plane itself uses (never shown to tenants). */
+public record ClusterSecrets(String superuserPassword, String replicationPassword, String restApiPassword) {
+    public static final String SUPERUSER = "postgres";
+    public static final String REPLICATION_USER = "replicator";
+    public static final String REST_API_USER = "pgfleet";
+
+    @Override
+    public String toString() {
+        return "ClusterSecrets[redacted]";
+    }
+}

@@ -1,0 +1,9 @@
+package dev.pgfleet.blueprint;
+
+/**
+ * Where one PgBouncer listens and where its files are.
+ *
+ * @param adminUser the role the control plane uses on PgBouncer's admin console (PAUSE, RESUME, RELOAD)
+ */
+public record PoolerSettings(String listenHost, int listenPort, String authFile, String logFile, String adminUser) {
+}

@@ -1,0 +1,46 @@
+package dev.pgfleet.blueprint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PgBouncerConfigTest {
+
+    @Test
+    void devMatchesGoldenFile() {
+        Golden.assertMatches("pgbouncer-dev.ini",
+                PgBouncerConfig.renderIni(Fixtures.spec(Plan.DEV), Fixtures.pooler(), "127.0.0.1", 6000));
+    }
+
+    @Test
+    void haMatchesGoldenFile() {
+        Golden.assertMatches("pgbouncer-ha.ini",
+                PgBouncerConfig.renderIni(Fixtures.spec(Plan.HA), Fixtures.pooler(), "127.0.0.1", 6001));
+    }
+
+    @Test
+    void poolsTransactionsAndCapsServerConnections() {
+        String ini = PgBouncerConfig.renderIni(Fixtures.spec(Plan.HA), Fixtures.pooler(), "127.0.0.1", 6001);
+        PoolerSizing sizing = PoolerSizing.forResources(Plan.HA.memberResources());
+        assertThat(ini).contains("pool_mode = transaction\n")
+                .contains("default_pool_size = " + sizing.defaultPoolSize() + "\n")
+                .contains("max_db_connections = " + sizing.maxServerConnections() + "\n")
+                .contains("auth_type = scram-sha-256\n");
+        assertThat(sizing.maxServerConnections()).isLessThan(PostgresParameters.MAX_CONNECTIONS / 2);
+    }
+
+    @Test
+    void hyphenatedDatabaseNamesAreQuoted() {
+        ClusterSpec spec = new ClusterSpec("x-shop-restored", "shop-restored", Plan.DEV, 15);
+        String ini = PgBouncerConfig.renderIni(spec, Fixtures.pooler(), "127.0.0.1", 6000);
+        assertThat(ini).contains("\"shop-restored\" = host=127.0.0.1 port=6000 dbname='shop-restored'\n");
+    }
+
+    @Test
+    void authFileHoldsVerifiersNotPasswords() {
+        String file = PgBouncerConfig.renderAuthFile(List.of(
+                new PgBouncerConfig.UserSecret("shop", "SCRAM-SHA-256$4096:c2FsdA==$a:b")));
+        assertThat(file).isEqualTo("\"shop\" \"SCRAM-SHA-256$4096:c2FsdA==$a:b\"\n");
+    }
+}
