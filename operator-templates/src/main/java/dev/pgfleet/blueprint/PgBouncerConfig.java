@@ -18,8 +18,8 @@ public final class PgBouncerConfig {
         StringBuilder ini = new StringBuilder();
         ini.append("; Rendered by pgfleet for database ").append(db).append(". Do not edit: it is rewritten on every leader change.\n");
         ini.append("[databases]\n");
-        // Quoted as SQL identifiers: names may contain hyphens.
-        ini.append(Names.quoteIdentifier(db))
+        // PgBouncer 1.18 takes no quoted keys; validated names ([a-z0-9-]) are accepted bare.
+        ini.append(Names.requireValid(db))
                 .append(" = host=").append(backendHost)
                 .append(" port=").append(backendPort)
                 .append(" dbname=").append(quoteValue(db))

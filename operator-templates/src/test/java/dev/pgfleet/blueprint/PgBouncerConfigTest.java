@@ -31,10 +31,10 @@ class PgBouncerConfigTest {
     }
 
     @Test
-    void hyphenatedDatabaseNamesAreQuoted() {
+    void hyphenatedDatabaseNamesAreWrittenBareAndQuotedAsValues() {
         ClusterSpec spec = new ClusterSpec("x-shop-restored", "shop-restored", Plan.DEV, 15);
         String ini = PgBouncerConfig.renderIni(spec, Fixtures.pooler(), "127.0.0.1", 6000);
-        assertThat(ini).contains("\"shop-restored\" = host=127.0.0.1 port=6000 dbname='shop-restored'\n");
+        assertThat(ini).contains("shop-restored = host=127.0.0.1 port=6000 dbname='shop-restored'\n");
     }
 
     @Test
