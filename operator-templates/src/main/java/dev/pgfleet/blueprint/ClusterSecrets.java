@@ -5,6 +5,8 @@ public record ClusterSecrets(String superuserPassword, String replicationPasswor
     public static final String SUPERUSER = "postgres";
     public static final String REPLICATION_USER = "replicator";
     public static final String REST_API_USER = "pgfleet";
+    /** The control plane's role on PgBouncer's admin console; the underscore keeps it out of tenant names. */
+    public static final String POOLER_ADMIN_USER = "pgfleet_admin";
 
     @Override
     public String toString() {

@@ -10,12 +10,15 @@ import java.util.regex.Pattern;
 public final class Names {
     public static final int MAX_LENGTH = 63;
     private static final Pattern NAME = Pattern.compile("[a-z]([a-z0-9-]*[a-z0-9])?");
+    /** Names PostgreSQL or PgBouncer already use for themselves (databases and roles). */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of(
+            "postgres", "template0", "template1", "pgbouncer", ClusterSecrets.REPLICATION_USER);
 
     private Names() {
     }
 
     public static boolean isValid(String name) {
-        return name != null && name.length() <= MAX_LENGTH && NAME.matcher(name).matches();
+        return problemWith(name) == null;
     }
 
     /** Why a name is refused, in words a person understands; null when it is valid. */
@@ -29,6 +32,9 @@ public final class Names {
         if (!NAME.matcher(name).matches()) {
             return "'" + name + "' is not a valid name: use 1-63 lowercase letters, digits and hyphens,"
                     + " starting with a letter and not ending with a hyphen";
+        }
+        if (RESERVED.contains(name)) {
+            return "'" + name + "' is reserved by PostgreSQL or PgBouncer";
         }
         return null;
     }

@@ -16,7 +16,7 @@ class NamesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "Shop", "1shop", "sh op", "sh\"op", "shop;drop", "a/b", "..", "../etc", "shop-",
-            "-shop", "sh_op", "shop'", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"})
+            "-shop", "sh_op", "shop'", "postgres", "template1", "pgbouncer", "replicator", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"})
     void refusesAnythingElse(String name) {
         assertThat(Names.problemWith(name)).isNotNull();
         assertThat(Names.isValid(name)).isFalse();

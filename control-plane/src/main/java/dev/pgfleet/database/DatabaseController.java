@@ -1,0 +1,61 @@
+package dev.pgfleet.database;
+
+import dev.pgfleet.system.CurrentTenant;
+import io.swagger.v3.oas.annotations.Operation;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Tenant-scoped database API: every call sees only the caller's databases. */
+@RestController
+@RequestMapping("/api/v1/databases")
+class DatabaseController {
+    private final DatabaseService service;
+    private final DatabaseViews views;
+
+    DatabaseController(DatabaseService service, DatabaseViews views) {
+        this.service = service;
+        this.views = views;
+    }
+
+    @PostMapping
+    @Operation(summary = "Create a database; provisioning continues in the background (poll its status)")
+    ResponseEntity<DatabaseViews.DatabaseView> create(@RequestBody CreateDatabaseRequest request) {
+        Database d = service.create(CurrentTenant.get(), request);
+        return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + d.getId())).body(views.view(d, true));
+    }
+
+    @GetMapping
+    @Operation(summary = "List your databases")
+    List<DatabaseViews.DatabaseView> list() {
+        return service.list(CurrentTenant.get()).stream().map(d -> views.view(d, false)).toList();
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "One database with its members, connection details and events")
+    DatabaseViews.DatabaseView get(@PathVariable UUID id) {
+        return views.view(service.get(CurrentTenant.get(), id), true);
+    }
+
+    @GetMapping("/{id}/credentials")
+    @Operation(summary = "The owner's password and ready-to-use connection URIs")
+    DatabaseViews.CredentialsView credentials(@PathVariable UUID id) {
+        Database d = service.get(CurrentTenant.get(), id);
+        return views.credentials(d, service.ownerPassword(d));
+    }
+
+    @DeleteMapping("/{id}")
+    @Operation(summary = "Delete a database: stops its processes and removes all its data")
+    ResponseEntity<DatabaseViews.DatabaseView> delete(@PathVariable UUID id) {
+        Database d = service.delete(CurrentTenant.get(), id);
+        return ResponseEntity.accepted().body(views.view(d, false));
+    }
+}

@@ -1,0 +1,102 @@
+package dev.pgfleet.database;
+
+import dev.pgfleet.blueprint.PgBouncerConfig;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/** Turns a database into what the API shows: no passwords, except in {@link #credentials}. */
+@Component
+class DatabaseViews {
+    static final String TARGET_SESSION_ATTRS = "read-write";
+
+    private final RuntimeInfo runtime;
+    private final DatabaseEvents events;
+
+    DatabaseViews(RuntimeInfo runtime, DatabaseEvents events) {
+        this.runtime = runtime;
+        this.events = events;
+    }
+
+    DatabaseView view(Database d, boolean withEvents) {
+        List<MemberView> members = d.getMembers().stream().map(m -> {
+            RuntimeInfo.Endpoint e = runtime.memberEndpoint(d, m);
+            return new MemberView(m.getName(), m.getRole(), m.getState(), e.host(), e.port(), m.getLagBytes());
+        }).toList();
+        List<EventView> eventViews = withEvents
+                ? events.recent(d.getId()).stream().map(e -> new EventView(e.getAt(), e.getLevel(), e.getReason(), e.getMessage())).toList()
+                : null;
+        return new DatabaseView(d.getId(), d.getName(), d.getPlan(), d.getPostgresVersion(), d.getStatus(), d.getStatusReason(),
+                d.getStatusChangedAt(), d.getCreatedAt(), members, connection(d), eventViews);
+    }
+
+    ConnectionView connection(Database d) {
+        if (d.getPoolerPort() == null) {
+            return null;
+        }
+        RuntimeInfo.Endpoint pooler = runtime.poolerEndpoint(d);
+        List<HostPort> hosts = d.getMembers().stream()
+                .map(m -> runtime.memberEndpoint(d, m))
+                .map(e -> new HostPort(e.host(), e.port())).toList();
+        String user = d.getName();
+        return new ConnectionView(
+                new PoolerView(pooler.host(), pooler.port(), d.getName(), user, PgBouncerConfig.POOL_MODE),
+                new DirectView(hosts, d.getName(), user, TARGET_SESSION_ATTRS, directUri(d, user, null, hosts)));
+    }
+
+    CredentialsView credentials(Database d, String password) {
+        ConnectionView c = connection(d);
+        if (c == null) {
+            return new CredentialsView(d.getName(), password, null, null);
+        }
+        String user = d.getName();
+        String poolerUri = "postgresql://" + enc(user) + ":" + enc(password) + "@" + c.pooler().host() + ":" + c.pooler().port()
+                + "/" + enc(d.getName());
+        return new CredentialsView(user, password, poolerUri, directUri(d, user, password, c.direct().hosts()));
+    }
+
+    private static String directUri(Database d, String user, String password, List<HostPort> hosts) {
+        String auth = password == null ? enc(user) : enc(user) + ":" + enc(password);
+        String hostList = hosts.stream().map(h -> h.host() + ":" + h.port()).collect(Collectors.joining(","));
+        return "postgresql://" + auth + "@" + hostList + "/" + enc(d.getName()) + "?target_session_attrs=" + TARGET_SESSION_ATTRS;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    record DatabaseView(UUID id, String name, String plan, int postgresVersion, DatabaseStatus status, String statusReason,
+                        Instant statusChangedAt, Instant createdAt, List<MemberView> members, ConnectionView connection,
+                        List<EventView> events) {
+    }
+
+    record MemberView(String name, String role, String state, String host, int port, Long lagBytes) {
+    }
+
+    record ConnectionView(PoolerView pooler, DirectView direct) {
+    }
+
+    record PoolerView(String host, int port, String database, String username, String poolMode) {
+    }
+
+    record DirectView(List<HostPort> hosts, String database, String username, String targetSessionAttrs, String uri) {
+    }
+
+    record HostPort(String host, int port) {
+    }
+
+    record EventView(Instant at, String level, String reason, String message) {
+    }
+
+    /** The only response that carries a password. */
+    record CredentialsView(String username, String password, String poolerUri, String directUri) {
+        @Override
+        public String toString() {
+            return "CredentialsView[" + username + ", redacted]";
+        }
+    }
+}

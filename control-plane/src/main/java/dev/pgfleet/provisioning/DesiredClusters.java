@@ -1,0 +1,32 @@
+package dev.pgfleet.provisioning;
+
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseService;
+import dev.pgfleet.system.SecretCipher;
+import org.springframework.stereotype.Component;
+
+/** Resolves a stored database into the desired cluster a runtime converges (decrypting its secrets). */
+@Component
+class DesiredClusters {
+    private final SecretCipher cipher;
+
+    DesiredClusters(SecretCipher cipher) {
+        this.cipher = cipher;
+    }
+
+    DesiredCluster of(Database d) {
+        Plan plan = Plan.fromId(d.getPlan()).orElseThrow(() -> new IllegalStateException("unknown plan " + d.getPlan()));
+        ClusterSpec spec = new ClusterSpec(DatabaseService.scopeOf(d), d.getName(), plan, d.getPostgresVersion());
+        ClusterSecrets secrets = new ClusterSecrets(cipher.decrypt(d.getSuperuserPasswordEnc()),
+                cipher.decrypt(d.getReplicationPasswordEnc()), cipher.decrypt(d.getRestApiPasswordEnc()));
+        return new DesiredCluster(d.getId(), spec, secrets, cipher.decrypt(d.getOwnerPasswordEnc()), d.getOwnerScramVerifier(),
+                cipher.decrypt(d.getPoolerAdminPasswordEnc()), d.getPoolerAdminScramVerifier(),
+                d.getMembers().stream()
+                        .map(m -> new DesiredCluster.MemberSlot(m.getOrdinal(), m.getName(), m.getPgPort(), m.getRestPort()))
+                        .toList(),
+                d.getPoolerPort() == null ? 0 : d.getPoolerPort());
+    }
+}

@@ -1,0 +1,146 @@
+package dev.pgfleet.provisioning;
+
+import dev.pgfleet.database.DatabaseChanged;
+import dev.pgfleet.database.DatabaseRepository;
+import dev.pgfleet.system.PgfleetProperties;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+/**
+ * Decides when each database is reconciled: right after its desired state changed, again soon while it
+ * converges, with exponential backoff while a step fails, and on a periodic resync (which also re-adopts
+ * every database after a restart). One database is never reconciled by two threads at once.
+ */
+@Component
+class ReconcileScheduler implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(ReconcileScheduler.class);
+
+    private final Reconciler reconciler;
+    private final DatabaseRepository databases;
+    private final PgfleetProperties.Reconcile timing;
+    private final ConcurrentMap<UUID, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private final Set<UUID> dirty = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<UUID, Integer> failures = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService executor;
+
+    ReconcileScheduler(Reconciler reconciler, DatabaseRepository databases, PgfleetProperties properties) {
+        this.reconciler = reconciler;
+        this.databases = databases;
+        this.timing = properties.reconcile();
+    }
+
+    @TransactionalEventListener
+    void onDatabaseChanged(DatabaseChanged event) {
+        enqueue(event.databaseId(), Duration.ZERO);
+    }
+
+    void enqueue(UUID id, Duration delay) {
+        ScheduledExecutorService ex = executor;
+        if (ex == null || ex.isShutdown()) {
+            return;
+        }
+        pending.compute(id, (key, existing) -> {
+            if (existing != null && !existing.isDone() && existing.getDelay(TimeUnit.MILLISECONDS) <= delay.toMillis()) {
+                return existing;
+            }
+            if (existing != null) {
+                existing.cancel(false);
+            }
+            return ex.schedule(() -> run(id), delay.toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void run(UUID id) {
+        pending.computeIfPresent(id, (key, f) -> f.getDelay(TimeUnit.MILLISECONDS) <= 0 ? null : f);
+        if (!running.add(id)) {
+            dirty.add(id);
+            return;
+        }
+        Optional<Duration> next = Optional.empty();
+        try {
+            next = reconciler.reconcile(id);
+            failures.remove(id);
+        } catch (Exception e) {
+            int attempt = failures.merge(id, 1, Integer::sum);
+            Duration backoff = backoff(attempt);
+            log.warn("reconcile of {} failed (attempt {}, retrying in {}): {}", id, attempt, backoff, Reconciler.describe(e));
+            try {
+                reconciler.recordFailure(id, e);
+            } catch (RuntimeException recordFailure) {
+                log.warn("could not record the failure of {}: {}", id, recordFailure.toString());
+            }
+            next = Optional.of(backoff);
+        } finally {
+            running.remove(id);
+        }
+        if (dirty.remove(id)) {
+            enqueue(id, Duration.ZERO);
+        } else {
+            next.ifPresent(delay -> enqueue(id, delay));
+        }
+    }
+
+    Duration backoff(int attempt) {
+        long seconds = 1L << Math.min(attempt - 1, 10);
+        return Duration.ofSeconds(Math.min(seconds, timing.maxBackoff().toSeconds()));
+    }
+
+    private void resyncAll() {
+        try {
+            databases.findAllIds().forEach(id -> enqueue(id, Duration.ZERO));
+        } catch (RuntimeException e) {
+            log.warn("resync could not list databases: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void start() {
+        AtomicInteger n = new AtomicInteger();
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(timing.workers(), r -> {
+            Thread t = new Thread(r, "reconciler-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        // On shutdown, queued passes are dropped but a pass under way finishes: half a step (a process
+        // started, its pid file not yet written) is worse than a late stop.
+        pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        pool.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        pool.setRemoveOnCancelPolicy(true);
+        executor = pool;
+        executor.scheduleWithFixedDelay(this::resyncAll, 0, timing.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService ex = executor;
+        if (ex != null) {
+            ex.shutdown();
+            try {
+                ex.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        ScheduledExecutorService ex = executor;
+        return ex != null && !ex.isShutdown();
+    }
+}

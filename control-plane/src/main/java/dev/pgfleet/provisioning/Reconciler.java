@@ -1,0 +1,103 @@
+package dev.pgfleet.provisioning;
+
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseEvents;
+import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.system.PgfleetProperties;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * One reconcile pass for one database, read top to bottom: members → leader → tenant database →
+ * pooler → status. Every step is idempotent and the whole pass re-runs on every change and resync.
+ */
+@Component
+class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    static final Duration CONVERGING_POLL = Duration.ofSeconds(1);
+
+    private final ReconcileStore store;
+    private final DesiredClusters desiredClusters;
+    private final DataPlaneRuntime runtime;
+    private final TenantDatabaseInitializer initializer;
+    private final DatabaseEvents events;
+    private final PgfleetProperties.Reconcile timing;
+
+    Reconciler(ReconcileStore store, DesiredClusters desiredClusters, DataPlaneRuntime runtime,
+               TenantDatabaseInitializer initializer, DatabaseEvents events, PgfleetProperties properties) {
+        this.store = store;
+        this.desiredClusters = desiredClusters;
+        this.runtime = runtime;
+        this.initializer = initializer;
+        this.events = events;
+        this.timing = properties.reconcile();
+    }
+
+    /** Converges one database; returns when to look again, or empty when it no longer exists. */
+    Optional<Duration> reconcile(UUID id) throws Exception {
+        Optional<Database> loaded = store.load(id);
+        if (loaded.isEmpty()) {
+            return Optional.empty();
+        }
+        Database db = loaded.get();
+        DesiredCluster desired = desiredClusters.of(db);
+        if (db.isDeletionRequested()) {
+            return delete(desired);
+        }
+
+        runtime.ensureMembers(desired);
+        ClusterObservation obs = runtime.observeCluster(desired);
+        boolean initialized = db.isInitialized();
+        if (!initialized && obs.leader().isPresent()) {
+            initializer.ensureOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired);
+            store.markInitialized(id);
+            events.normal(id, "DatabaseCreated", "Created database " + db.getName() + ", its owner role and the vector extension on "
+                    + obs.leader().get() + ".");
+            initialized = true;
+        }
+        if (initialized) {
+            runtime.ensurePooler(desired);
+            obs = runtime.observeCluster(desired);
+        }
+
+        StatusTransitions.Next next = StatusTransitions.next(db.getStatus(), desired.spec().plan(), initialized, obs,
+                Duration.between(db.getCreatedAt(), Instant.now()), timing.provisioningDeadline());
+        store.writeObservation(id, next, obs);
+        return Optional.of(next.status() == DatabaseStatus.READY ? timing.resyncInterval() : CONVERGING_POLL);
+    }
+
+    /** Records a failed pass: the reason goes to events (once) and, while provisioning, to the status. */
+    void recordFailure(UUID id, Exception failure) {
+        String message = describe(failure);
+        events.warningOnce(id, "StepFailed", message);
+        store.load(id).filter(d -> !d.isDeletionRequested()).ifPresent(db -> StatusTransitions
+                .afterFailure(db.getStatus(), db.isInitialized(), Duration.between(db.getCreatedAt(), Instant.now()),
+                        timing.provisioningDeadline(), message)
+                .ifPresent(next -> store.writeStatus(id, next)));
+    }
+
+    private Optional<Duration> delete(DesiredCluster desired) {
+        runtime.deleteCluster(desired);
+        store.delete(desired.id());
+        log.info("deleted database {} ({})", desired.spec().databaseName(), desired.id());
+        return Optional.empty();
+    }
+
+    static String describe(Throwable failure) {
+        Throwable t = failure;
+        StringBuilder sb = new StringBuilder();
+        while (t != null && sb.length() < 500) {
+            if (!sb.isEmpty()) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+            t = t.getCause() == t ? null : t.getCause();
+        }
+        return sb.toString();
+    }
+}

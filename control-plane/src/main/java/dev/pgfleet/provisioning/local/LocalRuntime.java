@@ -1,0 +1,265 @@
+package dev.pgfleet.provisioning.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.Dcs;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseEvents;
+import dev.pgfleet.database.DatabaseMember;
+import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.system.process.PostgresInstallations;
+import jakarta.annotation.PreDestroy;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * The embedded runtime: every database's data plane as real processes on this machine. One shared etcd
+ * (each database its own Patroni scope), N Patroni members each managing a PostgreSQL with pgvector, one
+ * PgBouncer per database that follows the leader. Processes outlive the control plane and are re-adopted
+ * through their pid files; all state lives under PGFLEET_HOME.
+ */
+@Component
+@ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "local", matchIfMissing = true)
+class LocalRuntime implements DataPlaneRuntime {
+    private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
+    static final String NAMESPACE = "/pgfleet/";
+
+    private final PgfleetProperties.Local settings;
+    private final PostgresInstallations installations;
+    private final LocalLayout layout;
+    private final EtcdServer etcd;
+    private final PatroniRest rest;
+    private final PatroniMembers members;
+    private final PgBouncerPooler pooler;
+    private final PortLeases ports;
+    private final LeaderWatcher watcher;
+    private final DatabaseEvents events;
+    /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
+    private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
+    private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
+
+    LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
+                 JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events) {
+        this.settings = properties.local();
+        this.installations = installations;
+        this.events = events;
+        this.layout = new LocalLayout(properties.resolvedHome());
+        String connectHost = settings.advertiseHost();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        this.etcd = new EtcdServer(layout.etcdDir(), connectHost, settings.portRangeEnd() - 1, settings.portRangeEnd(),
+                processes, http, json);
+        this.rest = new PatroniRest(http, json);
+        this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir);
+        this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
+        this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
+        this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json, this::onLeaderElected,
+                this::retargetAllPoolers);
+    }
+
+    // ---- what the API needs to know -------------------------------------------------------------
+
+    @Override
+    public List<Integer> supportedPostgresVersions() {
+        return installations.installedVersions();
+    }
+
+    @Override
+    public Optional<Integer> defaultPostgresVersion() {
+        return installations.defaultVersion();
+    }
+
+    @Override
+    public Optional<String> problemWithVersion(int version) {
+        return installations.hasPgvector(version) ? Optional.empty()
+                : Optional.of("PostgreSQL " + version + " is installed but pgvector is not built for it.");
+    }
+
+    @Override
+    public void place(Database database, List<String> memberNames) {
+        List<Integer> leased = ports.lease(database.getId(), 1 + 2 * memberNames.size(), "database");
+        List<DatabaseMember> slots = new ArrayList<>();
+        for (int i = 0; i < memberNames.size(); i++) {
+            slots.add(new DatabaseMember(database.getId(), i, memberNames.get(i), leased.get(1 + 2 * i), leased.get(2 + 2 * i)));
+        }
+        database.assignPorts(leased.get(0), slots);
+    }
+
+    @Override
+    public Endpoint poolerEndpoint(Database database) {
+        return new Endpoint(settings.advertiseHost(), database.getPoolerPort());
+    }
+
+    @Override
+    public Endpoint memberEndpoint(Database database, DatabaseMember member) {
+        return new Endpoint(settings.advertiseHost(), member.getPgPort());
+    }
+
+    // ---- converging -------------------------------------------------------------------------------
+
+    @Override
+    public void ensureMembers(DesiredCluster desired) {
+        etcd.ensureRunning();
+        watcher.ensureStarted();
+        known.put(desired.spec().scope(), desired);
+        try {
+            members.ensure(desired, dcs(), dcsLeader(desired));
+        } catch (IOException e) {
+            throw new IllegalStateException("could not converge the members of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void ensurePooler(DesiredCluster desired) {
+        synchronized (lock(desired)) {
+            try {
+                Optional<String> leader = dcsLeader(desired);
+                if (leader.isEmpty()) {
+                    return;
+                }
+                pooler.ensure(desired, leader.get());
+            } catch (Exception e) {
+                throw new IllegalStateException("could not converge the pooler of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
+        return new Endpoint(settings.advertiseHost(), desired.member(leader).pgPort());
+    }
+
+    @Override
+    public ClusterObservation observeCluster(DesiredCluster desired) {
+        List<Integer> restPorts = desired.members().stream().map(DesiredCluster.MemberSlot::restPort).toList();
+        List<PatroniRest.Member> reported = rest.fetchCluster(settings.advertiseHost(), restPorts).orElse(List.of());
+        List<ClusterObservation.MemberObservation> observed = new ArrayList<>();
+        for (DesiredCluster.MemberSlot slot : desired.members()) {
+            boolean running = members.find(desired, slot).isPresent();
+            Optional<PatroniRest.Member> r = reported.stream().filter(m -> m.name().equals(slot.name())).findFirst();
+            observed.add(new ClusterObservation.MemberObservation(slot.name(), running,
+                    r.map(PatroniRest.Member::role).orElse(null),
+                    running ? r.map(PatroniRest.Member::state).orElse("starting") : "stopped",
+                    r.map(PatroniRest.Member::lagBytes).orElse(null)));
+        }
+        Optional<String> leader = reported.stream().filter(m -> "leader".equals(m.role()) && "running".equals(m.state()))
+                .map(PatroniRest.Member::name).findFirst();
+        boolean poolerRunning = pooler.find(desired).isPresent() && pooler.accepting(desired);
+        Optional<String> target = Optional.empty();
+        if (poolerRunning) {
+            try {
+                target = pooler.loadedTarget(desired);
+            } catch (RuntimeException e) {
+                log.debug("could not ask the pooler of {} for its target: {}", desired.spec().databaseName(), e.toString());
+            }
+        }
+        return new ClusterObservation(observed, leader, poolerRunning, target);
+    }
+
+    @Override
+    public void deleteCluster(DesiredCluster desired) {
+        known.remove(desired.spec().scope());
+        synchronized (lock(desired)) {
+            pooler.stop(desired);
+            members.stopAll(desired);
+            etcd.ensureRunning();
+            try {
+                etcd.deletePrefix(NAMESPACE + desired.spec().scope() + "/");
+                deleteRecursively(layout.databaseDir(desired.id()));
+            } catch (IOException e) {
+                throw new IllegalStateException("could not remove the data of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        locks.remove(desired.id());
+    }
+
+    @Override
+    public void forget(DesiredCluster desired) {
+        known.remove(desired.spec().scope());
+    }
+
+    @PreDestroy
+    void stopWatching() {
+        watcher.stop();
+    }
+
+    // ---- following the leader -----------------------------------------------------------------------
+
+    /** A leader key was written: point that database's pooler at the new leader now. */
+    private void onLeaderElected(String scope, String leader) {
+        DesiredCluster desired = known.get(scope);
+        if (desired == null || desired.members().stream().noneMatch(m -> m.name().equals(leader))) {
+            return;
+        }
+        long started = System.nanoTime();
+        synchronized (lock(desired)) {
+            try {
+                if (pooler.find(desired).isEmpty() || !pooler.ensure(desired, leader)) {
+                    return;
+                }
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                events.normal(desired.id(), "PoolerRetargeted", leader + " was elected leader; the pooler now sends connections to it ("
+                        + ms + " ms after the election was seen).");
+            } catch (Exception e) {
+                log.warn("could not retarget the pooler of {} to {}: {}", desired.spec().databaseName(), leader, e.toString());
+            }
+        }
+    }
+
+    private void retargetAllPoolers() {
+        for (DesiredCluster desired : known.values()) {
+            try {
+                dcsLeader(desired).ifPresent(leader -> onLeaderElected(desired.spec().scope(), leader));
+            } catch (Exception e) {
+                log.debug("could not read the leader of {}: {}", desired.spec().databaseName(), e.toString());
+            }
+        }
+    }
+
+    private Optional<String> dcsLeader(DesiredCluster desired) throws IOException, InterruptedException {
+        return etcd.get(dcs().leaderKey(desired.spec().scope()));
+    }
+
+    private Dcs dcs() {
+        return new Dcs(List.of(etcd.clientAddress()), NAMESPACE);
+    }
+
+    private Object lock(DesiredCluster desired) {
+        return locks.computeIfAbsent(desired.id(), id -> new Object());
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

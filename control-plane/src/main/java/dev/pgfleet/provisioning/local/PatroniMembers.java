@@ -1,0 +1,90 @@
+package dev.pgfleet.provisioning.local;
+
+import dev.pgfleet.blueprint.Dcs;
+import dev.pgfleet.blueprint.PatroniConfig;
+import dev.pgfleet.blueprint.PatroniMember;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.process.LocalProcesses;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs a database's Patroni members as local processes: writes their configuration, starts, reloads and stops them. */
+class PatroniMembers {
+    private static final Logger log = LoggerFactory.getLogger(PatroniMembers.class);
+
+    private final LocalLayout layout;
+    private final LocalProcesses processes;
+    private final PatroniRest rest;
+    private final String listenHost;
+    private final String connectHost;
+    private final java.util.function.IntFunction<Path> binDirOfVersion;
+
+    PatroniMembers(LocalLayout layout, LocalProcesses processes, PatroniRest rest, String listenHost, String connectHost,
+                   java.util.function.IntFunction<Path> binDirOfVersion) {
+        this.layout = layout;
+        this.processes = processes;
+        this.rest = rest;
+        this.listenHost = listenHost;
+        this.connectHost = connectHost;
+        this.binDirOfVersion = binDirOfVersion;
+    }
+
+    /**
+     * Every member runs with its current configuration. A dead member is started again, except a dead
+     * leader whose key is still in the DCS while other members exist: restarting it at once would race
+     * its own failover, so it waits until a standby has taken over (at most one TTL).
+     */
+    void ensure(DesiredCluster desired, Dcs dcs, Optional<String> dcsLeader) throws IOException, InterruptedException {
+        for (DesiredCluster.MemberSlot slot : desired.members()) {
+            Path dir = layout.memberDir(desired.id(), slot.ordinal());
+            processes.user().createOwnedDirectories(dir.resolve("log"));
+            Path config = dir.resolve("patroni.yml");
+            boolean changed = processes.user().writeOwnedFile(config, PatroniConfig.render(desired.spec(), member(desired, slot), dcs,
+                    desired.secrets()));
+            boolean running = find(desired, slot).isPresent();
+            if (running && changed) {
+                rest.reload(connectHost, slot.restPort(), desired.secrets());
+            } else if (!running) {
+                if (desired.members().size() > 1 && dcsLeader.equals(Optional.of(slot.name()))) {
+                    log.info("{} is down but still holds the leader key; waiting for failover before restarting it", slot.name());
+                    continue;
+                }
+                processes.startDetached(List.of("patroni", config.toString()), dir, dir.resolve("patroni.out"),
+                        dir.resolve("patroni.pid"));
+            }
+        }
+    }
+
+    Optional<ProcessHandle> find(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
+        Path dir = layout.memberDir(desired.id(), slot.ordinal());
+        return processes.findRunning(dir.resolve("patroni.pid"), dir.resolve("patroni.yml").toString());
+    }
+
+    /** The PostgreSQL postmaster of a member, if one runs (it can outlive a killed Patroni). */
+    Optional<ProcessHandle> findPostmaster(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
+        Path pgdata = layout.memberDir(desired.id(), slot.ordinal()).resolve("pgdata");
+        return processes.findRunning(pgdata.resolve("postmaster.pid"), pgdata.toString());
+    }
+
+    /** Stops Patroni (which shuts PostgreSQL down), then any postmaster left behind. */
+    void stopAll(DesiredCluster desired) {
+        for (DesiredCluster.MemberSlot slot : desired.members()) {
+            find(desired, slot).ifPresent(p -> processes.stop(p, Duration.ofSeconds(30)));
+        }
+        for (DesiredCluster.MemberSlot slot : desired.members()) {
+            findPostmaster(desired, slot).ifPresent(p -> processes.stop(p, Duration.ofSeconds(30)));
+        }
+    }
+
+    PatroniMember member(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
+        Path dir = layout.memberDir(desired.id(), slot.ordinal());
+        return new PatroniMember(slot.name(), listenHost, connectHost, slot.pgPort(), slot.restPort(),
+                dir.resolve("pgdata").toString(), binDirOfVersion.apply(desired.spec().postgresMajorVersion()).toString(),
+                dir.resolve("pgpass").toString(), dir.resolve("log").toString());
+    }
+}

@@ -1,0 +1,72 @@
+package dev.pgfleet.provisioning.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.ClusterSecrets;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads a cluster's members and roles from Patroni's REST API, and asks a member to reload its configuration. */
+class PatroniRest {
+    private final HttpClient http;
+    private final ObjectMapper json;
+
+    PatroniRest(HttpClient http, ObjectMapper json) {
+        this.http = http;
+        this.json = json;
+    }
+
+    /** A member as Patroni's /cluster lists it. */
+    record Member(String name, String role, String state, Long lagBytes) {
+    }
+
+    /** The members as any reachable member reports them (all members share the DCS view). */
+    Optional<List<Member>> fetchCluster(String host, List<Integer> restPorts) {
+        for (int port : restPorts) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/cluster"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return Optional.of(parse(json.readTree(r.body())));
+                }
+            } catch (IOException e) {
+                // try the next member
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Makes a running member re-read patroni.yml (after we rewrote it). */
+    void reload(String host, int restPort, ClusterSecrets secrets) throws IOException, InterruptedException {
+        String auth = Base64.getEncoder().encodeToString((ClusterSecrets.REST_API_USER + ":" + secrets.restApiPassword())
+                .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + restPort + "/reload"))
+                .timeout(Duration.ofSeconds(3)).header("Authorization", "Basic " + auth)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 300) {
+            throw new IOException("Patroni reload on port " + restPort + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    static List<Member> parse(JsonNode cluster) {
+        List<Member> members = new ArrayList<>();
+        for (JsonNode m : cluster.path("members")) {
+            JsonNode lag = m.path("lag");
+            members.add(new Member(m.path("name").asText(), m.path("role").asText(null), m.path("state").asText(null),
+                    lag.isNumber() ? lag.asLong() : null));
+        }
+        return members;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.pgfleet.system;
+
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.stream.Collectors;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/** Every error of the API as RFC 9457 problem+json, with a detail that says what to change. */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    @ExceptionHandler(ApiException.class)
+    ProblemDetail apiException(ApiException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+        p.setTitle(e.title());
+        return p;
+    }
+
+    @ExceptionHandler(AccessDeniedException.class)
+    ProblemDetail accessDenied(AccessDeniedException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, "This operation needs the admin tenant's token.");
+        p.setTitle("Forbidden");
+        return p;
+    }
+
+    @ExceptionHandler(org.springframework.dao.DataIntegrityViolationException.class)
+    ProblemDetail conflict(org.springframework.dao.DataIntegrityViolationException e) {
+        // Reached only by a race the explicit checks could not see, e.g. two creations of one name at once.
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
+                "The request conflicts with a change made at the same moment (a name already taken?); nothing was created.");
+        p.setTitle("Conflict");
+        return p;
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
+        // A path id that is not a UUID names nothing that exists.
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                "'" + e.getValue() + "' is not the id of anything here.");
+        p.setTitle("Not found");
+        return p;
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(ex.getCause()));
+        p.setTitle("Invalid request body");
+        return handleExceptionInternal(ex, p, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof UnrecognizedPropertyException u) {
+            String known = u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            return "Unknown field '" + u.getPropertyName() + "'. Allowed fields: " + known + ".";
+        }
+        if (cause instanceof InvalidFormatException f) {
+            return "Field '" + path(f) + "' has the wrong type: '" + f.getValue() + "' is not a " + f.getTargetType().getSimpleName() + ".";
+        }
+        if (cause instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
+            return "Field '" + path(m) + "' has the wrong type.";
+        }
+        if (cause instanceof JsonProcessingException j) {
+            return "The body is not valid JSON: " + j.getOriginalMessage() + ".";
+        }
+        return "A JSON object is required as the request body.";
+    }
+
+    private static String path(MismatchedInputException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

@@ -1,0 +1,76 @@
+package dev.pgfleet.system;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Everything an operator can set, bound from {@code pgfleet.*} (and the PGFLEET_* environment variables
+ * mapped in application.yml).
+ *
+ * @param home            where all state lives; see {@link #resolvedHome()}
+ * @param db              external metadata database; empty url means the embedded one under home
+ * @param databaseQuota   databases a new tenant may have
+ * @param reconcile       reconciler timing
+ * @param local           the local runtime
+ */
+@ConfigurationProperties("pgfleet")
+public record PgfleetProperties(
+        String home,
+        @DefaultValue Db db,
+        @DefaultValue("10") int databaseQuota,
+        @DefaultValue Reconcile reconcile,
+        @DefaultValue Local local,
+        String masterKey) {
+
+    public record Db(String url, String user, String password) {
+        public boolean external() {
+            return url != null && !url.isBlank();
+        }
+    }
+
+    /**
+     * @param resyncInterval       every database is reconciled at least this often
+     * @param provisioningDeadline a database still not READY after this becomes FAILED, with the reason
+     * @param maxBackoff           the longest wait between retries of a failing step
+     */
+    public record Reconcile(
+            @DefaultValue("5s") Duration resyncInterval,
+            @DefaultValue("5m") Duration provisioningDeadline,
+            @DefaultValue("30s") Duration maxBackoff,
+            @DefaultValue("4") int workers) {
+    }
+
+    /**
+     * @param listenAddress  address data-plane processes bind to
+     * @param advertiseHost  host name put into connection strings
+     * @param portRangeStart first port handed to data-plane processes
+     * @param portRangeEnd   last port handed to data-plane processes
+     * @param osUser         unprivileged user that runs data-plane processes when the control plane is root
+     * @param postgresRoot   where PostgreSQL major versions are installed (one directory per version)
+     */
+    public record Local(
+            @DefaultValue("127.0.0.1") String listenAddress,
+            @DefaultValue("127.0.0.1") String advertiseHost,
+            @DefaultValue("20000") int portRangeStart,
+            @DefaultValue("29999") int portRangeEnd,
+            @DefaultValue("postgres") String osUser,
+            @DefaultValue("/usr/lib/postgresql") String postgresRoot,
+            @DefaultValue("/usr/share/postgresql") String postgresShareRoot) {
+    }
+
+    /**
+     * PGFLEET_HOME, or ~/.pgfleet; for root /var/lib/pgfleet, because data-plane processes then run as an
+     * unprivileged user who cannot enter /root.
+     */
+    public Path resolvedHome() {
+        if (home != null && !home.isBlank()) {
+            return Path.of(home).toAbsolutePath().normalize();
+        }
+        if ("root".equals(System.getProperty("user.name"))) {
+            return Path.of("/var/lib/pgfleet");
+        }
+        return Path.of(System.getProperty("user.home"), ".pgfleet");
+    }
+}

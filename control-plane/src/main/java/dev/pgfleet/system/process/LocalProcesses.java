@@ -1,0 +1,153 @@
+package dev.pgfleet.system.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts, finds and stops the data plane's long-running processes.
+ *
+ * <p>Each process is started in a session of its own (setsid), so that it outlives the control plane and
+ * a Ctrl-C in the control plane's terminal does not reach it; its PID goes to a pid file, which is how a
+ * restarted control plane re-adopts it. A PID is trusted only while the process's command line still
+ * names what we started, so a recycled PID is never mistaken for ours. Processes are stopped by PID only.
+ */
+public final class LocalProcesses {
+    private static final Logger log = LoggerFactory.getLogger(LocalProcesses.class);
+
+    private final DataPlaneUser user;
+
+    public LocalProcesses(DataPlaneUser user) {
+        this.user = user;
+    }
+
+    public DataPlaneUser user() {
+        return user;
+    }
+
+    /**
+     * The running process recorded in {@code pidFile}, if its command line still contains {@code marker}
+     * (typically the path of its configuration file).
+     */
+    public Optional<ProcessHandle> findRunning(Path pidFile, String marker) {
+        return readPid(pidFile).flatMap(ProcessHandle::of)
+                .filter(ProcessHandle::isAlive)
+                .filter(h -> commandLine(h).contains(marker));
+    }
+
+    /** Starts {@code command} as the data-plane user, detached, output appended to {@code logFile}. */
+    public ProcessHandle startDetached(List<String> command, Path workDir, Path logFile, Path pidFile) {
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        argv.addAll(user.privilegeDropPrefix());
+        argv.addAll(command);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process process = pb.start();
+            Files.writeString(pidFile, process.pid() + "\n");
+            log.info("started {} (pid {})", command.get(0), process.pid());
+            return process.toHandle();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command.get(0), e);
+        }
+    }
+
+    /**
+     * Runs a short command as the data-plane user and waits for it; returns its output, or throws with
+     * the output when it fails. {@code env} holds extra environment variables as name, value pairs
+     * (how secrets reach a command without appearing in its argument list).
+     */
+    public String runToCompletion(List<String> command, Path workDir, Duration timeout, String... env) {
+        List<String> argv = new ArrayList<>(user.privilegeDropPrefix());
+        argv.addAll(command);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
+            for (int i = 0; i + 1 < env.length; i += 2) {
+                pb.environment().put(env[i], env[i + 1]);
+            }
+            Process process = pb.start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(command.get(0) + " did not finish within " + timeout);
+            }
+            String output = new String(out);
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(command.get(0) + " failed (exit " + process.exitValue() + "): " + output.strip());
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command.get(0), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command.get(0), e);
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after {@code grace}; returns once the process is gone. */
+    public void stop(ProcessHandle process, Duration grace) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        if (!awaitExit(process, grace)) {
+            log.warn("pid {} ignored SIGTERM for {}; sending SIGKILL", process.pid(), grace);
+            process.destroyForcibly();
+            awaitExit(process, Duration.ofSeconds(10));
+        }
+    }
+
+    public static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (process.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(50);
+        }
+        return true;
+    }
+
+    public static Optional<Long> readPid(Path pidFile) {
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return Optional.empty();
+            }
+            String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").strip();
+            return first.matches("\\d+") ? Optional.of(Long.parseLong(first)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The full command line from /proc (ProcessHandle.Info truncates arguments of other users' processes). */
+    static String commandLine(ProcessHandle handle) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(handle.pid()), "cmdline"));
+            return new String(raw).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.pgfleet.system.process;
+
+import dev.pgfleet.system.PgfleetProperties;
+import java.nio.file.Path;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class ProcessConfig {
+
+    @Bean
+    DataPlaneUser dataPlaneUser(PgfleetProperties properties) {
+        DataPlaneUser user = DataPlaneUser.forCurrentProcess(properties.local().osUser());
+        user.requireReachable(properties.resolvedHome());
+        return user;
+    }
+
+    @Bean
+    LocalProcesses localProcesses(DataPlaneUser user) {
+        return new LocalProcesses(user);
+    }
+
+    @Bean
+    PostgresInstallations postgresInstallations(PgfleetProperties properties) {
+        return new PostgresInstallations(Path.of(properties.local().postgresRoot()),
+                Path.of(properties.local().postgresShareRoot()));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pgfleet.tenant;
+
+import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.PgfleetProperties;
+import java.util.Optional;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Creates tenants with their first user and token, and resolves tokens to principals. */
+@Service
+public class TenantService {
+    static final String ADMIN_TENANT = "admin";
+
+    private final TenantRepository tenants;
+    private final TenantUserRepository users;
+    private final ApiTokenRepository tokens;
+    private final PgfleetProperties properties;
+
+    TenantService(TenantRepository tenants, TenantUserRepository users, ApiTokenRepository tokens,
+                  PgfleetProperties properties) {
+        this.tenants = tenants;
+        this.users = users;
+        this.tokens = tokens;
+        this.properties = properties;
+    }
+
+    /** A new tenant, its first user (named like the tenant) and that user's token, returned once in clear. */
+    @Transactional
+    public CreatedTenant createTenant(String name, boolean admin) {
+        String problem = Names.problemWith(name);
+        if (problem != null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid tenant name", "Tenant name " + problem + ".");
+        }
+        if (tenants.findByName(name).isPresent()) {
+            throw new ApiException(HttpStatus.CONFLICT, "Tenant exists", "A tenant named '" + name + "' already exists.");
+        }
+        Tenant tenant = tenants.save(new Tenant(name, admin, properties.databaseQuota()));
+        TenantUser user = users.save(new TenantUser(tenant.getId(), name));
+        String token = Tokens.newToken();
+        tokens.save(new ApiToken(user.getId(), Tokens.hash(token)));
+        return new CreatedTenant(tenant, token);
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<TenantPrincipal> authenticate(String token) {
+        return tokens.findByTokenHash(Tokens.hash(token))
+                .flatMap(t -> users.findById(t.getUserId()))
+                .flatMap(u -> tenants.findById(u.getTenantId())
+                        .map(tenant -> new TenantPrincipal(tenant.getId(), tenant.getName(), u.getId(), tenant.isAdmin())));
+    }
+
+    @Transactional(readOnly = true)
+    public boolean adminExists() {
+        return tenants.existsByAdminTrue();
+    }
+
+    /** A tenant just made, with the only copy of its token in clear text. */
+    public record CreatedTenant(Tenant tenant, String token) {
+        @Override
+        public String toString() {
+            return "CreatedTenant[" + tenant.getName() + "]";
+        }
+    }
+}
