@@ -1,0 +1,207 @@
+package dev.pgfleet.testsupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.PgfleetApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A real control plane for a test: the Spring Boot application on a free HTTP port, its own PGFLEET_HOME
+ * under /tmp (reachable by the unprivileged data-plane user) and its own block of data-plane ports. It can
+ * be restarted on the same home. {@link #close} stops every process it started, by PID, and removes the home.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path home;
+    private final int portRangeStart;
+    private final Map<String, Object> extraProperties;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private ConfigurableApplicationContext context;
+    private int httpPort;
+
+    private ControlPlane(Map<String, Object> extraProperties) throws IOException {
+        this.home = Files.createTempDirectory(Path.of("/tmp"), "pgfleet-test-");
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Blocks of 1000 between 21000 and 31999: below the kernel's ephemeral range, away from a developer's
+        // own instance (20000-29999 by default is shared, but a test's block is picked at random).
+        this.portRangeStart = 21000 + 1000 * ThreadLocalRandom.current().nextInt(11);
+        this.extraProperties = extraProperties;
+    }
+
+    public static ControlPlane start() throws IOException {
+        return start(Map.of());
+    }
+
+    public static ControlPlane start(Map<String, Object> extraProperties) throws IOException {
+        ControlPlane cp = new ControlPlane(extraProperties);
+        try {
+            cp.startApplication();
+        } catch (RuntimeException e) {
+            cp.close();
+            throw e;
+        }
+        return cp;
+    }
+
+    public void restart() {
+        context.close();
+        startApplication();
+    }
+
+    /** Stops the application only (the data plane keeps running, as after a crash or an upgrade). */
+    public void stopApplication() {
+        context.close();
+    }
+
+    public void startApplication() {
+        httpPort = freePort();
+        Map<String, Object> props = new HashMap<>();
+        props.put("server.port", httpPort);
+        props.put("pgfleet.home", home.toString());
+        props.put("pgfleet.master-key", "");
+        props.put("pgfleet.local.port-range-start", portRangeStart);
+        props.put("pgfleet.local.port-range-end", portRangeStart + 999);
+        props.put("pgfleet.reconcile.resync-interval", "2s");
+        props.putAll(extraProperties);
+        // As command-line arguments: they outrank application.yml and the environment (PGFLEET_HOME...).
+        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        context = new SpringApplicationBuilder(PgfleetApplication.class).run(args);
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    public String adminToken() {
+        try {
+            return Files.readString(home.resolve("admin-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Creates a tenant through the API and returns its token. */
+    public String createTenant(String name) {
+        Response r = post("/api/v1/tenants", adminToken(), "{\"name\":\"" + name + "\"}");
+        if (r.status() != 201) {
+            throw new IllegalStateException("could not create tenant " + name + ": " + r);
+        }
+        return r.json().get("token").asText();
+    }
+
+    public Response get(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).GET(), token);
+    }
+
+    public Response post(String path, String token, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), token);
+    }
+
+    public Response delete(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE(), token);
+    }
+
+    /** Polls a database until its JSON satisfies {@code condition}; fails with the last state seen. */
+    public JsonNode awaitDatabase(String id, String token, Duration timeout, Predicate<JsonNode> condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Response last = null;
+        while (System.nanoTime() < deadline) {
+            last = get("/api/v1/databases/" + id, token);
+            if (last.status() == 200 && condition.test(last.json())) {
+                return last.json();
+            }
+            sleep(500);
+        }
+        throw new AssertionError("database " + id + " did not reach the expected state within " + timeout + "; last: " + last);
+    }
+
+    public JsonNode awaitStatus(String id, String token, String status, Duration timeout) {
+        return awaitDatabase(id, token, timeout, d -> status.equals(d.path("status").asText()));
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + httpPort + path);
+    }
+
+    private Response send(HttpRequest.Builder builder, String token) {
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<String> r = http.send(builder.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
+                    r.headers().firstValue("Location").orElse(null), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (context != null && context.isActive()) {
+                context.close();
+            }
+        } finally {
+            DataPlaneProcesses.stopAll(home);
+            DataPlaneProcesses.deleteRecursively(home);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An HTTP response with its body. */
+    public record Response(int status, String contentType, String location, String body) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException("not JSON: " + body, e);
+            }
+        }
+
+        public boolean isProblem() {
+            return contentType.startsWith("application/problem+json");
+        }
+    }
+}
