@@ -1,0 +1,23 @@
+package dev.pgfleet.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgfleet.system.PgfleetProperties;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ReconcileSchedulerTest {
+
+    @Test
+    void backoffDoublesUpToTheMaximum() {
+        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
+                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 2),
+                null, null);
+        ReconcileScheduler scheduler = new ReconcileScheduler(null, null, properties);
+        assertThat(scheduler.backoff(1)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(scheduler.backoff(2)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(scheduler.backoff(5)).isEqualTo(Duration.ofSeconds(16));
+        assertThat(scheduler.backoff(6)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(scheduler.backoff(60)).isEqualTo(Duration.ofSeconds(30));
+    }
+}
