@@ -9,22 +9,19 @@ import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -186,7 +183,7 @@ class LocalRuntime implements DataPlaneRuntime {
             etcd.ensureRunning();
             try {
                 etcd.deletePrefix(NAMESPACE + desired.spec().scope() + "/");
-                deleteRecursively(layout.databaseDir(desired.id()));
+                Directories.deleteRecursively(layout.databaseDir(desired.id()));
             } catch (IOException e) {
                 throw new IllegalStateException("could not remove the data of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
             } catch (InterruptedException e) {
@@ -250,16 +247,5 @@ class LocalRuntime implements DataPlaneRuntime {
 
     private Object lock(DesiredCluster desired) {
         return locks.computeIfAbsent(desired.id(), id -> new Object());
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.pgfleet.system.metadata;
 
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.system.process.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -72,7 +73,7 @@ public final class EmbeddedMetadataStore {
             log.info("initialising the embedded metadata PostgreSQL in {}", pgdata);
             DataPlaneUser user = processes.user();
             user.createOwnedDirectories(dir);
-            deleteRecursively(pgdata);
+            Directories.deleteRecursively(pgdata);
             String password = HexFormat.of().formatHex(randomBytes(24));
             Path pwfile = dir.resolve("initdb.pw");
             user.writeOwnedFile(pwfile, password + "\n");
@@ -125,17 +126,6 @@ public final class EmbeddedMetadataStore {
         byte[] b = new byte[n];
         new SecureRandom().nextBytes(b);
         return b;
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (var walk = Files.walk(path)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** Where to reach the metadata database. */
