@@ -55,7 +55,13 @@ class DatabaseController {
     @DeleteMapping("/{id}")
     @Operation(summary = "Delete a database: stops its processes and removes all its data")
     ResponseEntity<DatabaseViews.DatabaseView> delete(@PathVariable UUID id) {
-        Database d = service.delete(CurrentTenant.get(), id);
+        Database d;
+        try {
+            d = service.delete(CurrentTenant.get(), id);
+        } catch (org.springframework.orm.ObjectOptimisticLockingFailureException raceWithReconciler) {
+            // The reconciler wrote the status at the same moment; the request still stands.
+            d = service.delete(CurrentTenant.get(), id);
+        }
         return ResponseEntity.accepted().body(views.view(d, false));
     }
 }

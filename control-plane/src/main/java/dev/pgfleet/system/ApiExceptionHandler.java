@@ -21,6 +21,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /** Every error of the API as RFC 9457 problem+json, with a detail that says what to change. */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiException.class)
     ProblemDetail apiException(ApiException e) {
@@ -42,6 +43,25 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
                 "The request conflicts with a change made at the same moment (a name already taken?); nothing was created.");
         p.setTitle("Conflict");
+        return p;
+    }
+
+    @ExceptionHandler(org.springframework.orm.ObjectOptimisticLockingFailureException.class)
+    ProblemDetail concurrentChange(org.springframework.orm.ObjectOptimisticLockingFailureException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
+                "The database changed while this request was being handled; nothing was changed by it. Try again.");
+        p.setTitle("Concurrent change");
+        return p;
+    }
+
+    /** Anything unexpected: a 500 that says where to look, still as problem+json, with no internals leaked. */
+    @ExceptionHandler(Exception.class)
+    ProblemDetail unexpected(Exception e) {
+        String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
+        log.error("unexpected error (reference {})", reference, e);
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side; the control plane's log has the details under reference " + reference + ".");
+        p.setTitle("Internal error");
         return p;
     }
 

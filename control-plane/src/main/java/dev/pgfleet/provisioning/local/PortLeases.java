@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import dev.pgfleet.system.ApiException;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -39,7 +41,9 @@ class PortLeases {
             }
         }
         if (ports.size() < count) {
-            throw new IllegalStateException("No free ports left in " + first + "-" + last + " (pgfleet.local.port-range-*)");
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "No capacity",
+                    "This pgfleet has no free ports left for another database (range " + first + "-" + last
+                            + "); nothing was created. The operator can widen pgfleet.local.port-range-*.");
         }
         for (int port : ports) {
             jdbc.update("insert into port_leases (port, database_id, purpose) values (?, ?, ?)", port, databaseId, purpose);
