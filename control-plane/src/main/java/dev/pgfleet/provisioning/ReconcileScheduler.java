@@ -49,6 +49,11 @@ class ReconcileScheduler implements SmartLifecycle {
         enqueue(event.databaseId(), Duration.ZERO);
     }
 
+    @org.springframework.context.event.EventListener
+    void onDataPlaneChanged(DataPlaneChanged event) {
+        enqueue(event.databaseId(), Duration.ZERO);
+    }
+
     void enqueue(UUID id, Duration delay) {
         ScheduledExecutorService ex = executor;
         if (ex == null || ex.isShutdown()) {

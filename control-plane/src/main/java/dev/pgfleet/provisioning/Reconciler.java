@@ -19,7 +19,9 @@ import org.springframework.stereotype.Component;
 @Component
 class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-    static final Duration CONVERGING_POLL = Duration.ofSeconds(1);
+    /** While a database converges, look again this soon: each pass is a few local calls, and a step that
+     * became possible (a leader elected) should not wait long. */
+    static final Duration CONVERGING_POLL = Duration.ofMillis(250);
 
     private final ReconcileStore store;
     private final DesiredClusters desiredClusters;

@@ -39,9 +39,9 @@ public final class ControlPlane implements AutoCloseable {
     private ControlPlane(Map<String, Object> extraProperties) throws IOException {
         this.home = Files.createTempDirectory(Path.of("/tmp"), "pgfleet-test-");
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        // Blocks of 1000 between 21000 and 31999: below the kernel's ephemeral range, away from a developer's
-        // own instance (20000-29999 by default is shared, but a test's block is picked at random).
-        this.portRangeStart = 21000 + 1000 * ThreadLocalRandom.current().nextInt(11);
+        // A random block of 1000 in 21000-28999: below the kernel's ephemeral range, clear of a developer
+        // instance's etcd (29998-29999 by default) and of the provisioning benchmark (30000-30999).
+        this.portRangeStart = 21000 + 1000 * ThreadLocalRandom.current().nextInt(8);
         this.extraProperties = extraProperties;
     }
 

@@ -6,6 +6,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.PgfleetProperties;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -50,15 +52,17 @@ class LocalRuntime implements DataPlaneRuntime {
     private final PortLeases ports;
     private final LeaderWatcher watcher;
     private final DatabaseEvents events;
+    private final ApplicationEventPublisher publisher;
     /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
     private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
 
     LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
-                 JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events) {
+                 JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
         this.settings = properties.local();
         this.installations = installations;
         this.events = events;
+        this.publisher = publisher;
         this.layout = new LocalLayout(properties.resolvedHome());
         String connectHost = settings.advertiseHost();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -212,6 +216,8 @@ class LocalRuntime implements DataPlaneRuntime {
         if (desired == null || desired.members().stream().noneMatch(m -> m.name().equals(leader))) {
             return;
         }
+        // A first leader means the database can be initialised now; a new one means the status changed.
+        publisher.publishEvent(new DataPlaneChanged(desired.id()));
         long started = System.nanoTime();
         synchronized (lock(desired)) {
             try {

@@ -1,0 +1,36 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every Kubernetes API permission the control plane uses: the KubernetesRuntime (server-side apply,
+ * observe, delete of database objects), NVMe node admission, and the leader election between control-plane
+ * replicas. The Helm chart's RBAC must grant exactly these; a test compares the two.
+ */
+public final class KubernetesPermissions {
+    private KubernetesPermissions() {
+    }
+
+    /** One rule: an API group ("" is core), a resource, verbs, and whether it is cluster-scoped. */
+    public record Rule(String apiGroup, String resource, Set<String> verbs, boolean clusterScoped) {
+    }
+
+    private static final Set<String> APPLY = Set.of("get", "list", "watch", "create", "patch", "delete");
+
+    public static final List<Rule> REQUIRED = List.of(
+            new Rule("", "configmaps", APPLY, false),
+            new Rule("", "secrets", APPLY, false),
+            new Rule("", "services", APPLY, false),
+            new Rule("", "serviceaccounts", APPLY, false),
+            new Rule("", "pods", Set.of("get", "list", "watch", "delete"), false),
+            new Rule("", "persistentvolumeclaims", Set.of("get", "list", "watch", "delete"), false),
+            new Rule("apps", "statefulsets", APPLY, false),
+            new Rule("apps", "deployments", APPLY, false),
+            new Rule("policy", "poddisruptionbudgets", APPLY, false),
+            new Rule("networking.k8s.io", "networkpolicies", APPLY, false),
+            new Rule("rbac.authorization.k8s.io", "roles", APPLY, false),
+            new Rule("rbac.authorization.k8s.io", "rolebindings", APPLY, false),
+            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update"), false),
+            new Rule("", "nodes", Set.of("get", "list", "watch"), true));
+}
