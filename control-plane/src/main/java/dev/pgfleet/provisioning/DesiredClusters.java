@@ -10,14 +10,14 @@ import org.springframework.stereotype.Component;
 
 /** Resolves a stored database into the desired cluster a runtime converges (decrypting its secrets). */
 @Component
-class DesiredClusters {
+public class DesiredClusters {
     private final SecretCipher cipher;
 
     DesiredClusters(SecretCipher cipher) {
         this.cipher = cipher;
     }
 
-    DesiredCluster of(Database d) {
+    public DesiredCluster of(Database d) {
         Plan plan = Plan.fromId(d.getPlan()).orElseThrow(() -> new IllegalStateException("unknown plan " + d.getPlan()));
         ClusterSpec spec = new ClusterSpec(DatabaseService.scopeOf(d), d.getName(), plan, d.getPostgresVersion());
         ClusterSecrets secrets = new ClusterSecrets(cipher.decrypt(d.getSuperuserPasswordEnc()),

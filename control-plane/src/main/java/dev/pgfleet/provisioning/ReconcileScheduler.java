@@ -30,6 +30,7 @@ class ReconcileScheduler implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(ReconcileScheduler.class);
 
     private final Reconciler reconciler;
+    private final ReconcileGate gate;
     private final DatabaseRepository databases;
     private final PgfleetProperties.Reconcile timing;
     private final ConcurrentMap<UUID, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
@@ -38,8 +39,9 @@ class ReconcileScheduler implements SmartLifecycle {
     private final ConcurrentMap<UUID, Integer> failures = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService executor;
 
-    ReconcileScheduler(Reconciler reconciler, DatabaseRepository databases, PgfleetProperties properties) {
+    ReconcileScheduler(Reconciler reconciler, ReconcileGate gate, DatabaseRepository databases, PgfleetProperties properties) {
         this.reconciler = reconciler;
+        this.gate = gate;
         this.databases = databases;
         this.timing = properties.reconcile();
     }
@@ -72,6 +74,9 @@ class ReconcileScheduler implements SmartLifecycle {
 
     private void run(UUID id) {
         pending.computeIfPresent(id, (key, f) -> f.getDelay(TimeUnit.MILLISECONDS) <= 0 ? null : f);
+        if (!gate.mayReconcile()) {
+            return; // another replica leads; the resync brings the database back if this one takes over
+        }
         if (!running.add(id)) {
             dirty.add(id);
             return;

@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param databaseQuota   databases a new tenant may have
  * @param reconcile       reconciler timing
  * @param local           the local runtime
+ * @param runtime         {@code local} (processes on this machine) or {@code kubernetes}
+ * @param kubernetes      the Kubernetes runtime; also used to export manifests under any runtime
  */
 @ConfigurationProperties("pgfleet")
 public record PgfleetProperties(
@@ -22,7 +24,9 @@ public record PgfleetProperties(
         @DefaultValue("10") int databaseQuota,
         @DefaultValue Reconcile reconcile,
         @DefaultValue Local local,
-        String masterKey) {
+        String masterKey,
+        @DefaultValue("local") String runtime,
+        @DefaultValue Kubernetes kubernetes) {
 
     public record Db(String url, String user, String password) {
         public boolean external() {
@@ -58,6 +62,34 @@ public record PgfleetProperties(
             @DefaultValue("postgres") String osUser,
             @DefaultValue("/usr/lib/postgresql") String postgresRoot,
             @DefaultValue("/usr/share/postgresql") String postgresShareRoot) {
+    }
+
+    /**
+     * @param namespace        where database objects are created
+     * @param storageClass     the NVMe-backed storage class for PostgreSQL volumes
+     * @param nvmeLabel        the node label ({@code key=value}) that marks NVMe nodes
+     * @param pvcRetention     {@code retain} (default: data survives deletion, for recovery) or {@code delete}
+     * @param leaseName        the Lease control-plane replicas elect a leader with
+     * @param postgresVersions the PostgreSQL major versions the Patroni image ships
+     */
+    public record Kubernetes(
+            @DefaultValue("pgfleet") String namespace,
+            @DefaultValue("local-nvme") String storageClass,
+            @DefaultValue("pgfleet.dev/storage=nvme") String nvmeLabel,
+            @DefaultValue("ghcr.io/zalando/spilo-15:3.0-p1") String patroniImage,
+            String pgbouncerImage,
+            @DefaultValue("quay.io/coreos/etcd:v3.5.9") String etcdImage,
+            @DefaultValue("retain") String pvcRetention,
+            @DefaultValue("pgfleet-leader") String leaseName,
+            @DefaultValue("15") java.util.List<Integer> postgresVersions) {
+
+        public String nvmeLabelKey() {
+            return nvmeLabel.contains("=") ? nvmeLabel.substring(0, nvmeLabel.indexOf('=')) : nvmeLabel;
+        }
+
+        public String nvmeLabelValue() {
+            return nvmeLabel.contains("=") ? nvmeLabel.substring(nvmeLabel.indexOf('=') + 1) : "true";
+        }
     }
 
     /**

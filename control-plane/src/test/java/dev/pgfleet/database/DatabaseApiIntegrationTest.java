@@ -106,6 +106,16 @@ class DatabaseApiIntegrationTest {
     }
 
     @Test
+    void nodesAreListedForTheAdminOnly() {
+        Response nodes = cp.get("/api/v1/nodes", cp.adminToken());
+        assertThat(nodes.status()).isEqualTo(200);
+        assertThat(nodes.json()).hasSize(1);
+        assertThat(nodes.json().get(0).get("cpuMillis").asLong()).isEqualTo(Runtime.getRuntime().availableProcessors() * 1000L);
+        assertThat(nodes.json().get(0).get("memoryBytes").asLong()).isPositive();
+        assertThat(cp.get("/api/v1/nodes", newTenant()).status()).isEqualTo(403);
+    }
+
+    @Test
     void theApiIsDocumented() {
         Response docs = cp.get("/v3/api-docs", null);
         assertThat(docs.status()).isEqualTo(200);

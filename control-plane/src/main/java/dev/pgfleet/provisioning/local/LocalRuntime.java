@@ -5,10 +5,13 @@ import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
+import dev.pgfleet.node.NodeInventory;
+import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;
@@ -38,7 +41,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "local", matchIfMissing = true)
-class LocalRuntime implements DataPlaneRuntime {
+class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
     static final String NAMESPACE = "/pgfleet/";
 
@@ -56,6 +59,7 @@ class LocalRuntime implements DataPlaneRuntime {
     /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
     private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
+    private final JdbcTemplate jdbc;
 
     LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
                  JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
@@ -63,6 +67,7 @@ class LocalRuntime implements DataPlaneRuntime {
         this.installations = installations;
         this.events = events;
         this.publisher = publisher;
+        this.jdbc = jdbc;
         this.layout = new LocalLayout(properties.resolvedHome());
         String connectHost = settings.advertiseHost();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -112,6 +117,47 @@ class LocalRuntime implements DataPlaneRuntime {
     @Override
     public Endpoint memberEndpoint(Database database, DatabaseMember member) {
         return new Endpoint(settings.advertiseHost(), member.getPgPort());
+    }
+
+    /**
+     * This machine is the only node. Its members are not pinned to NVMe (there is no label to check here), and
+     * "used" is what the plans of the databases placed here ask for; nothing enforces it locally.
+     */
+    @Override
+    public List<NodeCapacity> fetchNodes() {
+        long cpu = 0;
+        long memory = 0;
+        int members = 0;
+        for (String planId : jdbc.queryForList("select plan from databases", String.class)) {
+            Plan plan = Plan.fromId(planId).orElseThrow();
+            cpu += plan.members() * plan.memberResources().cpus() * 1000L;
+            memory += plan.members() * plan.memberResources().memoryBytes();
+            members += plan.members();
+        }
+        return List.of(new NodeCapacity(hostName(), false, Runtime.getRuntime().availableProcessors() * 1000L,
+                totalMemoryBytes(), cpu, memory, members));
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** MemTotal from /proc/meminfo (the JVM only knows its own heap). */
+    private static long totalMemoryBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return 0;
     }
 
     // ---- converging -------------------------------------------------------------------------------

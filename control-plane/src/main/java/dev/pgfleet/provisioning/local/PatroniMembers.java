@@ -4,6 +4,7 @@ import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.blueprint.PatroniConfig;
 import dev.pgfleet.blueprint.PatroniMember;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.system.process.LocalProcesses;
 import java.io.IOException;
 import java.nio.file.Path;

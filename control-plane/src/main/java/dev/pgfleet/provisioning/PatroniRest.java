@@ -1,4 +1,4 @@
-package dev.pgfleet.provisioning.local;
+package dev.pgfleet.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,24 +16,29 @@ import java.util.List;
 import java.util.Optional;
 
 /** Reads a cluster's members and roles from Patroni's REST API, and asks a member to reload its configuration. */
-class PatroniRest {
+public class PatroniRest {
     private final HttpClient http;
     private final ObjectMapper json;
 
-    PatroniRest(HttpClient http, ObjectMapper json) {
+    public PatroniRest(HttpClient http, ObjectMapper json) {
         this.http = http;
         this.json = json;
     }
 
     /** A member as Patroni's /cluster lists it. */
-    record Member(String name, String role, String state, Long lagBytes) {
+    public record Member(String name, String role, String state, Long lagBytes) {
     }
 
     /** The members as any reachable member reports them (all members share the DCS view). */
-    Optional<List<Member>> fetchCluster(String host, List<Integer> restPorts) {
-        for (int port : restPorts) {
+    public Optional<List<Member>> fetchCluster(String host, List<Integer> restPorts) {
+        return fetchCluster(restPorts.stream().map(port -> host + ":" + port).toList());
+    }
+
+    /** The members as the first answering address (host:port of a member's REST API) reports them. */
+    public Optional<List<Member>> fetchCluster(List<String> addresses) {
+        for (String address : addresses) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/cluster"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/cluster"))
                         .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return Optional.of(parse(json.readTree(r.body())));
@@ -49,7 +54,7 @@ class PatroniRest {
     }
 
     /** Makes a running member re-read patroni.yml (after we rewrote it). */
-    void reload(String host, int restPort, ClusterSecrets secrets) throws IOException, InterruptedException {
+    public void reload(String host, int restPort, ClusterSecrets secrets) throws IOException, InterruptedException {
         String auth = Base64.getEncoder().encodeToString((ClusterSecrets.REST_API_USER + ":" + secrets.restApiPassword())
                 .getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + restPort + "/reload"))
@@ -60,7 +65,7 @@ class PatroniRest {
         }
     }
 
-    static List<Member> parse(JsonNode cluster) {
+    public static List<Member> parse(JsonNode cluster) {
         List<Member> members = new ArrayList<>();
         for (JsonNode m : cluster.path("members")) {
             JsonNode lag = m.path("lag");
