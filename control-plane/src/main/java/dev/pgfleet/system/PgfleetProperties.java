@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param local           the local runtime
  * @param runtime         {@code local} (processes on this machine) or {@code kubernetes}
  * @param kubernetes      the Kubernetes runtime; also used to export manifests under any runtime
+ * @param adminToken      the admin token to create on first start (e.g. from a Kubernetes Secret); empty
+ *                        generates one and writes it to $PGFLEET_HOME/admin-token
  */
 @ConfigurationProperties("pgfleet")
 public record PgfleetProperties(
@@ -26,7 +28,8 @@ public record PgfleetProperties(
         @DefaultValue Local local,
         String masterKey,
         @DefaultValue("local") String runtime,
-        @DefaultValue Kubernetes kubernetes) {
+        @DefaultValue Kubernetes kubernetes,
+        String adminToken) {
 
     public record Db(String url, String user, String password) {
         public boolean external() {

@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * On the very first start, creates the admin tenant and user and writes the admin token to
- * $PGFLEET_HOME/admin-token (mode 0600). The token is printed on the console because the person who
+ * $PGFLEET_HOME/admin-token (mode 0600). The token is generated, or taken from PGFLEET_ADMIN_TOKEN where the
+ * home does not survive restarts (a Kubernetes pod). The token is printed on the console because the person who
  * ran {@code ./pgfleet up} needs it for their first API call.
  */
 @Component
@@ -36,7 +37,10 @@ class AdminBootstrap implements ApplicationRunner {
         if (tenants.adminExists()) {
             return;
         }
-        TenantService.CreatedTenant admin = tenants.createTenant(TenantService.ADMIN_TENANT, true);
+        String configured = properties.adminToken();
+        TenantService.CreatedTenant admin = configured == null || configured.isBlank()
+                ? tenants.createTenant(TenantService.ADMIN_TENANT, true)
+                : tenants.createTenant(TenantService.ADMIN_TENANT, true, configured.strip());
         Path file = properties.resolvedHome().resolve("admin-token");
         try {
             Files.deleteIfExists(file);

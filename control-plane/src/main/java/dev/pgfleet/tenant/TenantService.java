@@ -29,6 +29,15 @@ public class TenantService {
     /** A new tenant, its first user (named like the tenant) and that user's token, returned once in clear. */
     @Transactional
     public CreatedTenant createTenant(String name, boolean admin) {
+        return createTenant(name, admin, Tokens.newToken());
+    }
+
+    /** As {@link #createTenant(String, boolean)}, with a token chosen by the operator (at least 32 characters). */
+    @Transactional
+    public CreatedTenant createTenant(String name, boolean admin, String token) {
+        if (token.length() < 32) {
+            throw new IllegalArgumentException("an API token must have at least 32 characters");
+        }
         String problem = Names.problemWith(name);
         if (problem != null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid tenant name", "Tenant name " + problem + ".");
@@ -38,7 +47,6 @@ public class TenantService {
         }
         Tenant tenant = tenants.save(new Tenant(name, admin, properties.databaseQuota()));
         TenantUser user = users.save(new TenantUser(tenant.getId(), name));
-        String token = Tokens.newToken();
         tokens.save(new ApiToken(user.getId(), Tokens.hash(token)));
         return new CreatedTenant(tenant, token);
     }

@@ -12,7 +12,7 @@ class ReconcileSchedulerTest {
     void backoffDoublesUpToTheMaximum() {
         PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
                 new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 2),
-                null, null, "local", null);
+                null, null, "local", null, null);
         ReconcileScheduler scheduler = new ReconcileScheduler(null, () -> true, null, properties);
         assertThat(scheduler.backoff(1)).isEqualTo(Duration.ofSeconds(1));
         assertThat(scheduler.backoff(2)).isEqualTo(Duration.ofSeconds(2));

@@ -1,0 +1,416 @@
+package dev.pgfleet.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import dev.pgfleet.provisioning.kubernetes.KubernetesPermissions;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Helm chart under helm/pgfleet, through the real Helm library (helm-java): lint, render, schema
+ * validation, and RBAC that matches {@link KubernetesPermissions#REQUIRED} exactly.
+ */
+class HelmChartTest {
+    private static final Path CHART = Path.of("..", "helm", "pgfleet");
+    private static final String RELEASE = "prod";
+    private static final String FULLNAME = "prod-pgfleet";
+    private static final String NAMESPACE = "pgfleet-system";
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    /** External metadata values, as an operator would write them in a values file. */
+    private static final String EXTERNAL_METADATA_VALUES = """
+            metadata:
+              external:
+                enabled: true
+                url: jdbc:postgresql://metadata.example.com:5432/pgfleet
+                user: pgfleet
+                existingSecret: pgfleet-metadata
+              bundled:
+                enabled: false
+            """;
+
+    @TempDir
+    static Path tmp;
+
+    private static List<HasMetadata> defaults;
+
+    @BeforeAll
+    static void renderDefaults() {
+        defaults = render(template -> template);
+    }
+
+    // --- lint ---
+
+    @Test
+    void lintPassesStrictWithDefaultValues() {
+        assertLintClean(CHART);
+    }
+
+    @Test
+    void lintPassesStrictWithExternalMetadata() throws IOException {
+        // helm-java's lint takes no values: lint a copy of the chart whose values.yaml carries them.
+        Path chart = copyChart(tmp.resolve("external-chart"));
+        Map<String, Object> values = SERIALIZATION.unmarshal(Files.readString(chart.resolve("values.yaml")), Map.class);
+        Map<String, Object> metadata = SERIALIZATION.unmarshal(EXTERNAL_METADATA_VALUES, Map.class);
+        values.put("metadata", metadata.get("metadata"));
+        Files.writeString(chart.resolve("values.yaml"), SERIALIZATION.asYaml(values));
+
+        assertLintClean(chart);
+        assertThat(kinds(render(template -> template.withValuesFile(externalValuesFile()))))
+                .doesNotContain("StatefulSet");
+    }
+
+    // --- rendering with defaults ---
+
+    @Test
+    void everyRenderedDocumentIsAKnownKubernetesObject() {
+        assertThat(defaults).allSatisfy(object -> {
+            assertThat(object).isNotInstanceOf(GenericKubernetesResource.class);
+            assertThat(object.getMetadata().getName()).isNotBlank();
+        });
+        assertThat(kinds(defaults)).containsExactlyInAnyOrder(
+                "ServiceAccount", "Secret", "Secret", "Service", "Service", "Service", "Deployment",
+                "StatefulSet", "Role", "Role", "RoleBinding", "RoleBinding", "ClusterRole",
+                "ClusterRoleBinding", "PodDisruptionBudget");
+        assertThat(defaults).filteredOn(o -> !(o instanceof ClusterRole || o instanceof ClusterRoleBinding))
+                .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
+    }
+
+    @Test
+    void deploymentRunsTwoHardenedReplicasWithActuatorProbes() {
+        Deployment deployment = one(defaults, Deployment.class);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement()
+                .satisfies(term -> assertThat(term.getPodAffinityTerm().getLabelSelector().getMatchLabels())
+                        .isEqualTo(deployment.getSpec().getSelector().getMatchLabels()));
+
+        Container container = pod.getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("ghcr.io/pgfleet/control-plane:0.1.0");
+        assertThat(container.getPorts()).singleElement()
+                .satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8080));
+        var security = container.getSecurityContext();
+        assertThat(security.getRunAsNonRoot()).isTrue();
+        assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
+        assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+        assertThat(container.getStartupProbe().getPeriodSeconds() * container.getStartupProbe().getFailureThreshold())
+                .as("startup budget in seconds").isGreaterThanOrEqualTo(120);
+
+        // Writable home and /tmp on emptyDirs; everything else is read-only.
+        assertThat(container.getVolumeMounts()).extracting("mountPath")
+                .containsExactlyInAnyOrder("/var/lib/pgfleet", "/tmp");
+        assertThat(pod.getVolumes()).allSatisfy(volume -> assertThat(volume.getEmptyDir()).isNotNull());
+
+        assertThat(one(defaults, Service.class, FULLNAME).getSpec().getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getPort()).isEqualTo(80);
+            assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
+        });
+        assertThat(one(defaults, PodDisruptionBudget.class).getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    }
+
+    @Test
+    void environmentSelectsTheKubernetesRuntimeAndLeaderElection() {
+        Map<String, EnvVar> env = env(one(defaults, Deployment.class));
+        assertThat(env.get("PGFLEET_RUNTIME").getValue()).isEqualTo("kubernetes");
+        assertThat(env.get("PGFLEET_KUBERNETES_LEASE_NAME").getValue()).isEqualTo(FULLNAME + "-leader");
+        assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        assertThat(env.get("PGFLEET_KUBERNETES_NAMESPACE").getValue()).isEqualTo(NAMESPACE);
+        assertThat(env.get("PGFLEET_KUBERNETES_STORAGE_CLASS").getValue()).isEqualTo("local-nvme");
+        assertThat(env.get("PGFLEET_KUBERNETES_NVME_LABEL").getValue()).isEqualTo("pgfleet.dev/storage=nvme");
+        assertThat(env.get("PGFLEET_KUBERNETES_PVC_RETENTION").getValue()).isEqualTo("retain");
+        assertThat(env.get("PGFLEET_KUBERNETES_PATRONI_IMAGE").getValue()).isNotBlank();
+        assertThat(env.get("PGFLEET_KUBERNETES_PGBOUNCER_IMAGE").getValue()).isNotBlank();
+        assertThat(env.get("PGFLEET_HOME").getValue()).isEqualTo("/var/lib/pgfleet");
+        assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).contains("MaxRAMPercentage");
+        assertThat(env.get("PGFLEET_MASTER_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo(FULLNAME);
+        assertThat(env.get("PGFLEET_DB_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+                .isEqualTo(FULLNAME + "-postgresql");
+
+        // Every Secret reference points at a key the chart renders.
+        Map<String, Secret> secrets = new HashMap<>();
+        ofKind(defaults, Secret.class).forEach(secret -> secrets.put(secret.getMetadata().getName(), secret));
+        env.values().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                .map(e -> e.getValueFrom().getSecretKeyRef())
+                .forEach(ref -> assertThat(secrets.get(ref.getName()).getData()).containsKey(ref.getKey()));
+    }
+
+    @Test
+    void secretsAreNeverEmptyAndTheMasterKeyHasTheFormatTheApplicationExpects() {
+        assertThat(ofKind(defaults, Secret.class)).isNotEmpty().allSatisfy(secret -> {
+            assertThat(secret.getData()).isNotEmpty();
+            secret.getData().forEach((key, value) -> assertThat(decode(value)).as(key).isNotBlank());
+        });
+        String masterKey = decode(one(defaults, Secret.class, FULLNAME).getData().get("master-key"));
+        assertThat(masterKey).matches("[^:\\s]+:[0-9a-f]{16,}");
+    }
+
+    @Test
+    void bundledPostgresqlIsTheDefaultMetadataDatabase() {
+        StatefulSet postgres = one(defaults, StatefulSet.class);
+        assertThat(postgres.getMetadata().getName()).isEqualTo(FULLNAME + "-postgresql");
+        Container container = postgres.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("docker.io/library/postgres:15");
+        var podSecurity = postgres.getSpec().getTemplate().getSpec().getSecurityContext();
+        assertThat(podSecurity.getRunAsNonRoot()).isTrue();
+        assertThat(podSecurity.getRunAsUser()).isEqualTo(999L);
+        assertThat(podSecurity.getFsGroup()).isEqualTo(999L);
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(postgres.getSpec().getVolumeClaimTemplates()).singleElement()
+                .satisfies(claim -> assertThat(claim.getSpec().getResources().getRequests()).containsKey("storage"));
+
+        Service service = one(defaults, Service.class, FULLNAME + "-postgresql");
+        assertThat(service.getSpec().getSelector())
+                .isEqualTo(postgres.getSpec().getSelector().getMatchLabels());
+        assertThat(env(one(defaults, Deployment.class)).get("PGFLEET_DB_URL").getValue())
+                .isEqualTo("jdbc:postgresql://" + FULLNAME + "-postgresql:5432/pgfleet");
+    }
+
+    @Test
+    void externalMetadataReplacesTheBundledDatabase() {
+        List<HasMetadata> objects = render(template -> template.withValuesFile(externalValuesFile()));
+        assertThat(ofKind(objects, StatefulSet.class)).isEmpty();
+        assertThat(objects).noneMatch(o -> o.getMetadata().getName().endsWith("-postgresql"));
+
+        Map<String, EnvVar> env = env(one(objects, Deployment.class));
+        assertThat(env.get("PGFLEET_DB_URL").getValue()).isEqualTo("jdbc:postgresql://metadata.example.com:5432/pgfleet");
+        assertThat(env.get("PGFLEET_DB_USER").getValue()).isEqualTo("pgfleet");
+        assertThat(env.get("PGFLEET_DB_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+                .isEqualTo("pgfleet-metadata");
+    }
+
+    // --- values validation ---
+
+    @Test
+    void schemaRejectsBadValues() {
+        assertRenderFails(template -> template.set("replicaCount", "two"), "replicaCount");
+        assertRenderFails(template -> template.set("kubernetes.pvcRetention", "forever"), "pvcRetention");
+        assertRenderFails(template -> template.set("image.pullPolicy", "Sometimes"), "pullPolicy");
+        assertRenderFails(template -> template.set("masterKey.value", "no-salt"), "masterKey");
+        assertRenderFails(template -> template.set("replicaCont", 2), "replicaCont");
+    }
+
+    @Test
+    void exactlyOneMetadataDatabaseMustBeEnabled() {
+        assertRenderFails(template -> template.set("metadata.bundled.enabled", false), "exactly one metadata database");
+        assertRenderFails(template -> template.set("metadata.external.enabled", true)
+                .set("metadata.external.url", "jdbc:postgresql://db:5432/pgfleet")
+                .set("metadata.external.user", "pgfleet")
+                .set("metadata.external.existingSecret", "db"), "exactly one metadata database");
+        assertRenderFails(template -> template.set("metadata.external.enabled", true)
+                .set("metadata.bundled.enabled", false), "metadata.external.url");
+    }
+
+    @Test
+    void singleReplicaHasNoDisruptionBudget() {
+        List<HasMetadata> objects = render(template -> template.set("replicaCount", 1));
+        assertThat(one(objects, Deployment.class).getSpec().getReplicas()).isEqualTo(1);
+        assertThat(ofKind(objects, PodDisruptionBudget.class)).isEmpty();
+    }
+
+    // --- RBAC ---
+
+    @Test
+    void rbacGrantsExactlyTheRequiredPermissions() {
+        assertRbacMatchesRequired(defaults);
+    }
+
+    @Test
+    void databaseRolesFollowTheDatabasesNamespaceWhileTheLeaseStaysInTheReleaseNamespace() {
+        List<HasMetadata> objects = render(template -> template.set("kubernetes.namespace", "tenant-databases"));
+        assertRbacMatchesRequired(objects);
+        assertThat(env(one(objects, Deployment.class)).get("PGFLEET_KUBERNETES_NAMESPACE").getValue())
+                .isEqualTo("tenant-databases");
+        for (Role role : ofKind(objects, Role.class)) {
+            boolean leases = role.getRules().stream().anyMatch(rule -> rule.getResources().contains("leases"));
+            assertThat(role.getMetadata().getNamespace()).as(role.getMetadata().getName())
+                    .isEqualTo(leases ? NAMESPACE : "tenant-databases");
+        }
+    }
+
+    @Test
+    void everyRoleIsBoundToTheControlPlaneServiceAccount() {
+        String serviceAccount = one(defaults, Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName();
+        assertThat(one(defaults, ServiceAccount.class).getMetadata().getName()).isEqualTo(serviceAccount);
+        Subject expected = new Subject(null, "ServiceAccount", serviceAccount, NAMESPACE);
+
+        Set<String> boundRoles = new TreeSet<>();
+        for (RoleBinding binding : ofKind(defaults, RoleBinding.class)) {
+            assertThat(binding.getSubjects()).containsExactly(expected);
+            assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+            boundRoles.add(binding.getMetadata().getNamespace() + "/" + binding.getRoleRef().getName());
+        }
+        assertThat(boundRoles).containsExactlyInAnyOrderElementsOf(ofKind(defaults, Role.class).stream()
+                .map(role -> role.getMetadata().getNamespace() + "/" + role.getMetadata().getName()).toList());
+
+        ClusterRoleBinding clusterBinding = one(defaults, ClusterRoleBinding.class);
+        assertThat(clusterBinding.getSubjects()).containsExactly(expected);
+        assertThat(clusterBinding.getRoleRef().getName()).isEqualTo(one(defaults, ClusterRole.class).getMetadata().getName());
+    }
+
+    private static void assertRbacMatchesRequired(List<HasMetadata> objects) {
+        // "apiGroup/resource" -> the union of verbs granted, per scope.
+        Map<String, Set<String>> namespaced = grants(ofKind(objects, Role.class).stream()
+                .flatMap(role -> role.getRules().stream()));
+        Map<String, Set<String>> clusterScoped = grants(ofKind(objects, ClusterRole.class).stream()
+                .flatMap(role -> role.getRules().stream()));
+
+        Map<String, Set<String>> requiredNamespaced = new HashMap<>();
+        Map<String, Set<String>> requiredClusterScoped = new HashMap<>();
+        for (KubernetesPermissions.Rule rule : KubernetesPermissions.REQUIRED) {
+            (rule.clusterScoped() ? requiredClusterScoped : requiredNamespaced)
+                    .merge(rule.apiGroup() + "/" + rule.resource(), new TreeSet<>(rule.verbs()), HelmChartTest::union);
+        }
+        assertThat(namespaced).as("Role rules").isEqualTo(requiredNamespaced);
+        assertThat(clusterScoped).as("ClusterRole rules").isEqualTo(requiredClusterScoped);
+    }
+
+    private static Map<String, Set<String>> grants(Stream<PolicyRule> rules) {
+        Map<String, Set<String>> grants = new HashMap<>();
+        rules.forEach(rule -> {
+            assertThat(rule.getNonResourceURLs()).as("non-resource URLs").isNullOrEmpty();
+            assertThat(rule.getVerbs()).as("wildcard verbs").doesNotContain("*");
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    grants.merge(group + "/" + resource, new TreeSet<>(rule.getVerbs()), HelmChartTest::union);
+                }
+            }
+        });
+        return grants;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> union = new TreeSet<>(a);
+        union.addAll(b);
+        return union;
+    }
+
+    // --- helpers ---
+
+    private static void assertLintClean(Path chart) {
+        LintResult result = new Helm(chart).lint().strict().call();
+        assertThat(result.isFailed()).as("lint failed: %s", result.getMessages()).isFalse();
+        assertThat(result.getMessages()).noneMatch(message -> message.contains("[ERROR]") || message.contains("[WARNING]"));
+    }
+
+    private static List<HasMetadata> render(UnaryOperator<TemplateCommand> values) {
+        String manifests = values.apply(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)).call();
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String document : manifests.split("(?m)^---\\s*$")) {
+            boolean empty = document.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
+            if (!empty) {
+                KubernetesResource parsed = SERIALIZATION.unmarshal(document, KubernetesResource.class);
+                assertThat(parsed).as(document).isInstanceOf(HasMetadata.class);
+                objects.add((HasMetadata) parsed);
+            }
+        }
+        return objects;
+    }
+
+    private static void assertRenderFails(UnaryOperator<TemplateCommand> values, String messagePart) {
+        assertThatThrownBy(() -> render(values))
+                .isInstanceOf(IllegalStateException.class)
+                .message().containsIgnoringCase(messagePart);
+    }
+
+    private static Path externalValuesFile() {
+        try {
+            Path file = tmp.resolve("external-metadata.yaml");
+            Files.writeString(file, EXTERNAL_METADATA_VALUES);
+            return file;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path copyChart(Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path source : files.toList()) {
+                Path copy = target.resolve(CHART.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(source, copy);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static List<String> kinds(List<HasMetadata> objects) {
+        return objects.stream().map(HasMetadata::getKind).toList();
+    }
+
+    private static <T extends HasMetadata> List<T> ofKind(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+        List<T> matches = ofKind(objects, type);
+        assertThat(matches).as(type.getSimpleName()).hasSize(1);
+        return matches.get(0);
+    }
+
+    private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type, String name) {
+        List<T> matches = ofKind(objects, type).stream().filter(o -> name.equals(o.getMetadata().getName())).toList();
+        assertThat(matches).as(type.getSimpleName() + " " + name).hasSize(1);
+        return matches.get(0);
+    }
+
+    private static Map<String, EnvVar> env(Deployment deployment) {
+        Map<String, EnvVar> env = new HashMap<>();
+        for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+            assertThat(env.put(var.getName(), var)).as("duplicate env " + var.getName()).isNull();
+        }
+        return env;
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+}
