@@ -41,7 +41,12 @@ app.kubernetes.io/part-of: pgfleet
 
 {{/* Labels that select a component's pods; never change them (selectors are immutable). */}}
 {{- define "pgfleet.selectorLabels" -}}
+{{- if eq .component "control-plane" }}
+{{- /* Fixed: the databases' NetworkPolicies admit the control plane by this label, in any namespace. */}}
+app.kubernetes.io/name: pgfleet-control-plane
+{{- else }}
 app.kubernetes.io/name: {{ include "pgfleet.name" .ctx }}
+{{- end }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}

@@ -17,9 +17,14 @@ public class DesiredClusters {
         this.cipher = cipher;
     }
 
-    public DesiredCluster of(Database d) {
+    /** The blueprint's view of a stored database (no secrets). */
+    public static ClusterSpec specOf(Database d) {
         Plan plan = Plan.fromId(d.getPlan()).orElseThrow(() -> new IllegalStateException("unknown plan " + d.getPlan()));
-        ClusterSpec spec = new ClusterSpec(DatabaseService.scopeOf(d), d.getName(), plan, d.getPostgresVersion());
+        return new ClusterSpec(DatabaseService.scopeOf(d), d.getName(), plan, d.getPostgresVersion());
+    }
+
+    public DesiredCluster of(Database d) {
+        ClusterSpec spec = specOf(d);
         ClusterSecrets secrets = new ClusterSecrets(cipher.decrypt(d.getSuperuserPasswordEnc()),
                 cipher.decrypt(d.getReplicationPasswordEnc()), cipher.decrypt(d.getRestApiPasswordEnc()));
         return new DesiredCluster(d.getId(), spec, secrets, cipher.decrypt(d.getOwnerPasswordEnc()), d.getOwnerScramVerifier(),

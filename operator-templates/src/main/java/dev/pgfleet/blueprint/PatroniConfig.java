@@ -1,5 +1,6 @@
 package dev.pgfleet.blueprint;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +38,7 @@ public final class PatroniConfig {
 
         doc.put("etcd3", map("hosts", dcs.etcdHosts(), "protocol", "http"));
 
-        doc.put("bootstrap", map(
-                "dcs", bootstrapDcs(spec.plan()),
-                // Checksums let pg_rewind (and us) trust the pages a former leader kept.
-                "initdb", List.of(map("encoding", "UTF8"), map("locale", "C.UTF-8"), "data-checksums")));
+        doc.put("bootstrap", bootstrap(spec.plan()));
 
         Map<String, Object> postgresql = new LinkedHashMap<>();
         postgresql.put("listen", member.listenHost() + ":" + member.pgPort());
@@ -68,6 +66,29 @@ public final class PatroniConfig {
 
         doc.put("watchdog", map("mode", "off"));
         return Yaml.dump(doc);
+    }
+
+    /**
+     * The part of patroni.yml every member of the cluster shares: bootstrap (dcs and initdb), pg_hba and the
+     * parameters tuned to the member size. For runtimes where something else supplies each member's own
+     * settings (addresses, paths, DCS hosts): Spilo on Kubernetes merges this over its own template.
+     * Returns a new map on every call, so callers may add to it.
+     */
+    public static Map<String, Object> clusterWide(ClusterSpec spec) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("bootstrap", bootstrap(spec.plan()));
+        Map<String, Object> postgresql = new LinkedHashMap<>();
+        postgresql.put("pg_hba", new ArrayList<>(pgHba()));
+        postgresql.put("parameters", PostgresParameters.asYamlMap(PostgresParameters.tuned(spec.memberResources())));
+        doc.put("postgresql", postgresql);
+        return doc;
+    }
+
+    static Map<String, Object> bootstrap(Plan plan) {
+        return map(
+                "dcs", bootstrapDcs(plan),
+                // Checksums let pg_rewind (and us) trust the pages a former leader kept.
+                "initdb", List.of(map("encoding", "UTF8"), map("locale", "C.UTF-8"), "data-checksums"));
     }
 
     /**

@@ -16,7 +16,7 @@ public final class PgBouncerConfig {
         PoolerSizing sizing = PoolerSizing.forResources(spec.memberResources());
         String db = spec.databaseName();
         StringBuilder ini = new StringBuilder();
-        ini.append("; Rendered by pgfleet for database ").append(db).append(". Do not edit: it is rewritten on every leader change.\n");
+        ini.append("; Rendered by pgfleet for database ").append(db).append(". Do not edit: pgfleet rewrites it.\n");
         ini.append("[databases]\n");
         // PgBouncer 1.18 takes no quoted keys; validated names ([a-z0-9-]) are accepted bare.
         ini.append(Names.requireValid(db))

@@ -4,11 +4,11 @@ import java.util.Map;
 import org.yaml.snakeyaml.DumperOptions;
 
 /** Deterministic block-style YAML, so rendered configuration can be compared with golden files. */
-final class Yaml {
+public final class Yaml {
     private Yaml() {
     }
 
-    static String dump(Map<String, Object> document) {
+    public static String dump(Map<String, Object> document) {
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setIndent(2);

@@ -12,17 +12,18 @@ import java.nio.file.Path;
  * Compares rendered text with a file under src/test/resources/golden. Run with -Dgolden.update=true to
  * rewrite the files after an intended change, then review the diff like any other code change.
  */
-final class Golden {
+public final class Golden {
     private static final Path DIR = Path.of("src/test/resources/golden");
 
     private Golden() {
     }
 
-    static void assertMatches(String fileName, String actual) {
+    public static void assertMatches(String fileName, String actual) {
         Path file = DIR.resolve(fileName);
+        Path dir = file.getParent();
         try {
             if (Boolean.getBoolean("golden.update")) {
-                Files.createDirectories(DIR);
+                Files.createDirectories(dir);
                 Files.writeString(file, actual, StandardCharsets.UTF_8);
             }
             assertThat(file).as("golden file %s (run with -Dgolden.update=true to create it)", file).exists();

@@ -23,7 +23,10 @@ public final class KubernetesPermissions {
             new Rule("", "secrets", APPLY, false),
             new Rule("", "services", APPLY, false),
             new Rule("", "serviceaccounts", APPLY, false),
-            new Rule("", "pods", Set.of("get", "list", "watch", "delete"), false),
+            // patch/update and endpoints: the data plane's own Role grants them (Spilo labels its pod and
+            // updates its leader Endpoints), and Kubernetes lets no one grant what it does not hold.
+            new Rule("", "pods", Set.of("get", "list", "watch", "delete", "patch", "update"), false),
+            new Rule("", "endpoints", Set.of("get", "list", "watch", "create", "patch", "update", "delete"), false),
             new Rule("", "persistentvolumeclaims", Set.of("get", "list", "watch", "delete"), false),
             new Rule("apps", "statefulsets", APPLY, false),
             new Rule("apps", "deployments", APPLY, false),

@@ -1,0 +1,161 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseMember;
+import dev.pgfleet.node.NodeInventory;
+import dev.pgfleet.node.Placement;
+import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.DesiredClusters;
+import dev.pgfleet.provisioning.PatroniRest;
+import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.PgfleetProperties;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs databases on Kubernetes: server-side applies the blueprint's objects (idempotent, and re-applying
+ * reverts drift someone made by hand), observes pods and Patroni's role labels, and deletes by cascading
+ * from the database's root object. Leader changes reach clients through the primary Service, which selects
+ * the pod Spilo labels as master, and through PgBouncer, which connects to that Service.
+ */
+@Component
+@ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
+class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
+    static final String FIELD_MANAGER = "pgfleet";
+    static final int POSTGRES_PORT = 5432;
+    static final int PATRONI_PORT = 8008;
+
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final PgfleetProperties.Kubernetes properties;
+    private final KubernetesObservations observations;
+
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
+                      com.fasterxml.jackson.databind.ObjectMapper json) {
+        this.client = client;
+        this.settings = settings;
+        this.properties = properties.kubernetes();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
+        this.observations = new KubernetesObservations(client, settings, new PatroniRest(http, json));
+    }
+
+    // ---- what the API needs to know -------------------------------------------------------------
+
+    @Override
+    public List<Integer> supportedPostgresVersions() {
+        return properties.postgresVersions();
+    }
+
+    @Override
+    public Optional<Integer> defaultPostgresVersion() {
+        return properties.postgresVersions().stream().max(Integer::compare);
+    }
+
+    @Override
+    public Optional<String> problemWithVersion(int version) {
+        return Optional.empty();
+    }
+
+    /** Admission: refuses (422) a database the cluster's NVMe nodes cannot hold, before anything is stored for it. */
+    @Override
+    public void place(Database database, List<String> memberNames) {
+        Plan plan = Plan.fromId(database.getPlan()).orElseThrow();
+        Placement.problem(plan, fetchNodes()).ifPresent(problem -> {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Cannot be placed", problem + " Nothing was created.");
+        });
+        List<DatabaseMember> members = new ArrayList<>();
+        for (int i = 0; i < memberNames.size(); i++) {
+            members.add(new DatabaseMember(database.getId(), i, memberNames.get(i), POSTGRES_PORT, PATRONI_PORT));
+        }
+        database.assignPorts(POSTGRES_PORT, members);
+    }
+
+    @Override
+    public Endpoint poolerEndpoint(Database database) {
+        return new Endpoint(KubernetesNames.poolerHost(DesiredClusters.specOf(database), settings), POSTGRES_PORT);
+    }
+
+    @Override
+    public Endpoint memberEndpoint(Database database, DatabaseMember member) {
+        return new Endpoint(KubernetesNames.memberHost(DesiredClusters.specOf(database), member.getOrdinal(), settings), POSTGRES_PORT);
+    }
+
+    // ---- converging -------------------------------------------------------------------------------
+
+    /** Applies the shared etcd, the database's root object, then every object the blueprint builds for it. */
+    @Override
+    public void ensureMembers(DesiredCluster desired) {
+        for (HasMetadata etcd : KubernetesBlueprint.sharedEtcd(settings)) {
+            apply(etcd);
+        }
+        ConfigMap root = (ConfigMap) apply(KubernetesBlueprint.root(desired.spec(), settings));
+        for (HasMetadata object : KubernetesBlueprint.databaseObjects(desired.spec(), settings,
+                KubernetesSecrets.of(desired), root.getMetadata().getUid())) {
+            apply(object);
+        }
+    }
+
+    /** The pooler is part of {@link #ensureMembers}: its Service and Deployment follow the primary Service. */
+    @Override
+    public void ensurePooler(DesiredCluster desired) {
+    }
+
+    @Override
+    public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
+        return new Endpoint(KubernetesNames.primaryHost(desired.spec(), settings), POSTGRES_PORT);
+    }
+
+    @Override
+    public ClusterObservation observeCluster(DesiredCluster desired) {
+        return observations.observe(desired);
+    }
+
+    /**
+     * Deletes the root object with background propagation, so the garbage collector removes everything it
+     * owns, and also deletes each owned object explicitly, so deletion does not wait on the collector. PVCs
+     * are kept unless the operator chose {@code pvc-retention=delete}.
+     */
+    @Override
+    public void deleteCluster(DesiredCluster desired) {
+        ConfigMap root = KubernetesBlueprint.root(desired.spec(), settings);
+        List<HasMetadata> owned = KubernetesBlueprint.databaseObjects(desired.spec(), settings,
+                KubernetesSecrets.of(desired), "deleting");
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            client.resource(owned.get(i)).inNamespace(settings.namespace()).delete();
+        }
+        client.resource(root).inNamespace(settings.namespace()).delete();
+        if ("delete".equals(properties.pvcRetention())) {
+            client.persistentVolumeClaims().inNamespace(settings.namespace())
+                    .withLabel(KubernetesNames.DATABASE_ID_LABEL, desired.spec().scope()).delete();
+        }
+    }
+
+    // ---- nodes --------------------------------------------------------------------------------------
+
+    @Override
+    public List<NodeCapacity> fetchNodes() {
+        return observations.fetchNodes();
+    }
+
+    /**
+     * Server-side apply with our field manager and forced conflicts: creates what is missing, and sets fields
+     * we own back to the blueprint's values whatever edited them; fields others added are left alone.
+     */
+    HasMetadata apply(HasMetadata object) {
+        return client.resource(object).inNamespace(settings.namespace())
+                .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import dev.pgfleet.provisioning.ReconcileGate;
+import dev.pgfleet.system.PgfleetProperties;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Leader election between control-plane replicas through a Kubernetes Lease: only the holder reconciles.
+ * A replica that loses the lease stops reconciling at once; another takes over within the lease duration.
+ */
+@Component
+@ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
+class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(LeaseLeaderElection.class);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String leaseName;
+    private final String identity;
+    private volatile boolean leader;
+    private volatile CompletableFuture<?> election;
+
+    LeaseLeaderElection(KubernetesClient client, PgfleetProperties properties) {
+        this.client = client;
+        this.namespace = properties.kubernetes().namespace();
+        this.leaseName = properties.kubernetes().leaseName();
+        this.identity = Objects.requireNonNullElse(System.getenv("POD_NAME"), "pgfleet-" + UUID.randomUUID());
+    }
+
+    @Override
+    public boolean mayReconcile() {
+        return leader;
+    }
+
+    @Override
+    public void start() {
+        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName("pgfleet-control-plane")
+                .withLock(new LeaseLock(namespace, leaseName, identity))
+                .withLeaseDuration(Duration.ofSeconds(15))
+                .withRenewDeadline(Duration.ofSeconds(10))
+                .withRetryPeriod(Duration.ofSeconds(2))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> {
+                            leader = true;
+                            log.info("{} leads reconciliation (lease {}/{})", identity, namespace, leaseName);
+                        },
+                        () -> {
+                            leader = false;
+                            log.info("{} stopped leading reconciliation", identity);
+                        },
+                        newLeader -> log.info("reconciliation is led by {}", newLeader)))
+                .build()).build().start();
+    }
+
+    @Override
+    public void stop() {
+        leader = false;
+        CompletableFuture<?> e = election;
+        if (e != null) {
+            e.cancel(true);
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        CompletableFuture<?> e = election;
+        return e != null && !e.isDone();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.PgfleetProperties;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.k3s.K3sContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * A dev database on a real single-node k3s cluster. Needs a Docker engine and registry access, so it runs
+ * wherever those exist and is reported as skipped ("Docker is not available") elsewhere, such as on
+ * pgfleet's own CI machines. The control plane runs outside the cluster here, so the test checks what the
+ * API server shows: the Patroni pod ready and labelled leader, its volume bound, the pooler ready.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class KubernetesRuntimeK3sTest {
+
+    @Container
+    static final K3sContainer K3S = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.30.4-k3s1"));
+
+    @Test
+    void provisionsADevDatabaseOnARealCluster() throws Exception {
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(K3S.getKubeConfigYaml())).build()) {
+            KubernetesSettings defaults = KubernetesSettings.defaults();
+            // k3s ships the local-path provisioner; its single node plays the NVMe node.
+            KubernetesSettings settings = new KubernetesSettings(defaults.namespace(), defaults.patroniImage(), defaults.pgbouncerImage(),
+                    defaults.etcdImage(), "local-path", defaults.nvmeLabelKey(), defaults.nvmeLabelValue());
+            client.nodes().list().getItems().forEach(n -> client.nodes().withName(n.getMetadata().getName())
+                    .edit(node -> {
+                        node.getMetadata().getLabels().put(settings.nvmeLabelKey(), settings.nvmeLabelValue());
+                        return node;
+                    }));
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(settings.namespace()).endMetadata().build())
+                    .serverSideApply();
+            PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
+                    new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
+                    null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+                    settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
+                    settings.etcdImage(), "delete", "pgfleet-leader", List.of(15)), null);
+            KubernetesRuntime runtime = new KubernetesRuntime(client, settings, properties, new ObjectMapper());
+            UUID id = UUID.randomUUID();
+            ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
+            DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw"), "owner-pw",
+                    "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
+                    List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
+
+            runtime.ensureMembers(desired);
+
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            ClusterObservation obs = runtime.observeCluster(desired);
+            while ((obs.leader().isEmpty() || !obs.poolerRunning()) && System.nanoTime() < deadline) {
+                Thread.sleep(5000);
+                runtime.ensureMembers(desired);
+                obs = runtime.observeCluster(desired);
+            }
+            assertThat(obs.leader()).as("a Patroni leader on k3s: " + obs).contains("shop-0");
+            assertThat(obs.poolerRunning()).isTrue();
+            assertThat(obs.members()).singleElement().satisfies(m -> assertThat(m.state()).isEqualTo("running"));
+
+            runtime.deleteCluster(desired);
+            assertThat(client.apps().statefulSets().inNamespace(settings.namespace())
+                    .withName(KubernetesNames.statefulSet(spec)).get()).isNull();
+        }
+    }
+}

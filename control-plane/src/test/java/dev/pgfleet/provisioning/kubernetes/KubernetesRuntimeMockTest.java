@@ -1,0 +1,270 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.PgfleetProperties;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.util.HashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kubernetes runtime against fabric8's mock API server in CRUD mode (no cluster can run here), with
+ * server-side apply emulated by {@link ServerSideApplyCrudDispatcher}.
+ */
+class KubernetesRuntimeMockTest {
+    private static KubernetesMockServer server;
+    private static ServerSideApplyCrudDispatcher dispatcher;
+    private static KubernetesClient client;
+
+    @BeforeAll
+    static void startMockServer() {
+        dispatcher = new ServerSideApplyCrudDispatcher();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init();
+        client = server.createClient();
+    }
+
+    @AfterAll
+    static void stopMockServer() {
+        client.close();
+        server.destroy();
+    }
+
+    private final KubernetesSettings settings = KubernetesSettings.defaults();
+    private KubernetesRuntime runtime;
+
+    @BeforeEach
+    void createRuntime() {
+        runtime = runtime("retain");
+    }
+
+    private KubernetesRuntime runtime(String pvcRetention) {
+        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
+                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
+                null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+                settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
+                settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
+        return new KubernetesRuntime(client, settings, properties, new ObjectMapper());
+    }
+
+    private static DesiredCluster desired(Plan plan) {
+        UUID id = UUID.randomUUID();
+        ClusterSpec spec = new ClusterSpec(id.toString(), "shop", plan, 15);
+        return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest"), "owner-pw",
+                "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
+                IntStream.range(0, plan.members()).mapToObj(i -> new DesiredCluster.MemberSlot(i, spec.memberName(i), 5432, 8008)).toList(),
+                5432);
+    }
+
+    private List<HasMetadata> live(DesiredCluster d) {
+        List<HasMetadata> out = new ArrayList<>();
+        for (HasMetadata o : KubernetesBlueprint.databaseObjects(d.spec(), settings, KubernetesSecrets.of(d), "x")) {
+            HasMetadata found = client.resource(o).inNamespace(settings.namespace()).get();
+            if (found != null) {
+                out.add(found);
+            }
+        }
+        return out;
+    }
+
+    private StatefulSet statefulSet(DesiredCluster d) {
+        return client.apps().statefulSets().inNamespace(settings.namespace()).withName(KubernetesNames.statefulSet(d.spec())).get();
+    }
+
+    @Test
+    void createsEveryObjectOnNvmeNodesWithAntiAffinityAndATransactionPooler() {
+        DesiredCluster ha = desired(Plan.HA);
+        runtime.ensureMembers(ha);
+
+        int expected = KubernetesBlueprint.databaseObjects(ha.spec(), settings, KubernetesSecrets.of(ha), "x").size();
+        assertThat(live(ha)).hasSize(expected);
+        StatefulSet sts = statefulSet(ha);
+        assertThat(sts.getSpec().getReplicas()).isEqualTo(3);
+        var term = sts.getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0).getMatchExpressions().get(0);
+        assertThat(term.getKey()).isEqualTo("pgfleet.dev/storage");
+        assertThat(term.getValues()).containsExactly("nvme");
+        assertThat(sts.getSpec().getVolumeClaimTemplates().get(0).getSpec().getStorageClassName()).isEqualTo("local-nvme");
+        assertThat(sts.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution().get(0).getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+        String ini = client.configMaps().inNamespace(settings.namespace()).withName(KubernetesNames.poolerConfig(ha.spec())).get()
+                .getData().values().stream().filter(v -> v.contains("[pgbouncer]")).findFirst().orElseThrow();
+        assertThat(ini).contains("pool_mode = transaction");
+        String root = KubernetesBlueprint.root(ha.spec(), settings).getMetadata().getName();
+        String rootUid = client.configMaps().inNamespace(settings.namespace()).withName(root).get().getMetadata().getUid();
+        assertThat(live(ha)).allSatisfy(o -> assertThat(o.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(rootUid)));
+        assertThat(KubernetesBlueprint.sharedEtcd(settings)).allSatisfy(o ->
+                assertThat(client.resource(o).inNamespace(settings.namespace()).get()).isNotNull());
+    }
+
+    @Test
+    void devHasNoAntiAffinity() {
+        DesiredCluster dev = desired(Plan.DEV);
+        runtime.ensureMembers(dev);
+        var affinity = statefulSet(dev).getSpec().getTemplate().getSpec().getAffinity();
+        assertThat(affinity.getPodAntiAffinity()).isNull();
+        assertThat(statefulSet(dev).getSpec().getReplicas()).isEqualTo(1);
+    }
+
+    @Test
+    void applyingTwiceChangesNothing() {
+        DesiredCluster ha = desired(Plan.HA);
+        runtime.ensureMembers(ha);
+        Map<String, Object> first = specsOf(live(ha));
+        int appliesBefore = dispatcher.applies();
+        runtime.ensureMembers(ha);
+        assertThat(dispatcher.applies() - appliesBefore).as("every object is server-side applied again").isGreaterThan(first.size());
+        assertThat(specsOf(live(ha))).isEqualTo(first);
+    }
+
+    @Test
+    void aHandEditedStatefulSetIsRevertedOnTheNextReconcile() {
+        DesiredCluster ha = desired(Plan.HA);
+        runtime.ensureMembers(ha);
+        client.apps().statefulSets().inNamespace(settings.namespace()).withName(KubernetesNames.statefulSet(ha.spec()))
+                .edit(s -> {
+                    s.getSpec().setReplicas(1);
+                    s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:latest");
+                    return s;
+                });
+        assertThat(statefulSet(ha).getSpec().getReplicas()).isEqualTo(1);
+
+        runtime.ensureMembers(ha);
+
+        assertThat(statefulSet(ha).getSpec().getReplicas()).isEqualTo(3);
+        assertThat(statefulSet(ha).getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(settings.patroniImage());
+    }
+
+    @Test
+    void deletionCascadesAndKeepsVolumesUnlessToldOtherwise() {
+        for (String retention : List.of("retain", "delete")) {
+            KubernetesRuntime r = runtime(retention);
+            DesiredCluster d = desired(Plan.DEV);
+            r.ensureMembers(d);
+            client.persistentVolumeClaims().inNamespace(settings.namespace()).resource(new PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName("pgdata-" + d.id()).addToLabels(KubernetesNames.DATABASE_ID_LABEL, d.spec().scope())
+                    .endMetadata().build()).create();
+
+            r.deleteCluster(d);
+
+            assertThat(live(d)).isEmpty();
+            String root = KubernetesBlueprint.root(d.spec(), settings).getMetadata().getName();
+            assertThat(client.configMaps().inNamespace(settings.namespace()).withName(root).get()).isNull();
+            boolean volumeKept = client.persistentVolumeClaims().inNamespace(settings.namespace()).withName("pgdata-" + d.id()).get() != null;
+            assertThat(volumeKept).as("pvc with retention " + retention).isEqualTo(retention.equals("retain"));
+        }
+    }
+
+    @Test
+    void admissionRefusesWhatTheNvmeNodesCannotHold() {
+        nvmeNode("node-a", "8", "32Gi");
+        nvmeNode("node-b", "8", "32Gi");
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-c").endMetadata()
+                .withNewStatus().addToAllocatable("cpu", new Quantity("8")).addToAllocatable("memory", new Quantity("32Gi")).endStatus()
+                .build()).create();
+
+        Database ha = database("ha");
+        assertThatThrownBy(() -> runtime.place(ha, List.of("shop-0", "shop-1", "shop-2")))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status().value()).isEqualTo(422);
+                    assertThat(e.getMessage()).contains("needs 3 NVMe nodes").contains("has 2");
+                });
+
+        Database dev = database("dev");
+        runtime.place(dev, List.of("shop-0"));
+        verify(dev).assignPorts(anyInt(), anyList());
+
+        nvmeNode("node-d", "1", "1Gi");
+        assertThatThrownBy(() -> runtime.place(ha, List.of("shop-0", "shop-1", "shop-2")))
+                .hasMessageContaining("needs 2 CPU and 4096 MiB free on 3 NVMe nodes; only 2 have that much left");
+
+        assertThat(runtime.fetchNodes()).extracting(n -> n.name() + ":" + n.nvme())
+                .containsExactly("node-a:true", "node-b:true", "node-c:false", "node-d:true");
+    }
+
+    @Test
+    void podsAndRoleLabelsBecomeMembersAndALeader() {
+        DesiredCluster ha = desired(Plan.HA);
+        runtime.ensureMembers(ha);
+        for (int i = 0; i < 3; i++) {
+            client.pods().inNamespace(settings.namespace()).resource(new PodBuilder().withNewMetadata()
+                    .withName(KubernetesNames.podName(ha.spec(), i))
+                    .addToLabels(KubernetesNames.DATABASE_ID_LABEL, ha.spec().scope())
+                    .addToLabels(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT)
+                    .addToLabels(KubernetesNames.ROLE_LABEL, i == 1 ? "master" : "replica").endMetadata()
+                    .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                    .build()).create();
+        }
+
+        ClusterObservation obs = runtime.observeCluster(ha);
+
+        assertThat(obs.leader()).contains("shop-1");
+        assertThat(obs.members()).extracting(ClusterObservation.MemberObservation::role).containsExactly("replica", "leader", "replica");
+        assertThat(obs.members()).allSatisfy(m -> assertThat(m.state()).isEqualTo("running"));
+    }
+
+    private void nvmeNode(String name, String cpu, String memory) {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).addToLabels("pgfleet.dev/storage", "nvme").endMetadata()
+                .withNewStatus().addToAllocatable("cpu", new Quantity(cpu)).addToAllocatable("memory", new Quantity(memory)).endStatus()
+                .build()).create();
+    }
+
+    private static Database database(String plan) {
+        Database d = mock(Database.class);
+        when(d.getPlan()).thenReturn(plan);
+        when(d.getId()).thenReturn(UUID.randomUUID());
+        return d;
+    }
+
+    /** What a reconcile may change: everything but the server's bookkeeping (the mock bumps generation on every write). */
+    private static Map<String, Object> specsOf(List<HasMetadata> objects) {
+        Map<String, Object> out = new java.util.TreeMap<>();
+        ObjectMapper json = new ObjectMapper();
+        for (HasMetadata o : objects) {
+            Map<String, Object> tree = json.convertValue(o, Map.class);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> metadata = (Map<String, Object>) tree.get("metadata");
+            metadata.remove("resourceVersion");
+            metadata.remove("managedFields");
+            metadata.remove("generation");
+            out.put(o.getKind() + "/" + o.getMetadata().getName(), tree);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.pgfleet.blueprint.kubernetes;
+
+/**
+ * Where and with what the Kubernetes runtime runs databases: the namespace, the images, and the NVMe nodes
+ * (their label) with their storage class. One value for the whole control plane.
+ *
+ * @param pgbouncerImage any image with pgbouncer (1.18 or newer) on its PATH; the command is always set explicitly
+ */
+public record KubernetesSettings(String namespace, String patroniImage, String pgbouncerImage, String etcdImage,
+                                 String storageClass, String nvmeLabelKey, String nvmeLabelValue) {
+
+    public KubernetesSettings {
+        if (!KubernetesNames.isDnsLabel(namespace)) {
+            throw new IllegalArgumentException("namespace must be a DNS label: " + namespace);
+        }
+        requireImage("patroniImage", patroniImage);
+        requireImage("pgbouncerImage", pgbouncerImage);
+        requireImage("etcdImage", etcdImage);
+        if (storageClass == null || storageClass.isBlank() || storageClass.length() > 253
+                || !storageClass.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+            throw new IllegalArgumentException("storageClass must be a DNS subdomain: " + storageClass);
+        }
+        if (!KubernetesNames.isLabelKey(nvmeLabelKey)) {
+            throw new IllegalArgumentException("nvmeLabelKey must be a label key: " + nvmeLabelKey);
+        }
+        if (nvmeLabelValue == null || nvmeLabelValue.isEmpty() || !KubernetesNames.isLabelValue(nvmeLabelValue)) {
+            throw new IllegalArgumentException("nvmeLabelValue must be a non-empty label value: " + nvmeLabelValue);
+        }
+    }
+
+    /**
+     * Spilo 3.0 (Patroni 3.0, PostgreSQL 10-15 with pgvector), CloudNativePG's PgBouncer image (pgbouncer at
+     * /usr/bin, user 998), etcd 3.5, and nodes labelled pgfleet.dev/storage=nvme with the local-nvme class.
+     */
+    public static KubernetesSettings defaults() {
+        return new KubernetesSettings("pgfleet", "ghcr.io/zalando/spilo-15:3.0-p1",
+                "ghcr.io/cloudnative-pg/pgbouncer:1.25.1", "quay.io/coreos/etcd:v3.5.9",
+                "local-nvme", "pgfleet.dev/storage", "nvme");
+    }
+
+    private static void requireImage(String what, String image) {
+        if (image == null || image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException(what + " must be an image reference: " + image);
+        }
+    }
+}

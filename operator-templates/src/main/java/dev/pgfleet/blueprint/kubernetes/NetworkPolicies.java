@@ -1,0 +1,136 @@
+package dev.pgfleet.blueprint.kubernetes;
+
+import dev.pgfleet.blueprint.ClusterSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Who may talk to a database's pods. Tenants reach only the pooler (6432, from anywhere: the tenant
+ * endpoint). PostgreSQL (5432) and Patroni's REST API (8008) accept only this database's members, the
+ * control plane, and (PostgreSQL only) this database's poolers. The members may reach each other, the shared
+ * etcd's clients port, DNS, and the Kubernetes API, which Spilo's role callback patches.
+ *
+ * <p>The control plane is recognised by its pod label {@value KubernetesNames#NAME_LABEL}=
+ * {@value KubernetesNames#CONTROL_PLANE_APP} in any namespace (the Helm chart may install it outside the
+ * databases' namespace). The Kubernetes API's address is not known to the blueprint (and NetworkPolicy
+ * cannot name a Service), so that rule allows TCP 443 and 6443 to any address.
+ */
+final class NetworkPolicies {
+    static final int DNS_PORT = 53;
+
+    private NetworkPolicies() {
+    }
+
+    static NetworkPolicy postgres(ClusterSpec spec, Meta meta) {
+        LabelSelector members = selector(KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT));
+        LabelSelector poolers = selector(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT));
+        int pg = PatroniObjects.POSTGRES_PORT;
+        int rest = PatroniObjects.PATRONI_PORT;
+        return new NetworkPolicyBuilder()
+                .withMetadata(meta.owned(KubernetesNames.networkPolicy(spec), PatroniObjects.labels(spec)))
+                .withNewSpec()
+                .withPodSelector(members)
+                .withPolicyTypes("Ingress", "Egress")
+                .withIngress(
+                        ingress(List.of(pods(members)), tcp(pg), tcp(rest)),
+                        ingress(List.of(controlPlane()), tcp(pg), tcp(rest)),
+                        ingress(List.of(pods(poolers)), tcp(pg)))
+                .withEgress(concat(
+                        List.of(egress(List.of(pods(members)), tcp(pg), tcp(rest)),
+                                egress(List.of(pods(selector(KubernetesNames.etcdSelector()))), tcp(SharedEtcd.CLIENT_PORT)),
+                                egress(List.of(), tcp(443), tcp(6443))),
+                        dns()))
+                .endSpec()
+                .build();
+    }
+
+    static NetworkPolicy pooler(ClusterSpec spec, Meta meta) {
+        LabelSelector members = selector(KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT));
+        return new NetworkPolicyBuilder()
+                .withMetadata(meta.owned(KubernetesNames.poolerNetworkPolicy(spec), PoolerObjects.labels(spec)))
+                .withNewSpec()
+                .withPodSelector(selector(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT)))
+                .withPolicyTypes("Ingress", "Egress")
+                .withIngress(ingress(List.of(), tcp(PoolerObjects.LISTEN_PORT)))
+                .withEgress(concat(List.of(egress(List.of(pods(members)), tcp(PatroniObjects.POSTGRES_PORT))), dns()))
+                .endSpec()
+                .build();
+    }
+
+    /** The shared etcd takes clients from every database's members and the control plane, and peers from itself. */
+    static NetworkPolicy etcd(KubernetesSettings s) {
+        LabelSelector etcd = selector(KubernetesNames.etcdSelector());
+        LabelSelector anyMember = selector(Map.of(
+                KubernetesNames.MANAGED_BY_LABEL, KubernetesNames.MANAGER,
+                KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT));
+        return new NetworkPolicyBuilder()
+                .withNewMetadata().withName(KubernetesNames.etcdNetworkPolicy()).withNamespace(s.namespace())
+                .withLabels(KubernetesNames.etcdLabels()).endMetadata()
+                .withNewSpec()
+                .withPodSelector(etcd)
+                .withPolicyTypes("Ingress")
+                .withIngress(
+                        ingress(List.of(pods(anyMember), controlPlane()), tcp(SharedEtcd.CLIENT_PORT)),
+                        ingress(List.of(pods(etcd)), tcp(SharedEtcd.CLIENT_PORT), tcp(SharedEtcd.PEER_PORT)))
+                .endSpec()
+                .build();
+    }
+
+    private static List<NetworkPolicyEgressRule> dns() {
+        return List.of(egress(List.of(), port("UDP", DNS_PORT), port("TCP", DNS_PORT)));
+    }
+
+    /** Pods labelled as the control plane, in any namespace. */
+    private static NetworkPolicyPeer controlPlane() {
+        return new NetworkPolicyPeerBuilder()
+                .withNamespaceSelector(new LabelSelector())
+                .withPodSelector(selector(Map.of(KubernetesNames.NAME_LABEL, KubernetesNames.CONTROL_PLANE_APP)))
+                .build();
+    }
+
+    private static NetworkPolicyPeer pods(LabelSelector selector) {
+        return new NetworkPolicyPeerBuilder().withPodSelector(selector).build();
+    }
+
+    private static NetworkPolicyIngressRule ingress(List<NetworkPolicyPeer> from, NetworkPolicyPort... ports) {
+        NetworkPolicyIngressRuleBuilder rule = new NetworkPolicyIngressRuleBuilder().withPorts(ports);
+        return from.isEmpty() ? rule.build() : rule.withFrom(from).build();
+    }
+
+    private static NetworkPolicyEgressRule egress(List<NetworkPolicyPeer> to, NetworkPolicyPort... ports) {
+        NetworkPolicyEgressRuleBuilder rule = new NetworkPolicyEgressRuleBuilder().withPorts(ports);
+        return to.isEmpty() ? rule.build() : rule.withTo(to).build();
+    }
+
+    private static NetworkPolicyPort tcp(int port) {
+        return port("TCP", port);
+    }
+
+    private static NetworkPolicyPort port(String protocol, int port) {
+        return new NetworkPolicyPortBuilder().withProtocol(protocol).withPort(new IntOrString(port)).build();
+    }
+
+    private static LabelSelector selector(Map<String, String> labels) {
+        return new LabelSelectorBuilder().withMatchLabels(new TreeMap<>(labels)).build();
+    }
+
+    @SafeVarargs
+    private static List<NetworkPolicyEgressRule> concat(List<NetworkPolicyEgressRule>... lists) {
+        return Arrays.stream(lists).flatMap(List::stream).toList();
+    }
+}

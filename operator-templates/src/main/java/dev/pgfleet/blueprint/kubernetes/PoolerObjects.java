@@ -1,0 +1,165 @@
+package dev.pgfleet.blueprint.kubernetes;
+
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.PgBouncerConfig;
+import dev.pgfleet.blueprint.PoolerSettings;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * PgBouncer in transaction mode in front of the primary Service: two replicas, so the tenant endpoint survives
+ * a pod restart or a node drain. The pooler connects to the primary Service's DNS name; when the leader
+ * changes, the Service's endpoint moves with Spilo's role label and new server connections reach the new
+ * leader with no reconfiguration.
+ */
+final class PoolerObjects {
+    static final int LISTEN_PORT = 6432;
+    static final String CONFIG_DIR = "/etc/pgbouncer";
+    static final String INI_KEY = "pgbouncer.ini";
+    static final String USERLIST_FILE = "userlist.txt";
+    static final int REPLICAS = 2;
+    /** The uid/gid of CloudNativePG's PgBouncer image; set explicitly so runAsNonRoot can be verified. */
+    static final long USER_ID = 998L;
+    static final long GROUP_ID = 996L;
+
+    private PoolerObjects() {
+    }
+
+    /**
+     * PgBouncer's own settings: all addresses (the pod IP is not known in advance), the auth file mounted from
+     * the Secret, and an empty logfile, so PgBouncer logs to stderr only and nothing on the (read-only) root
+     * file system needs to be writable.
+     */
+    static PoolerSettings settings() {
+        return new PoolerSettings("0.0.0.0", LISTEN_PORT, CONFIG_DIR + "/" + USERLIST_FILE, "", ClusterSecrets.POOLER_ADMIN_USER);
+    }
+
+    static String ini(ClusterSpec spec, KubernetesSettings s) {
+        return PgBouncerConfig.renderIni(spec, settings(), KubernetesNames.primaryHost(spec, s), PatroniObjects.POSTGRES_PORT);
+    }
+
+    static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+        return new ConfigMapBuilder()
+                .withMetadata(meta.owned(KubernetesNames.poolerConfig(spec), labels(spec)))
+                .withData(Map.of(INI_KEY, ini(spec, s)))
+                .build();
+    }
+
+    static Deployment deployment(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+        Map<String, String> labels = labels(spec);
+        Map<String, String> selector = KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT);
+        return new DeploymentBuilder()
+                .withMetadata(meta.owned(KubernetesNames.poolerDeployment(spec), labels))
+                .withNewSpec()
+                .withReplicas(REPLICAS)
+                .withNewSelector().withMatchLabels(selector).endSelector()
+                // Never fewer than REPLICAS ready poolers during a rollout.
+                .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(new IntOrString(0)).withMaxSurge(new IntOrString(1)).endRollingUpdate().endStrategy()
+                .withNewTemplate()
+                .withMetadata(meta.podTemplate(labels))
+                .withNewSpec()
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(USER_ID).withRunAsGroup(GROUP_ID).withFsGroup(GROUP_ID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .withNewAffinity().withNewPodAntiAffinity()
+                .addNewPreferredDuringSchedulingIgnoredDuringExecution().withWeight(100)
+                .withNewPodAffinityTerm().withNewLabelSelector().withMatchLabels(selector).endLabelSelector()
+                .withTopologyKey("kubernetes.io/hostname").endPodAffinityTerm()
+                .endPreferredDuringSchedulingIgnoredDuringExecution()
+                .endPodAntiAffinity().endAffinity()
+                .addNewContainer()
+                .withName("pgbouncer")
+                .withImage(s.pgbouncerImage())
+                // Set explicitly: images differ in entrypoints, and this one reads our file and logs to stderr.
+                .withCommand(command())
+                .addNewPort().withName("pgbouncer").withContainerPort(LISTEN_PORT).withProtocol("TCP").endPort()
+                .withReadinessProbe(tcpProbe(0, 5, 3))
+                .withLivenessProbe(tcpProbe(10, 10, 6))
+                .withNewResources()
+                .withRequests(new TreeMap<>(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("64Mi"))))
+                .withLimits(Map.of("memory", new Quantity("128Mi")))
+                .endResources()
+                .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .endContainer()
+                .addNewVolume().withName("config").withNewProjected()
+                .withDefaultMode(0440)
+                .withSources(
+                        new VolumeProjectionBuilder().withNewConfigMap().withName(KubernetesNames.poolerConfig(spec))
+                                .addNewItem().withKey(INI_KEY).withPath(INI_KEY).endItem().endConfigMap().build(),
+                        new VolumeProjectionBuilder().withNewSecret().withName(KubernetesNames.secret(spec))
+                                .addNewItem().withKey(KubernetesBlueprint.POOLER_USERLIST_KEY).withPath(USERLIST_FILE).endItem()
+                                .endSecret().build())
+                .endProjected().endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /** The tenant endpoint: PostgreSQL's usual port in front, PgBouncer's port behind. */
+    static Service service(ClusterSpec spec, Meta meta) {
+        return new ServiceBuilder()
+                .withMetadata(meta.owned(KubernetesNames.poolerService(spec), labels(spec)))
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT))
+                .withPorts(new ServicePortBuilder().withName("postgresql").withProtocol("TCP")
+                        .withPort(PatroniObjects.POSTGRES_PORT).withTargetPort(new IntOrString(LISTEN_PORT)).build())
+                .endSpec()
+                .build();
+    }
+
+    /** One of the two poolers may be evicted at a time; the other keeps serving. */
+    static PodDisruptionBudget pdb(ClusterSpec spec, Meta meta) {
+        return new PodDisruptionBudgetBuilder()
+                .withMetadata(meta.owned(KubernetesNames.poolerPdb(spec), labels(spec)))
+                .withNewSpec()
+                .withMaxUnavailable(new IntOrString(1))
+                .withNewSelector().withMatchLabels(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT)).endSelector()
+                .endSpec()
+                .build();
+    }
+
+    static Map<String, String> labels(ClusterSpec spec) {
+        return KubernetesNames.labels(spec, KubernetesNames.POOLER_COMPONENT);
+    }
+
+    private static Probe tcpProbe(int initialDelay, int period, int failures) {
+        return new ProbeBuilder()
+                .withNewTcpSocket().withNewPort(LISTEN_PORT).endTcpSocket()
+                .withInitialDelaySeconds(initialDelay)
+                .withPeriodSeconds(period)
+                .withTimeoutSeconds(3)
+                .withFailureThreshold(failures)
+                .build();
+    }
+
+    /** PgBouncer with the mounted file, in the foreground. */
+    static List<String> command() {
+        return List.of("pgbouncer", CONFIG_DIR + "/" + INI_KEY);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.pgfleet.blueprint.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgfleet.blueprint.ClusterSecrets;
+import org.junit.jupiter.api.Test;
+
+class KubernetesSettingsTest {
+
+    @Test
+    void defaults() {
+        KubernetesSettings s = KubernetesSettings.defaults();
+        assertThat(s.namespace()).isEqualTo("pgfleet");
+        assertThat(s.patroniImage()).isEqualTo("ghcr.io/zalando/spilo-15:3.0-p1");
+        assertThat(s.etcdImage()).isEqualTo("quay.io/coreos/etcd:v3.5.9");
+        assertThat(s.storageClass()).isEqualTo("local-nvme");
+        assertThat(s.nvmeLabelKey()).isEqualTo("pgfleet.dev/storage");
+        assertThat(s.nvmeLabelValue()).isEqualTo("nvme");
+        assertThat(s.pgbouncerImage()).isNotBlank();
+    }
+
+    @Test
+    void refusesWhatKubernetesWouldRefuse() {
+        KubernetesSettings d = KubernetesSettings.defaults();
+        assertThatThrownBy(() -> new KubernetesSettings("Bad_NS", d.patroniImage(), d.pgbouncerImage(), d.etcdImage(),
+                d.storageClass(), d.nvmeLabelKey(), d.nvmeLabelValue())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new KubernetesSettings(d.namespace(), " ", d.pgbouncerImage(), d.etcdImage(),
+                d.storageClass(), d.nvmeLabelKey(), d.nvmeLabelValue())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new KubernetesSettings(d.namespace(), d.patroniImage(), d.pgbouncerImage(), d.etcdImage(),
+                d.storageClass(), "pgfleet.dev/storage=nvme", d.nvmeLabelValue())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new KubernetesSettings(d.namespace(), d.patroniImage(), d.pgbouncerImage(), d.etcdImage(),
+                d.storageClass(), d.nvmeLabelKey(), "")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void secretsAreRedactedAndTheRestApiPasswordMustFitSpilosYaml() {
+        assertThat(KubernetesFixtures.SECRETS.toString()).doesNotContain("secret-", "su-secret").contains("redacted");
+        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "it's"), "d", "e", "f", "g"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "c"), "", "e", "f", "g"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
