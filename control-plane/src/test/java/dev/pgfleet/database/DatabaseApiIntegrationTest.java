@@ -161,6 +161,16 @@ class DatabaseApiIntegrationTest {
         assertThat(credentials.get("password").asText()).hasSize(32);
         assertThat(credentials.get("poolerUri").asText()).startsWith("postgresql://shop:");
 
+        // The Kubernetes objects of this database, exported under the local runtime, with no secret in them.
+        Response manifests = cp.get("/api/v1/databases/" + id + "/manifests", alice);
+        assertThat(manifests.status()).isEqualTo(200);
+        assertThat(manifests.contentType()).startsWith("application/yaml");
+        assertThat(manifests.body()).contains("kind: StatefulSet", "kind: Deployment", "kind: NetworkPolicy",
+                "storageClassName: local-nvme", "pgfleet.dev/spec-hash", "pool_mode = transaction", "<redacted>");
+        assertThat(manifests.body()).doesNotContain(credentials.get("password").asText());
+        assertThat(manifests.body().split("(?m)^---$").length - 1).isGreaterThan(10);
+        assertThat(cp.get("/api/v1/databases/" + id + "/manifests", bob).status()).isEqualTo(404);
+
         // A Patroni that dies on its own is started again, and the database comes back.
         Path member = cp.home().resolve("databases").resolve(id).resolve("members").resolve("0");
         ProcessHandle patroni = DataPlaneProcesses.patroni(member).orElseThrow();

@@ -7,10 +7,13 @@ import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.system.CurrentTenant;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.swagger.v3.oas.annotations.Operation;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ManifestController {
     static final String REDACTED = "<redacted>";
     static final String UNKNOWN_UID = "<uid of the root ConfigMap, assigned by the API server>";
+    /** Readable YAML for people and GitOps diffs: quotes only where YAML would misread a string. */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
 
     private final DatabaseService databases;
     private final DesiredClusters desiredClusters;
@@ -45,7 +53,7 @@ class ManifestController {
 
     @GetMapping(value = "/api/v1/databases/{id}/manifests", produces = "application/yaml")
     @Operation(summary = "The Kubernetes objects of a database as multi-document YAML, secrets redacted")
-    String manifests(@PathVariable UUID id) {
+    String manifests(@PathVariable UUID id) throws JsonProcessingException {
         Database database = databases.get(CurrentTenant.get(), id);
         DesiredCluster desired = desiredClusters.of(database);
         ConfigMap root = KubernetesBlueprint.root(desired.spec(), settings);
@@ -55,11 +63,7 @@ class ManifestController {
                 fetchRootUid(root)));
         StringBuilder yaml = new StringBuilder();
         for (HasMetadata object : objects) {
-            String doc = Serialization.asYaml(object);
-            yaml.append(doc.startsWith("---") ? "" : "---\n").append(doc);
-            if (!doc.endsWith("\n")) {
-                yaml.append('\n');
-            }
+            yaml.append("---\n").append(YAML.writeValueAsString(object));
         }
         return yaml.toString();
     }
