@@ -8,6 +8,7 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.pgfleet.provisioning.kubernetes.KubernetesPermissions;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -124,7 +125,7 @@ class HelmChartTest {
             assertThat(object.getMetadata().getName()).isNotBlank();
         });
         assertThat(kinds(defaults)).containsExactlyInAnyOrder(
-                "ServiceAccount", "Secret", "Secret", "Secret", "Service", "Service", "Service", "Deployment",
+                "ServiceAccount", "ConfigMap", "Secret", "Secret", "Secret", "Service", "Service", "Service", "Deployment",
                 "StatefulSet", "Role", "Role", "RoleBinding", "RoleBinding", "ClusterRole",
                 "ClusterRoleBinding", "PodDisruptionBudget");
         assertThat(defaults).filteredOn(o -> !(o instanceof ClusterRole || o instanceof ClusterRoleBinding))
@@ -175,7 +176,7 @@ class HelmChartTest {
 
     @Test
     void environmentSelectsTheKubernetesRuntimeAndLeaderElection() {
-        Map<String, EnvVar> env = env(one(defaults, Deployment.class));
+        Map<String, EnvVar> env = env(defaults);
         assertThat(env.get("PGFLEET_RUNTIME").getValue()).isEqualTo("kubernetes");
         assertThat(env.get("PGFLEET_KUBERNETES_LEASE_NAME").getValue()).isEqualTo(FULLNAME + "-leader");
         assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
@@ -231,7 +232,7 @@ class HelmChartTest {
         Service service = one(defaults, Service.class, FULLNAME + "-postgresql");
         assertThat(service.getSpec().getSelector())
                 .isEqualTo(postgres.getSpec().getSelector().getMatchLabels());
-        assertThat(env(one(defaults, Deployment.class)).get("PGFLEET_DB_URL").getValue())
+        assertThat(env(defaults).get("PGFLEET_DB_URL").getValue())
                 .isEqualTo("jdbc:postgresql://" + FULLNAME + "-postgresql:5432/pgfleet");
     }
 
@@ -241,7 +242,7 @@ class HelmChartTest {
         assertThat(ofKind(objects, StatefulSet.class)).isEmpty();
         assertThat(objects).noneMatch(o -> o.getMetadata().getName().endsWith("-postgresql"));
 
-        Map<String, EnvVar> env = env(one(objects, Deployment.class));
+        Map<String, EnvVar> env = env(objects);
         assertThat(env.get("PGFLEET_DB_URL").getValue()).isEqualTo("jdbc:postgresql://metadata.example.com:5432/pgfleet");
         assertThat(env.get("PGFLEET_DB_USER").getValue()).isEqualTo("pgfleet");
         assertThat(env.get("PGFLEET_DB_PASSWORD").getValueFrom().getSecretKeyRef().getName())
@@ -290,7 +291,7 @@ class HelmChartTest {
     void databaseRolesFollowTheDatabasesNamespaceWhileTheLeaseStaysInTheReleaseNamespace() {
         List<HasMetadata> objects = render(template -> template.set("kubernetes.namespace", "tenant-databases"));
         assertRbacMatchesRequired(objects);
-        assertThat(env(one(objects, Deployment.class)).get("PGFLEET_KUBERNETES_NAMESPACE").getValue())
+        assertThat(env(objects).get("PGFLEET_KUBERNETES_NAMESPACE").getValue())
                 .isEqualTo("tenant-databases");
         for (Role role : ofKind(objects, Role.class)) {
             boolean leases = role.getRules().stream().anyMatch(rule -> rule.getResources().contains("leases"));
@@ -444,9 +445,16 @@ class HelmChartTest {
         return matches.get(0);
     }
 
-    private static Map<String, EnvVar> env(Deployment deployment) {
+    /** The container's environment: its env entries plus the ConfigMaps it takes with envFrom. */
+    private static Map<String, EnvVar> env(List<HasMetadata> objects) {
+        Deployment deployment = one(objects, Deployment.class);
+        var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
         Map<String, EnvVar> env = new HashMap<>();
-        for (EnvVar var : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+        for (var source : container.getEnvFrom()) {
+            ConfigMap configMap = one(objects, ConfigMap.class, source.getConfigMapRef().getName());
+            configMap.getData().forEach((k, v) -> assertThat(env.put(k, new EnvVar(k, v, null))).as("duplicate env " + k).isNull());
+        }
+        for (EnvVar var : container.getEnv()) {
             assertThat(env.put(var.getName(), var)).as("duplicate env " + var.getName()).isNull();
         }
         return env;
