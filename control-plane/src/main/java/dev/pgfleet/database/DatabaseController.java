@@ -53,7 +53,7 @@ class DatabaseController {
     }
 
     @DeleteMapping("/{id}")
-    @Operation(summary = "Delete a database: stops its processes and removes all its data")
+    @Operation(summary = "Delete a database: stops its data plane and removes its data (on Kubernetes, volumes follow the PVC retention policy)")
     ResponseEntity<DatabaseViews.DatabaseView> delete(@PathVariable UUID id) {
         Database d;
         try {

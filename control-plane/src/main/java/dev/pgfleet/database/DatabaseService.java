@@ -96,7 +96,8 @@ public class DatabaseService {
             database.requestDeletion();
             database.changeStatus(DatabaseStatus.DELETING, "Deletion requested");
             databases.save(database);
-            events.normal(id, "DeletionRequested", "Deletion requested: processes will be stopped and all data removed.");
+            events.normal(id, "DeletionRequested", "Deletion requested: the database's processes, data and ports will be removed"
+                    + " (on Kubernetes, its volumes follow the operator's PVC retention policy).");
             publisher.publishEvent(new DatabaseChanged(id));
         }
         return database;

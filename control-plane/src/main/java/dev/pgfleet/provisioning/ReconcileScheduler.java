@@ -72,19 +72,42 @@ class ReconcileScheduler implements SmartLifecycle {
         });
     }
 
+    /**
+     * Runs passes for one database until no change is left unhandled. A thread that finds another one
+     * running marks the database dirty; the runner loops while it is dirty, and re-checks after letting go,
+     * so no change waits for the next resync.
+     */
     private void run(UUID id) {
         pending.computeIfPresent(id, (key, f) -> f.getDelay(TimeUnit.MILLISECONDS) <= 0 ? null : f);
         if (!gate.mayReconcile()) {
             return; // another replica leads; the resync brings the database back if this one takes over
         }
-        if (!running.add(id)) {
-            dirty.add(id);
-            return;
-        }
+        dirty.add(id);
         Optional<Duration> next = Optional.empty();
+        boolean ran = false;
+        while (dirty.contains(id) && running.add(id)) {
+            try {
+                while (dirty.remove(id)) {
+                    next = passOnce(id);
+                    ran = true;
+                }
+            } finally {
+                running.remove(id);
+            }
+        }
+        if (ran) {
+            next.ifPresent(delay -> enqueue(id, delay));
+        }
+    }
+
+    private Optional<Duration> passOnce(UUID id) {
         try {
-            next = reconciler.reconcile(id);
+            Optional<Duration> next = reconciler.reconcile(id);
             failures.remove(id);
+            return next;
+        } catch (org.springframework.dao.OptimisticLockingFailureException concurrentChange) {
+            // The API changed the database (a deletion) while this pass wrote its status: just look again.
+            return Optional.of(Duration.ZERO);
         } catch (Exception e) {
             int attempt = failures.merge(id, 1, Integer::sum);
             Duration backoff = backoff(attempt);
@@ -94,14 +117,7 @@ class ReconcileScheduler implements SmartLifecycle {
             } catch (RuntimeException recordFailure) {
                 log.warn("could not record the failure of {}: {}", id, recordFailure.toString());
             }
-            next = Optional.of(backoff);
-        } finally {
-            running.remove(id);
-        }
-        if (dirty.remove(id)) {
-            enqueue(id, Duration.ZERO);
-        } else {
-            next.ifPresent(delay -> enqueue(id, delay));
+            return Optional.of(backoff);
         }
     }
 
@@ -110,9 +126,12 @@ class ReconcileScheduler implements SmartLifecycle {
         return Duration.ofSeconds(Math.min(seconds, timing.maxBackoff().toSeconds()));
     }
 
+    /** Every database not already waiting for a pass (a retry's backoff is not cut short by the resync). */
     private void resyncAll() {
         try {
-            databases.findAllIds().forEach(id -> enqueue(id, Duration.ZERO));
+            databases.findAllIds().stream()
+                    .filter(id -> !failures.containsKey(id) || !pending.containsKey(id))
+                    .forEach(id -> enqueue(id, Duration.ZERO));
         } catch (RuntimeException e) {
             log.warn("resync could not list databases: {}", e.toString());
         }
@@ -135,13 +154,16 @@ class ReconcileScheduler implements SmartLifecycle {
         executor.scheduleWithFixedDelay(this::resyncAll, 0, timing.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Drops queued passes and waits for the ones under way (a deletion can take a while) to finish. */
     @Override
     public void stop() {
         ScheduledExecutorService ex = executor;
         if (ex != null) {
             ex.shutdown();
             try {
-                ex.awaitTermination(30, TimeUnit.SECONDS);
+                if (!ex.awaitTermination(120, TimeUnit.SECONDS)) {
+                    log.warn("reconcile passes for {} still running after 120s at shutdown", running);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -52,17 +52,24 @@ class Reconciler {
             return delete(desired);
         }
 
-        runtime.ensureMembers(desired);
+        // A failed step still ends with an observation and a status, so a READY database whose data plane
+        // broke (etcd gone, a member that cannot start) shows it instead of staying READY.
+        RuntimeException stepFailure = null;
+        try {
+            runtime.ensureMembers(desired);
+        } catch (RuntimeException e) {
+            stepFailure = e;
+        }
         ClusterObservation obs = runtime.observeCluster(desired);
         boolean initialized = db.isInitialized();
-        if (!initialized && obs.leader().isPresent()) {
+        if (stepFailure == null && !initialized && obs.leader().isPresent()) {
             initializer.ensureOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired);
             store.markInitialized(id);
             events.normal(id, "DatabaseCreated", "Created database " + db.getName() + ", its owner role and the vector extension on "
                     + obs.leader().get() + ".");
             initialized = true;
         }
-        if (initialized) {
+        if (stepFailure == null && initialized) {
             runtime.ensurePooler(desired);
             obs = runtime.observeCluster(desired);
         }
@@ -70,6 +77,9 @@ class Reconciler {
         StatusTransitions.Next next = StatusTransitions.next(db.getStatus(), desired.spec().plan(), initialized, obs,
                 Duration.between(db.getCreatedAt(), Instant.now()), timing.provisioningDeadline());
         store.writeObservation(id, next, obs);
+        if (stepFailure != null) {
+            throw stepFailure;
+        }
         return Optional.of(next.status() == DatabaseStatus.READY ? timing.resyncInterval() : CONVERGING_POLL);
     }
 

@@ -23,12 +23,16 @@ class StartupBanner {
         }
         int port = web.getWebServer().getPort();
         Path tokenFile = properties.resolvedHome().resolve("admin-token");
-        String token = Files.isReadable(tokenFile) ? Files.readString(tokenFile).strip() : "(see " + tokenFile + ")";
+        // Only a token pgfleet generated is shown; one the operator supplied (a Kubernetes Secret) stays out of logs.
+        boolean supplied = properties.adminToken() != null && !properties.adminToken().isBlank();
+        String token = supplied ? "(the one you supplied in PGFLEET_ADMIN_TOKEN)"
+                : Files.isReadable(tokenFile) ? Files.readString(tokenFile).strip() + "   (also in " + tokenFile + ")"
+                : "(see " + tokenFile + ")";
         System.out.println();
         System.out.println("pgfleet control plane is up");
         System.out.println("  URL:          http://localhost:" + port);
         System.out.println("  API docs:     http://localhost:" + port + "/swagger-ui.html");
-        System.out.println("  Admin token:  " + token + "   (also in " + tokenFile + ")");
+        System.out.println("  Admin token:  " + token);
         System.out.println("  State:        " + properties.resolvedHome());
         System.out.println();
     }

@@ -38,9 +38,13 @@ class AdminBootstrap implements ApplicationRunner {
             return;
         }
         String configured = properties.adminToken();
-        TenantService.CreatedTenant admin = configured == null || configured.isBlank()
-                ? tenants.createTenant(TenantService.ADMIN_TENANT, true)
-                : tenants.createTenant(TenantService.ADMIN_TENANT, true, configured.strip());
+        if (configured != null && !configured.isBlank()) {
+            // The operator holds this token already (e.g. in a Kubernetes Secret): not written anywhere else.
+            tenants.createTenant(TenantService.ADMIN_TENANT, true, configured.strip());
+            log.info("created the admin tenant with the token from PGFLEET_ADMIN_TOKEN");
+            return;
+        }
+        TenantService.CreatedTenant admin = tenants.createTenant(TenantService.ADMIN_TENANT, true);
         Path file = properties.resolvedHome().resolve("admin-token");
         try {
             Files.deleteIfExists(file);

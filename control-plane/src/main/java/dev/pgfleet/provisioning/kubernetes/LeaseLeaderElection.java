@@ -19,6 +19,8 @@ import org.springframework.stereotype.Component;
 /**
  * Leader election between control-plane replicas through a Kubernetes Lease: only the holder reconciles.
  * A replica that loses the lease stops reconciling at once; another takes over within the lease duration.
+ * fabric8's elector ends for good once it loses the lease, so a new one is started every time the previous
+ * one ends, until the application stops: a replica cut off from the API server competes again when it returns.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
@@ -30,6 +32,7 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
     private final String leaseName;
     private final String identity;
     private volatile boolean leader;
+    private volatile boolean stopped;
     private volatile CompletableFuture<?> election;
 
     LeaseLeaderElection(KubernetesClient client, PgfleetProperties properties) {
@@ -46,7 +49,15 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
 
     @Override
     public void start() {
-        election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        stopped = false;
+        elect();
+    }
+
+    private synchronized void elect() {
+        if (stopped) {
+            return;
+        }
+        CompletableFuture<?> e = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName("pgfleet-control-plane")
                 .withLock(new LeaseLock(namespace, leaseName, identity))
                 .withLeaseDuration(Duration.ofSeconds(15))
@@ -64,10 +75,19 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
                         },
                         newLeader -> log.info("reconciliation is led by {}", newLeader)))
                 .build()).build().start();
+        election = e;
+        e.whenComplete((result, failure) -> {
+            leader = false;
+            if (!stopped) {
+                log.info("{} left the election ({}); entering it again", identity, failure == null ? "lease lost" : failure.toString());
+                CompletableFuture.delayedExecutor(2, java.util.concurrent.TimeUnit.SECONDS).execute(this::elect);
+            }
+        });
     }
 
     @Override
     public void stop() {
+        stopped = true;
         leader = false;
         CompletableFuture<?> e = election;
         if (e != null) {
@@ -77,7 +97,6 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        CompletableFuture<?> e = election;
-        return e != null && !e.isDone();
+        return election != null && !stopped;
     }
 }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one etcd that every local database's Patroni uses as its DCS, supervised by the control plane.
- * Its two ports are the last two of the local port range, so they never collide with a database's.
+ * Its two ports are the last two of the local port range, so they never collide with a database's. It
+ * listens on loopback only: it has no authentication, and only local processes use it.
  * Talks to etcd through its v3 JSON gateway (no gRPC client needed).
  */
 class EtcdServer {
@@ -52,30 +53,34 @@ class EtcdServer {
         return URI.create("http://" + clientAddress() + path);
     }
 
-    /** Starts etcd unless it already runs (ours, adopted by its pid file), and waits until it answers. */
+    /**
+     * Starts etcd unless it already runs (ours, adopted by its pid file), and waits until it answers. A
+     * recorded etcd that is alive but slow to answer is waited for, never doubled: a second one would fail on
+     * the same ports and overwrite the pid file of the one that works.
+     */
     synchronized void ensureRunning() {
         Path data = dir.resolve("data");
-        if (processes.findRunning(dir.resolve("etcd.pid"), data.toString()).isPresent() && healthy()) {
-            return;
+        Optional<ProcessHandle> running = processes.findRunning(dir.resolve("etcd.pid"), data.toString());
+        if (running.isEmpty()) {
+            processes.user().createOwnedDirectories(dir);
+            String peer = "http://" + host + ":" + peerPort;
+            String client = "http://" + host + ":" + clientPort;
+            running = Optional.of(processes.startDetached(List.of("etcd", "--name", "pgfleet", "--data-dir", data.toString(),
+                            "--listen-client-urls", client, "--advertise-client-urls", client,
+                            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                            "--initial-cluster", "pgfleet=" + peer,
+                            // Patroni rewrites its keys every loop; compaction keeps the store small.
+                            "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h"),
+                    dir, dir.resolve("etcd.log"), dir.resolve("etcd.pid")));
         }
-        processes.user().createOwnedDirectories(dir);
-        String peer = "http://" + host + ":" + peerPort;
-        String client = "http://" + host + ":" + clientPort;
-        processes.startDetached(List.of("etcd", "--name", "pgfleet", "--data-dir", data.toString(),
-                        "--listen-client-urls", client, "--advertise-client-urls", client,
-                        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                        "--initial-cluster", "pgfleet=" + peer,
-                        // Patroni rewrites its keys every loop; compaction keeps the store small.
-                        "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h"),
-                dir, dir.resolve("etcd.log"), dir.resolve("etcd.pid"));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!healthy()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("etcd did not become healthy within 20s; see " + dir.resolve("etcd.log"));
+            if (System.nanoTime() > deadline || !running.get().isAlive()) {
+                throw new IllegalStateException("etcd (pid " + running.get().pid() + ") did not become healthy within 20s; see "
+                        + dir.resolve("etcd.log"));
             }
             sleep(100);
         }
-        log.info("etcd is up on {}", clientAddress());
     }
 
     boolean healthy() {

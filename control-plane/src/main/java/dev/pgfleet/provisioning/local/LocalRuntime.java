@@ -60,6 +60,11 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final JdbcTemplate jdbc;
+    private final java.util.concurrent.ExecutorService retargeting = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "pooler-retarget");
+        t.setDaemon(true);
+        return t;
+    });
 
     LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
                  JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
@@ -71,14 +76,16 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         this.layout = new LocalLayout(properties.resolvedHome());
         String connectHost = settings.advertiseHost();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        this.etcd = new EtcdServer(layout.etcdDir(), connectHost, settings.portRangeEnd() - 1, settings.portRangeEnd(),
+        this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1, settings.portRangeEnd(),
                 processes, http, json);
         this.rest = new PatroniRest(http, json);
         this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir);
         this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
         this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
-        this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json, this::onLeaderElected,
-                this::retargetAllPoolers);
+        // The watch thread only hands leader events over: one database's slow pooler must not delay another's.
+        this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json,
+                (scope, leader) -> retargeting.execute(() -> onLeaderElected(scope, leader)),
+                () -> retargeting.execute(this::retargetAllPoolers));
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -252,6 +259,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     @PreDestroy
     void stopWatching() {
         watcher.stop();
+        retargeting.shutdownNow();
     }
 
     // ---- following the leader -----------------------------------------------------------------------

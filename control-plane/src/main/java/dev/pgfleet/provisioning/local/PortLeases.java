@@ -19,6 +19,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * only if nothing else on the machine listens on it right now.
  */
 class PortLeases {
+    private static final long LEASE_LOCK = 0x7067666c65657431L; // "pgfleet1"
     private final JdbcTemplate jdbc;
     private final String listenAddress;
     private final int first;
@@ -33,6 +34,9 @@ class PortLeases {
 
     /** Leases {@code count} free ports for a database; must run inside the creating transaction. */
     List<Integer> lease(UUID databaseId, int count, String purpose) {
+        // Serialises concurrent creations (also across control planes sharing a metadata database) until
+        // commit, so two of them never pick the same free ports.
+        jdbc.queryForObject("select pg_advisory_xact_lock(?)", Object.class, LEASE_LOCK);
         Set<Integer> taken = new HashSet<>(jdbc.queryForList("select port from port_leases", Integer.class));
         List<Integer> ports = new ArrayList<>();
         for (int port = first; port <= last && ports.size() < count; port++) {

@@ -73,6 +73,15 @@ public final class EmbeddedMetadataStore {
             log.info("initialising the embedded metadata PostgreSQL in {}", pgdata);
             DataPlaneUser user = processes.user();
             user.createOwnedDirectories(dir);
+            // A first start that failed half-way may have left a running instance: stop it before starting over.
+            if (Files.exists(pgdata.resolve("postmaster.pid"))) {
+                try {
+                    processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-m", "immediate", "-w",
+                            "-D", pgdata.toString()), dir, Duration.ofSeconds(60));
+                } catch (IllegalStateException notRunning) {
+                    log.info("no instance left running in {}", pgdata);
+                }
+            }
             Directories.deleteRecursively(pgdata);
             String password = HexFormat.of().formatHex(randomBytes(24));
             Path pwfile = dir.resolve("initdb.pw");

@@ -50,13 +50,18 @@ public final class LocalProcesses {
         argv.addAll(user.privilegeDropPrefix());
         argv.addAll(command);
         try {
+            // These directories belong to the data-plane user; as root, never follow a link planted there.
+            refuseSymlink(logFile);
+            refuseSymlink(pidFile);
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             Process process = pb.start();
-            Files.writeString(pidFile, process.pid() + "\n");
+            Files.write(pidFile, (process.pid() + "\n").getBytes(), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             log.info("started {} (pid {})", command.get(0), process.pid());
             return process.toHandle();
         } catch (IOException e) {
@@ -73,27 +78,39 @@ public final class LocalProcesses {
         List<String> argv = new ArrayList<>(user.privilegeDropPrefix());
         argv.addAll(command);
         try {
-            ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
-            for (int i = 0; i + 1 < env.length; i += 2) {
-                pb.environment().put(env[i], env[i + 1]);
+            // Output goes to a file, not a pipe: reading a pipe would block until the command exits and defeat
+            // the timeout.
+            Path output = Files.createTempFile("pgfleet-cmd-", ".out");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true)
+                        .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                for (int i = 0; i + 1 < env.length; i += 2) {
+                    pb.environment().put(env[i], env[i + 1]);
+                }
+                Process process = pb.start();
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException(command.get(0) + " did not finish within " + timeout);
+                }
+                String text = Files.readString(output);
+                if (process.exitValue() != 0) {
+                    throw new IllegalStateException(command.get(0) + " failed (exit " + process.exitValue() + "): " + text.strip());
+                }
+                return text;
+            } finally {
+                Files.deleteIfExists(output);
             }
-            Process process = pb.start();
-            process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(command.get(0) + " did not finish within " + timeout);
-            }
-            String output = new String(out);
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(command.get(0) + " failed (exit " + process.exitValue() + "): " + output.strip());
-            }
-            return output;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command.get(0), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + command.get(0), e);
+        }
+    }
+
+    private static void refuseSymlink(Path file) throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            throw new IOException(file + " is a symbolic link; refusing to write through it");
         }
     }
 
