@@ -58,6 +58,8 @@ public class Database {
     private Integer poolerPort;
     @Column(name = "created_at")
     private Instant createdAt;
+    @Column(name = "last_verified_backup_at")
+    private Instant lastVerifiedBackupAt;
     @Version
     private long version;
 
@@ -108,6 +110,16 @@ public class Database {
 
     void requestDeletion() {
         deletionRequested = true;
+    }
+
+    public void recordVerifiedBackup(Instant at) {
+        if (lastVerifiedBackupAt == null || at.isAfter(lastVerifiedBackupAt)) {
+            lastVerifiedBackupAt = at;
+        }
+    }
+
+    public Instant getLastVerifiedBackupAt() {
+        return lastVerifiedBackupAt;
     }
 
     public void markInitialized() {

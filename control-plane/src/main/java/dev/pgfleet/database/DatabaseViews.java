@@ -31,7 +31,7 @@ class DatabaseViews {
                 ? events.recent(d.getId()).stream().map(e -> new EventView(e.getAt(), e.getLevel(), e.getReason(), e.getMessage())).toList()
                 : null;
         return new DatabaseView(d.getId(), d.getName(), d.getPlan(), d.getPostgresVersion(), d.getStatus(), d.getStatusReason(),
-                d.getStatusChangedAt(), d.getCreatedAt(), members, connection(d), eventViews);
+                d.getStatusChangedAt(), d.getCreatedAt(), d.getLastVerifiedBackupAt(), members, connection(d), eventViews);
     }
 
     ConnectionView connection(Database d) {
@@ -70,7 +70,8 @@ class DatabaseViews {
     }
 
     record DatabaseView(UUID id, String name, String plan, int postgresVersion, DatabaseStatus status, String statusReason,
-                        Instant statusChangedAt, Instant createdAt, List<MemberView> members, ConnectionView connection,
+                        Instant statusChangedAt, Instant createdAt, Instant lastVerifiedBackupAt, List<MemberView> members,
+                        ConnectionView connection,
                         List<EventView> events) {
     }
 

@@ -1,6 +1,7 @@
 package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.DatabaseRepository;
@@ -15,10 +16,12 @@ import org.springframework.transaction.annotation.Transactional;
 class ReconcileStore {
     private final DatabaseRepository databases;
     private final DatabaseEvents events;
+    private final org.springframework.context.ApplicationEventPublisher publisher;
 
-    ReconcileStore(DatabaseRepository databases, DatabaseEvents events) {
+    ReconcileStore(DatabaseRepository databases, DatabaseEvents events, org.springframework.context.ApplicationEventPublisher publisher) {
         this.databases = databases;
         this.events = events;
+        this.publisher = publisher;
     }
 
     @Transactional(readOnly = true)
@@ -54,6 +57,7 @@ class ReconcileStore {
     @Transactional
     void delete(UUID id) {
         databases.deleteById(id);
+        publisher.publishEvent(new DatabaseDeleted(id));
     }
 
     private void changeStatus(Database d, StatusTransitions.Next next) {

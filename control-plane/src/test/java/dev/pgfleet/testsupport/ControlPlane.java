@@ -119,6 +119,15 @@ public final class ControlPlane implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), token);
     }
 
+    public Response put(String path, String token, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)), token);
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
     public Response delete(String path, String token) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE(), token);
     }

@@ -77,6 +77,18 @@ public final class LocalProcesses {
     public String runToCompletion(List<String> command, Path workDir, Duration timeout, String... env) {
         List<String> argv = new ArrayList<>(user.privilegeDropPrefix());
         argv.addAll(command);
+        return run(argv, command, workDir, timeout, env);
+    }
+
+    /**
+     * Runs a client tool (pg_dump, psql) as the control plane's own user, for files only the control plane
+     * may read or write (the backup store); otherwise like {@link #runToCompletion}.
+     */
+    public String runClientToCompletion(List<String> command, Path workDir, Duration timeout, String... env) {
+        return run(command, command, workDir, timeout, env);
+    }
+
+    private String run(List<String> argv, List<String> command, Path workDir, Duration timeout, String... env) {
         try {
             // Output goes to a file, not a pipe: reading a pipe would block until the command exits and defeat
             // the timeout.

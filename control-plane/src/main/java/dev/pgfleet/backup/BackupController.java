@@ -1,0 +1,102 @@
+package dev.pgfleet.backup;
+
+import dev.pgfleet.system.CurrentTenant;
+import io.swagger.v3.oas.annotations.Operation;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1/databases/{databaseId}")
+class BackupController {
+    private final BackupService service;
+
+    BackupController(BackupService service) {
+        this.service = service;
+    }
+
+    @GetMapping("/backup-policy")
+    @Operation(summary = "When the database is backed up, how long backups are kept, and whether each is verified")
+    PolicyView policy(@PathVariable UUID databaseId) {
+        return PolicyView.of(service.policy(CurrentTenant.get(), databaseId));
+    }
+
+    @PutMapping("/backup-policy")
+    @Operation(summary = "Change the backup policy; the schedule changes at once")
+    PolicyView updatePolicy(@PathVariable UUID databaseId, @RequestBody BackupService.PolicyRequest request) {
+        return PolicyView.of(service.updatePolicy(CurrentTenant.get(), databaseId, request));
+    }
+
+    @PostMapping("/backups")
+    @Operation(summary = "Take a backup now (runs in the background; poll the backup)")
+    ResponseEntity<BackupView> backupNow(@PathVariable UUID databaseId) {
+        Backup b = service.requestBackup(CurrentTenant.get(), databaseId);
+        return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/backups/" + b.getId()))
+                .body(BackupView.of(b));
+    }
+
+    @GetMapping("/backups")
+    @Operation(summary = "The database's backups, newest first")
+    List<BackupView> list(@PathVariable UUID databaseId) {
+        return service.list(CurrentTenant.get(), databaseId).stream().map(BackupView::of).toList();
+    }
+
+    @GetMapping("/backups/{backupId}")
+    BackupView get(@PathVariable UUID databaseId, @PathVariable UUID backupId) {
+        return BackupView.of(service.get(CurrentTenant.get(), databaseId, backupId));
+    }
+
+    @GetMapping("/backups/{backupId}/download")
+    @Operation(summary = "The dump file (pg_dump custom format; restore it with pg_restore)")
+    ResponseEntity<Resource> download(@PathVariable UUID databaseId, @PathVariable UUID backupId) {
+        Backup b = service.get(CurrentTenant.get(), databaseId, backupId);
+        FileSystemResource file = new FileSystemResource(service.file(b));
+        return ResponseEntity.ok()
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(b.getId() + ".dump").build().toString())
+                .header("X-Checksum-Sha256", b.getSha256())
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .contentLength(b.getSizeBytes())
+                .body(file);
+    }
+
+    @DeleteMapping("/backups/{backupId}")
+    ResponseEntity<Void> delete(@PathVariable UUID databaseId, @PathVariable UUID backupId) throws IOException {
+        service.delete(CurrentTenant.get(), databaseId, backupId);
+        return ResponseEntity.noContent().build();
+    }
+
+    record PolicyView(String cron, boolean enabled, Integer retentionCount, Integer retentionDays, boolean verifyAfterBackup,
+                      Instant updatedAt) {
+        static PolicyView of(BackupPolicy p) {
+            return new PolicyView(p.getCron(), p.isEnabled(), p.getRetentionCount(), p.getRetentionDays(), p.isVerifyAfterBackup(),
+                    p.getUpdatedAt());
+        }
+    }
+
+    record BackupView(UUID id, String trigger, String status, String statusReason, int attempts, Instant createdAt, Instant startedAt,
+                      Instant finishedAt, Long sizeBytes, Long durationMillis, String format, String sha256, String sourceMember,
+                      String verification, String verificationReason, Instant verifiedAt, Long verificationMillis) {
+        static BackupView of(Backup b) {
+            return new BackupView(b.getId(), b.getTrigger().name(), b.getStatus().name(), b.getStatusReason(), b.getAttempts(),
+                    b.getCreatedAt(), b.getStartedAt(), b.getFinishedAt(), b.getSizeBytes(),
+                    b.duration() == null ? null : b.duration().toMillis(), b.getFormat(), b.getSha256(), b.getSourceMember(),
+                    b.getVerification().name(), b.getVerificationReason(), b.getVerifiedAt(), b.getVerificationMillis());
+        }
+    }
+}

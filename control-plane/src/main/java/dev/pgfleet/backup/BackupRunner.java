@@ -1,0 +1,235 @@
+package dev.pgfleet.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseEvents;
+import dev.pgfleet.database.DatabaseMember;
+import dev.pgfleet.database.DatabaseRepository;
+import dev.pgfleet.database.RuntimeInfo;
+import dev.pgfleet.provisioning.DesiredClusters;
+import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.system.process.PostgresInstallations;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Takes one backup (I/O): pg_dump in custom format from a healthy replica, else the leader; in the same
+ * exported snapshot it records each table's row count, the indexes and the extensions, which is what the
+ * verification later checks the restored copy against. Then, per policy, verifies it and applies retention.
+ */
+@Component
+class BackupRunner {
+    private static final Logger log = LoggerFactory.getLogger(BackupRunner.class);
+    static final int MAX_ATTEMPTS = 3;
+
+    enum Outcome { SUCCEEDED, RETRY, FAILED }
+
+    private final BackupLedger ledger;
+    private final DatabaseRepository databases;
+    private final BackupPolicyRepository policies;
+    private final DesiredClusters desiredClusters;
+    private final RuntimeInfo runtime;
+    private final PostgresInstallations installations;
+    private final LocalProcesses processes;
+    private final BackupStore store;
+    private final DatabaseEvents events;
+    private final ObjectMapper json;
+    private final Path scratchRoot;
+
+    BackupRunner(BackupLedger ledger, DatabaseRepository databases, BackupPolicyRepository policies, DesiredClusters desiredClusters,
+                 RuntimeInfo runtime, PostgresInstallations installations, LocalProcesses processes, BackupStore store,
+                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties) {
+        this.ledger = ledger;
+        this.databases = databases;
+        this.policies = policies;
+        this.desiredClusters = desiredClusters;
+        this.runtime = runtime;
+        this.installations = installations;
+        this.processes = processes;
+        this.store = store;
+        this.events = events;
+        this.json = json;
+        this.scratchRoot = properties.resolvedHome().resolve("scratch");
+    }
+
+    Outcome run(UUID backupId) {
+        Backup backup = ledger.find(backupId).orElse(null);
+        if (backup == null || backup.getStatus() != Backup.Status.PENDING) {
+            return Outcome.FAILED;
+        }
+        Database db = databases.findById(backup.getDatabaseId()).orElse(null);
+        if (db == null || db.isDeletionRequested()) {
+            ledger.fail(backupId, "The database is being deleted; no backup was taken.", false);
+            return Outcome.FAILED;
+        }
+        Optional<DatabaseMember> source = DumpSource.choose(db);
+        if (source.isEmpty()) {
+            return failed(db, backup, "No healthy member to take the backup from", backup.getAttempts() + 1 < MAX_ATTEMPTS);
+        }
+        ledger.start(backupId, source.get().getName());
+        Path partial = store.partialFile(db.getId(), backupId);
+        long started = System.nanoTime();
+        try {
+            DumpManifest manifest = dumpInOneSnapshot(db, source.get(), partial);
+            String fileName = store.commit(partial, db.getId(), backupId);
+            Path file = store.file(db.getId(), fileName);
+            long size = Files.size(file);
+            ledger.succeed(backupId, fileName, size, BackupStore.sha256(file), json.writeValueAsString(manifest));
+            events.normal(db.getId(), "BackupSucceeded", String.format("Backup %s: %,d bytes from %s in %.1f s.", backupId, size,
+                    source.get().getName(), (System.nanoTime() - started) / 1e9));
+        } catch (Exception e) {
+            deleteQuietly(partial);
+            Backup now = ledger.find(backupId).orElseThrow();
+            return failed(db, now, describe(e), now.getAttempts() < MAX_ATTEMPTS);
+        }
+        BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
+        if (policy.isVerifyAfterBackup()) {
+            verify(backupId);
+        }
+        applyRetention(db.getId(), policy);
+        return Outcome.SUCCEEDED;
+    }
+
+    /** Restores the backup into a scratch instance and records whether it matched what was dumped. */
+    void verify(UUID backupId) {
+        Backup b = ledger.find(backupId).orElseThrow();
+        Database db = databases.findById(b.getDatabaseId()).orElseThrow();
+        ledger.verificationStarted(backupId);
+        VerificationResult result;
+        try {
+            DumpManifest manifest = json.readValue(b.getManifest(), DumpManifest.class);
+            result = new BackupVerifier(processes, scratchRoot, installations.binDir(db.getPostgresVersion()))
+                    .verifyDump(store.file(db.getId(), b.getFileName()), manifest);
+        } catch (IOException | RuntimeException e) {
+            result = new VerificationResult(false, "Verification could not run: " + describe(e), Duration.ZERO);
+        }
+        ledger.verified(backupId, result.passed(), result.reason(), result.took());
+        String message = "Backup " + backupId + (result.passed() ? " verified: " : " FAILED verification: ") + result.reason();
+        if (result.passed()) {
+            events.normal(db.getId(), "BackupVerified", message);
+        } else {
+            events.warningOnce(db.getId(), "BackupVerificationFailed", message);
+        }
+    }
+
+    void applyRetention(UUID databaseId, BackupPolicy policy) {
+        for (Backup expired : Retention.expired(ledger.newestFirst(databaseId), policy, Instant.now())) {
+            try {
+                store.delete(databaseId, expired.getFileName());
+                ledger.delete(expired.getId());
+                events.normal(databaseId, "BackupExpired", "Backup " + expired.getId() + " of " + expired.getCreatedAt()
+                        + " deleted by the retention policy.");
+            } catch (IOException e) {
+                log.warn("could not delete expired backup {}: {}", expired.getId(), e.toString());
+            }
+        }
+    }
+
+    private Outcome failed(Database db, Backup backup, String reason, boolean willRetry) {
+        ledger.fail(backup.getId(), reason, willRetry);
+        events.warningOnce(db.getId(), "BackupFailed", "Backup " + backup.getId() + (willRetry ? " failed, will retry: " : " failed: ")
+                + reason);
+        return willRetry ? Outcome.RETRY : Outcome.FAILED;
+    }
+
+    /**
+     * Opens a repeatable-read transaction on the source, exports its snapshot, records the manifest in it and
+     * has pg_dump dump that very snapshot, so counts and dump agree exactly.
+     */
+    private DumpManifest dumpInOneSnapshot(Database db, DatabaseMember member, Path partial) throws SQLException {
+        RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(db, member);
+        String password = desiredClusters.of(db).secrets().superuserPassword();
+        Properties props = new Properties();
+        props.setProperty("user", ClusterSecrets.SUPERUSER);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("ApplicationName", "pgfleet-backup");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/"
+                + db.getName(), props)) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            String snapshot;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_export_snapshot()")) {
+                rs.next();
+                snapshot = rs.getString(1);
+            }
+            DumpManifest manifest = manifest(c, db.getName());
+            processes.runClientToCompletion(List.of(installations.binDir(db.getPostgresVersion()).resolve("pg_dump").toString(),
+                            "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + ClusterSecrets.SUPERUSER,
+                            "--dbname=" + db.getName(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
+                            "--file=" + partial),
+                    partial.getParent(), Duration.ofHours(6), "PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5");
+            c.commit();
+            return manifest;
+        }
+    }
+
+    private static DumpManifest manifest(Connection c, String databaseName) throws SQLException {
+        Map<String, Long> rowCounts = new LinkedHashMap<>();
+        List<String> indexes = new ArrayList<>();
+        List<String> extensions = new ArrayList<>();
+        List<String[]> tables = new ArrayList<>();
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                    + " where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')"
+                    + " and n.nspname not like 'pg\\_toast%' order by 1, 2")) {
+                while (rs.next()) {
+                    tables.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+            for (String[] t : tables) {
+                try (ResultSet rs = s.executeQuery("select count(*) from " + Names.quoteIdentifier(t[0]) + "." + Names.quoteIdentifier(t[1]))) {
+                    rs.next();
+                    rowCounts.put(t[0] + "." + t[1], rs.getLong(1));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select schemaname || '.' || indexname from pg_indexes"
+                    + " where schemaname not in ('pg_catalog', 'information_schema') order by 1")) {
+                while (rs.next()) {
+                    indexes.add(rs.getString(1));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select extname from pg_extension where extname <> 'plpgsql' order by 1")) {
+                while (rs.next()) {
+                    extensions.add(rs.getString(1));
+                }
+            }
+        }
+        return new DumpManifest(databaseName, rowCounts, indexes, extensions);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", file, e.toString());
+        }
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.length() > 500 ? m.substring(0, 500) : m;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.pgfleet.backup;
+
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseChanged;
+import dev.pgfleet.database.DatabaseDeleted;
+import dev.pgfleet.database.DatabaseRepository;
+import dev.pgfleet.database.DatabaseService;
+import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.system.ApiException;
+import dev.pgfleet.tenant.TenantPrincipal;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.quartz.CronExpression;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+/** The backup API's rules: policies, on-demand backups, download and deletion, all scoped to the caller's tenant. */
+@Service
+class BackupService {
+    private static final Logger log = LoggerFactory.getLogger(BackupService.class);
+
+    private final DatabaseService databaseService;
+    private final DatabaseRepository databases;
+    private final BackupPolicyRepository policies;
+    private final BackupRepository backups;
+    private final BackupLedger ledger;
+    private final BackupSchedules schedules;
+    private final BackupStore store;
+
+    BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
+                  BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store) {
+        this.databaseService = databaseService;
+        this.databases = databases;
+        this.policies = policies;
+        this.backups = backups;
+        this.ledger = ledger;
+        this.schedules = schedules;
+        this.store = store;
+    }
+
+    @Transactional(readOnly = true)
+    BackupPolicy policy(TenantPrincipal caller, UUID databaseId) {
+        Database db = databaseService.get(caller, databaseId);
+        return policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
+    }
+
+    /** Validates the whole policy first, stores it, and reschedules at once. */
+    @Transactional
+    BackupPolicy updatePolicy(TenantPrincipal caller, UUID databaseId, PolicyRequest request) {
+        Database db = databaseService.get(caller, databaseId);
+        if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
+                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 3 * * ?' for daily at 03:00.");
+        }
+        if (request.enabled() == null || request.verifyAfterBackup() == null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
+        }
+        if (request.retentionCount() == null && request.retentionDays() == null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing retention",
+                    "Give 'retentionCount' (backups to keep) and/or 'retentionDays' (how long to keep them).");
+        }
+        if ((request.retentionCount() != null && request.retentionCount() < 1) || (request.retentionDays() != null && request.retentionDays() < 1)) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.");
+        }
+        BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
+        policy.update(request.cron(), request.enabled(), request.retentionCount(), request.retentionDays(), request.verifyAfterBackup());
+        policies.save(policy);
+        schedules.applyPolicy(policy);
+        return policy;
+    }
+
+    Backup requestBackup(TenantPrincipal caller, UUID databaseId) {
+        Database db = databaseService.get(caller, databaseId);
+        if (db.isDeletionRequested()) {
+            throw new ApiException(HttpStatus.CONFLICT, "Database is being deleted", "A database that is being deleted is not backed up.");
+        }
+        if (db.getStatus() != DatabaseStatus.READY && db.getStatus() != DatabaseStatus.DEGRADED) {
+            throw new ApiException(HttpStatus.CONFLICT, "Database not ready",
+                    "The database is " + db.getStatus() + "; a backup can be taken once it is READY.");
+        }
+        Backup backup = ledger.createIfIdle(db.getId(), Backup.Trigger.ON_DEMAND).orElseThrow(() -> new ApiException(
+                HttpStatus.CONFLICT, "Backup in progress", "A backup of this database is already pending or running; wait for it."));
+        schedules.runLater(db.getId(), backup.getId(), Duration.ZERO);
+        return backup;
+    }
+
+    @Transactional(readOnly = true)
+    List<Backup> list(TenantPrincipal caller, UUID databaseId) {
+        return backups.findByDatabaseIdOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId());
+    }
+
+    @Transactional(readOnly = true)
+    Backup get(TenantPrincipal caller, UUID databaseId, UUID backupId) {
+        Database db = databaseService.get(caller, databaseId);
+        return backups.findByIdAndDatabaseId(backupId, db.getId()).orElseThrow(() -> ApiException.notFound("Backup " + backupId));
+    }
+
+    java.nio.file.Path file(Backup backup) {
+        if (backup.getStatus() != Backup.Status.SUCCEEDED) {
+            throw new ApiException(HttpStatus.CONFLICT, "No file", "Backup " + backup.getId() + " is " + backup.getStatus() + "; only a"
+                    + " successful backup can be downloaded.");
+        }
+        return store.file(backup.getDatabaseId(), backup.getFileName());
+    }
+
+    void delete(TenantPrincipal caller, UUID databaseId, UUID backupId) throws IOException {
+        Backup backup = get(caller, databaseId, backupId);
+        if (backup.getStatus() == Backup.Status.RUNNING || backup.getStatus() == Backup.Status.PENDING) {
+            throw new ApiException(HttpStatus.CONFLICT, "Backup in progress", "Backup " + backupId + " is still " + backup.getStatus() + ".");
+        }
+        store.delete(databaseId, backup.getFileName());
+        ledger.delete(backupId);
+    }
+
+    /** A new database gets its backup schedule (the default policy until the tenant changes it). */
+    @TransactionalEventListener
+    void onDatabaseChanged(DatabaseChanged event) {
+        databases.findById(event.databaseId()).ifPresent(db -> {
+            if (db.isDeletionRequested()) {
+                schedules.forget(db.getId());
+            } else {
+                schedules.applyPolicy(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
+            }
+        });
+    }
+
+    /** A deleted database's backups go with it (their rows cascade; the files are removed here). */
+    @EventListener
+    void onDatabaseDeleted(DatabaseDeleted event) {
+        try {
+            schedules.forget(event.databaseId());
+            store.deleteAll(event.databaseId());
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not remove the backups of deleted database {}: {}", event.databaseId(), e.toString());
+        }
+    }
+
+    /** Re-applies every database's schedule at start (idempotent; repairs a job store edited by hand). */
+    @EventListener(ApplicationReadyEvent.class)
+    void scheduleAll() {
+        for (Database db : databases.findAll()) {
+            if (!db.isDeletionRequested()) {
+                schedules.applyPolicy(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
+            }
+        }
+    }
+
+    record PolicyRequest(String cron, Boolean enabled, Integer retentionCount, Integer retentionDays, Boolean verifyAfterBackup) {
+    }
+}

@@ -1,0 +1,356 @@
+package dev.pgfleet.backup;
+
+import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.system.process.Directories;
+import dev.pgfleet.system.process.LocalProcesses;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Proves a backup can be restored: restores a custom-format dump into a throw-away PostgreSQL instance and
+ * checks the result against the manifest captured when the dump was taken. A bad dump is a result, never
+ * an exception; the scratch instance is always stopped and deleted.
+ */
+public final class BackupVerifier {
+    private static final Logger log = LoggerFactory.getLogger(BackupVerifier.class);
+    private static final Duration LIST_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration RESTORE_TIMEOUT = Duration.ofHours(6);
+    private static final int PROBLEMS_SHOWN = 3;
+
+    private final LocalProcesses processes;
+    private final Path scratchRoot;
+    private final Path binDir;
+    private final LongConsumer postmasterStarted;
+
+    public BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir) {
+        this(processes, scratchRoot, binDir, pid -> { });
+    }
+
+    /** {@code postmasterStarted} hears each scratch postmaster's PID (tests use it to prove it is gone). */
+    BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir, LongConsumer postmasterStarted) {
+        this.processes = processes;
+        this.scratchRoot = scratchRoot;
+        this.binDir = binDir;
+        this.postmasterStarted = postmasterStarted;
+    }
+
+    /** Restores {@code dumpFile} into a fresh scratch instance and checks it against {@code manifest}. I/O. */
+    public VerificationResult verifyDump(Path dumpFile, DumpManifest manifest) {
+        long start = System.nanoTime();
+        Check check;
+        try {
+            check = restoreAndCheck(dumpFile, manifest);
+        } catch (RuntimeException | IOException | SQLException e) {
+            log.warn("verification of {} could not run", dumpFile, e);
+            check = new Check(false, "verification could not run: " + firstErrorLine(String.valueOf(e.getMessage())));
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        log.info("verified {} in {} ms: {} ({})", dumpFile, took.toMillis(), check.passed() ? "passed" : "FAILED", check.reason());
+        return new VerificationResult(check.passed(), check.reason(), took);
+    }
+
+    private Check restoreAndCheck(Path dumpFile, DumpManifest manifest) throws IOException, SQLException {
+        if (!Files.isRegularFile(dumpFile)) {
+            return new Check(false, "dump file " + dumpFile + " does not exist");
+        }
+        processes.user().createOwnedDirectories(scratchRoot);
+        processes.user().requireReachable(scratchRoot);
+        Path dir = scratchRoot.resolve("verify-" + HexFormat.of().formatHex(randomBytes(6)));
+        // pg_restore runs as the data-plane user, who may not read the backup store: restore from a copy.
+        try (ScratchInstance scratch = ScratchInstance.prepare(processes, binDir, dir, Map.of("backup.dump", dumpFile))) {
+            Path dump = dir.resolve("backup.dump");
+            try {
+                processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--list", dump.toString()),
+                        dir, LIST_TIMEOUT);
+            } catch (IllegalStateException e) {
+                return new Check(false, "pg_restore cannot read the dump: " + firstErrorLine(e.getMessage()));
+            }
+            scratch.start();
+            postmasterStarted.accept(scratch.postmasterPid());
+            String database = manifest.databaseName();
+            if (!"postgres".equals(database)) {
+                try (Connection c = scratch.connect("postgres"); Statement s = c.createStatement()) {
+                    s.execute("CREATE DATABASE " + Names.quoteIdentifier(database) + " TEMPLATE template0");
+                }
+            }
+            try {
+                processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--exit-on-error", "--no-owner",
+                        "--no-privileges", "-h", "127.0.0.1", "-p", Integer.toString(scratch.port()), "-U", ScratchInstance.SUPERUSER,
+                        "-w", "-d", database, dump.toString()), dir, RESTORE_TIMEOUT, "PGPASSWORD", scratch.password());
+            } catch (IllegalStateException e) {
+                return new Check(false, "pg_restore failed: " + firstErrorLine(e.getMessage()));
+            }
+            try (Connection c = scratch.connect(database)) {
+                return compare(c, manifest);
+            }
+        }
+    }
+
+    /** Every manifest table with exactly its row count, every manifest index and extension. */
+    private static Check compare(Connection c, DumpManifest manifest) throws SQLException {
+        Map<String, String> tables = new HashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')")) {
+            while (rs.next()) {
+                tables.put(rs.getString(1) + "." + rs.getString(2),
+                        Names.quoteIdentifier(rs.getString(1)) + "." + Names.quoteIdentifier(rs.getString(2)));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Long> expected : new TreeMap<>(manifest.rowCounts()).entrySet()) {
+            String quoted = tables.get(expected.getKey());
+            if (quoted == null) {
+                problems.add("table " + expected.getKey() + " missing");
+                continue;
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quoted)) {
+                rs.next();
+                long actual = rs.getLong(1);
+                if (actual != expected.getValue()) {
+                    problems.add("table " + expected.getKey() + " has " + actual + " rows, the dump reported " + expected.getValue());
+                }
+            }
+        }
+        Set<String> indexes = strings(c, "SELECT schemaname || '.' || indexname FROM pg_indexes");
+        manifest.indexes().stream().sorted().filter(i -> !indexes.contains(i)).forEach(i -> problems.add("index " + i + " missing"));
+        Set<String> extensions = strings(c, "SELECT extname FROM pg_extension");
+        manifest.extensions().stream().sorted().filter(e -> !extensions.contains(e))
+                .forEach(e -> problems.add("extension " + e + " missing"));
+        if (!problems.isEmpty()) {
+            String shown = String.join("; ", problems.subList(0, Math.min(PROBLEMS_SHOWN, problems.size())));
+            return new Check(false, problems.size() > PROBLEMS_SHOWN
+                    ? shown + "; and " + (problems.size() - PROBLEMS_SHOWN) + " more problems" : shown);
+        }
+        return new Check(true, summary(manifest));
+    }
+
+    /** e.g. "restored 3 tables, 1,000 rows, 2 indexes; vector present" (plpgsql, always there, is not named). */
+    static String summary(DumpManifest manifest) {
+        int tables = manifest.rowCounts().size();
+        int indexes = manifest.indexes().size();
+        String text = String.format(Locale.ROOT, "restored %d %s, %,d %s, %d %s", tables, tables == 1 ? "table" : "tables",
+                manifest.totalRows(), manifest.totalRows() == 1 ? "row" : "rows", indexes, indexes == 1 ? "index" : "indexes");
+        List<String> extensions = manifest.extensions().stream().filter(e -> !"plpgsql".equals(e)).sorted().toList();
+        return extensions.isEmpty() ? text : text + "; " + String.join(", ", extensions) + " present";
+    }
+
+    /** The first line of a tool's output that reports an error, without the tool's prefix. */
+    static String firstErrorLine(String output) {
+        List<String> lines = output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        for (String line : lines) {
+            int at = line.indexOf("error: ");
+            if (at >= 0) {
+                return line.substring(at + "error: ".length());
+            }
+        }
+        return lines.isEmpty() ? "(no output)" : lines.get(0);
+    }
+
+    private static Set<String> strings(Connection c, String query) throws SQLException {
+        Set<String> values = new HashSet<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private record Check(boolean passed, String reason) {
+    }
+
+    /**
+     * A throw-away PostgreSQL instance in a directory of its own: loopback TCP only on a free port, a generated
+     * superuser password, durability off. {@link #close()} stops it (immediate) and deletes the directory.
+     */
+    static final class ScratchInstance implements AutoCloseable {
+        static final String SUPERUSER = "pgfleet_verify";
+        private static final String SETTINGS = "\n# pgfleet: a scratch instance, thrown away after use\n"
+                + "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 10\n"
+                + "shared_buffers = 32MB\nmaintenance_work_mem = 64MB\nfsync = off\nsynchronous_commit = off\n"
+                + "full_page_writes = off\nwal_level = minimal\nmax_wal_senders = 0\nautovacuum = off\n";
+
+        private final LocalProcesses processes;
+        private final Path binDir;
+        private final Path dir;
+        private final Path pgdata;
+        private final String password = HexFormat.of().formatHex(randomBytes(24));
+        private int port;
+
+        private ScratchInstance(LocalProcesses processes, Path binDir, Path dir) {
+            this.processes = processes;
+            this.binDir = binDir;
+            this.dir = dir;
+            this.pgdata = dir.resolve("pgdata");
+        }
+
+        /**
+         * Creates {@code dir} with {@code copies} (file name to source) and the password file in it. The
+         * directory stays root's until it is filled, so nothing can be planted where root writes; then it and
+         * its files go to the data-plane user.
+         */
+        static ScratchInstance prepare(LocalProcesses processes, Path binDir, Path dir, Map<String, Path> copies) {
+            ScratchInstance instance = new ScratchInstance(processes, binDir, dir);
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                try {
+                    List<Path> files = new ArrayList<>();
+                    for (Map.Entry<String, Path> copy : copies.entrySet()) {
+                        files.add(Files.copy(copy.getValue(), dir.resolve(copy.getKey())));
+                    }
+                    files.add(Files.writeString(instance.pwfile(), instance.password + "\n"));
+                    for (Path file : files) {
+                        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                        processes.user().handOver(file);
+                    }
+                    processes.user().handOver(dir);
+                } catch (IOException | RuntimeException e) {
+                    instance.close();
+                    throw e;
+                }
+                return instance;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot prepare scratch directory " + dir, e);
+            }
+        }
+
+        /** initdb, then pg_ctl start -w on a free loopback port. */
+        void start() throws IOException {
+            try {
+                processes.runToCompletion(List.of(binDir.resolve("initdb").toString(), "-D", pgdata.toString(), "-U", SUPERUSER,
+                        "--pwfile=" + pwfile(), "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
+                        dir, Duration.ofMinutes(2));
+            } finally {
+                Files.deleteIfExists(pwfile());
+            }
+            port = freePort();
+            // pgdata belongs to the data-plane user: never append through a link planted there.
+            Files.writeString(pgdata.resolve("postgresql.conf"), SETTINGS + "port = " + port + "\n",
+                    StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+            processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60", "-D",
+                    pgdata.toString(), "-l", dir.resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+        }
+
+        Path dir() {
+            return dir;
+        }
+
+        int port() {
+            return port;
+        }
+
+        String password() {
+            return password;
+        }
+
+        long postmasterPid() {
+            return LocalProcesses.readPid(pgdata.resolve("postmaster.pid")).orElse(0L);
+        }
+
+        Connection connect(String database) throws SQLException {
+            Properties props = new Properties();
+            props.setProperty("user", SUPERUSER);
+            props.setProperty("password", password);
+            props.setProperty("connectTimeout", "10");
+            props.setProperty("ApplicationName", "pgfleet-verify");
+            return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
+        }
+
+        /** Stops the instance if it runs (by pg_ctl, else by its PID) and deletes the directory; never throws. */
+        @Override
+        public void close() {
+            Path pidFile = pgdata.resolve("postmaster.pid");
+            Optional<ProcessHandle> postmaster = processes.findRunning(pidFile, pgdata.toString());
+            if (Files.exists(pidFile)) {
+                try {
+                    processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-m", "immediate", "-w",
+                            "-t", "30", "-D", pgdata.toString()), dir, Duration.ofSeconds(45));
+                } catch (RuntimeException e) {
+                    log.warn("pg_ctl stop failed for scratch instance {}: {}", pgdata, e.getMessage());
+                }
+            }
+            // The postmaster removes its pid file a moment before it exits, so pg_ctl may return while it still runs.
+            postmaster.filter(h -> !awaitExit(h, Duration.ofSeconds(10))).ifPresent(h -> processes.stop(h, Duration.ofSeconds(5)));
+            try {
+                Directories.deleteRecursively(dir);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot delete scratch directory {}", dir, e);
+            }
+        }
+
+        /**
+         * Like {@link LocalProcesses#awaitExit}, but a zombie counts as gone: it no longer runs, and where PID 1 reaps
+         * orphans slowly (some container inits) it stays a zombie for seconds.
+         */
+        static boolean awaitExit(ProcessHandle process, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (isRunning(process.pid())) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether {@code pid} exists and is not a zombie (state Z in /proc/pid/stat, after the command name). */
+        static boolean isRunning(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                int end = stat.lastIndexOf(')');
+                return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        private Path pwfile() {
+            return dir.resolve("initdb.pw");
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            }
+        }
+    }
+}
