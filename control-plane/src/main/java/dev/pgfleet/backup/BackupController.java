@@ -81,6 +81,27 @@ class BackupController {
         return ResponseEntity.noContent().build();
     }
 
+    @PostMapping("/restore")
+    @Operation(summary = "Restore a backup into a new database (newDatabaseName), or over this one with \"overwrite\": true")
+    ResponseEntity<RestoreView> restore(@PathVariable UUID databaseId, @RequestBody BackupService.RestoreRequest request) {
+        Restore r = service.requestRestore(CurrentTenant.get(), databaseId, request);
+        return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + r.getTargetDatabaseId())).body(RestoreView.of(r));
+    }
+
+    @GetMapping("/restores")
+    @Operation(summary = "Restores into this database, newest first")
+    List<RestoreView> restores(@PathVariable UUID databaseId) {
+        return service.restoresInto(CurrentTenant.get(), databaseId).stream().map(RestoreView::of).toList();
+    }
+
+    record RestoreView(UUID id, UUID backupId, UUID targetDatabaseId, boolean overwrite, String status, String statusReason,
+                       Instant createdAt, Instant finishedAt) {
+        static RestoreView of(Restore r) {
+            return new RestoreView(r.getId(), r.getBackupId(), r.getTargetDatabaseId(), r.isOverwrite(), r.getStatus().name(),
+                    r.getStatusReason(), r.getCreatedAt(), r.getFinishedAt());
+        }
+    }
+
     record PolicyView(String cron, boolean enabled, Integer retentionCount, Integer retentionDays, boolean verifyAfterBackup,
                       Instant updatedAt) {
         static PolicyView of(BackupPolicy p) {

@@ -34,9 +34,11 @@ class BackupService {
     private final BackupLedger ledger;
     private final BackupSchedules schedules;
     private final BackupStore store;
+    private final RestoreRepository restores;
 
     BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
-                  BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store) {
+                  BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store,
+                  RestoreRepository restores) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.policies = policies;
@@ -44,6 +46,49 @@ class BackupService {
         this.ledger = ledger;
         this.schedules = schedules;
         this.store = store;
+        this.restores = restores;
+    }
+
+    /**
+     * Restores a successful backup into a new database of the same plan and version (provisioned first), or
+     * over the source database — only when the request says {@code "overwrite": true}.
+     */
+    @Transactional
+    Restore requestRestore(TenantPrincipal caller, UUID databaseId, RestoreRequest request) {
+        Database source = databaseService.get(caller, databaseId);
+        if (request.backupId() == null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing backup", "Field 'backupId' is required.");
+        }
+        Backup backup = backups.findByIdAndDatabaseId(request.backupId(), source.getId())
+                .orElseThrow(() -> ApiException.notFound("Backup " + request.backupId()));
+        if (backup.getStatus() != Backup.Status.SUCCEEDED) {
+            throw new ApiException(HttpStatus.CONFLICT, "Backup not restorable", "Backup " + backup.getId() + " is " + backup.getStatus() + ".");
+        }
+        boolean overwrite = Boolean.TRUE.equals(request.overwrite());
+        if (request.newDatabaseName() != null && overwrite) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Ambiguous restore",
+                    "Give either 'newDatabaseName' (restore into a new database) or 'overwrite': true (restore over this one), not both.");
+        }
+        Restore restore;
+        if (request.newDatabaseName() != null) {
+            Database target = databaseService.create(caller, new dev.pgfleet.database.CreateDatabaseRequest(request.newDatabaseName(),
+                    source.getPlan(), source.getPostgresVersion()));
+            restore = new Restore(backup.getId(), target.getId(), false);
+        } else if (overwrite) {
+            if (source.isDeletionRequested()) {
+                throw new ApiException(HttpStatus.CONFLICT, "Database is being deleted", "A database being deleted cannot be restored into.");
+            }
+            restore = new Restore(backup.getId(), source.getId(), true);
+        } else {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Where to restore?", "Give 'newDatabaseName' to restore into a new database;"
+                    + " restoring over this database's current contents needs an explicit \"overwrite\": true.");
+        }
+        return restores.save(restore);
+    }
+
+    @Transactional(readOnly = true)
+    List<Restore> restoresInto(TenantPrincipal caller, UUID databaseId) {
+        return restores.findByTargetDatabaseIdOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId());
     }
 
     @Transactional(readOnly = true)
@@ -151,6 +196,9 @@ class BackupService {
                 schedules.applyPolicy(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
             }
         }
+    }
+
+    record RestoreRequest(UUID backupId, String newDatabaseName, Boolean overwrite) {
     }
 
     record PolicyRequest(String cron, Boolean enabled, Integer retentionCount, Integer retentionDays, Boolean verifyAfterBackup) {

@@ -152,6 +152,71 @@ class BackupIntegrationTest {
 
     @Test
     @Order(4)
+    void aBackupRestoresIntoANewDatabaseWithTheSameRowsAndNeighbours() throws Exception {
+        String backupId = cp.get(base + "/backups", alice).json().get(0).get("id").asText();
+        assertThat(cp.post(base + "/restore", alice, "{\"backupId\":\"" + backupId + "\"}").status())
+                .as("restoring over the source needs an explicit overwrite").isEqualTo(400);
+        assertThat(cp.post(base + "/restore", bob, "{\"backupId\":\"" + backupId + "\",\"newDatabaseName\":\"stolen\"}").status())
+                .isEqualTo(404);
+
+        ControlPlane.Response started = cp.post(base + "/restore", alice,
+                "{\"backupId\":\"" + backupId + "\",\"newDatabaseName\":\"shop-restored\"}");
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        String target = started.json().get("targetDatabaseId").asText();
+        cp.awaitStatus(target, alice, "READY", Duration.ofSeconds(120));
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode restore = cp.get("/api/v1/databases/" + target + "/restores", alice).json().get(0);
+        while (!restore.get("status").asText().matches("SUCCEEDED|FAILED") && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            restore = cp.get("/api/v1/databases/" + target + "/restores", alice).json().get(0);
+        }
+        assertThat(restore.get("status").asText()).as(restore.toString()).isEqualTo("SUCCEEDED");
+
+        String query = "select id from items order by embedding <-> (select array_agg(0.5)::vector(16) from generate_series(1, 16)) limit 10";
+        try (Connection original = pooled(id); Connection restored = pooled(target)) {
+            assertThat(exactNeighbours(restored, query)).isEqualTo(exactNeighbours(original, query)).hasSize(10);
+            assertThat(count(restored, "select count(*) from items")).isEqualTo(1000);
+            assertThat(count(restored, "select count(*) from pg_indexes where indexname = 'items_embedding_idx'"
+                    + " and indexdef like '%hnsw%'")).isEqualTo(1);
+        }
+        assertThat(cp.get("/api/v1/databases/" + target, alice).json().get("events").toString()).contains("RestoreSucceeded");
+        assertThat(cp.delete("/api/v1/databases/" + target, alice).status()).isEqualTo(202);
+    }
+
+    @Test
+    @Order(5)
+    void restoringOverTheSourceWithAnExplicitOverwriteBringsBackTheBackedUpContents() throws Exception {
+        String backupId = cp.get(base + "/backups", alice).json().get(0).get("id").asText();
+        try (Connection c = pooled(id); Statement s = c.createStatement()) {
+            s.execute("delete from items where id <= 100");
+            s.execute("create table scratch_notes (note text)");
+        }
+        ControlPlane.Response started = cp.post(base + "/restore", alice, "{\"backupId\":\"" + backupId + "\",\"overwrite\":true}");
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        String restoreId = started.json().get("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode restore = null;
+        while (System.nanoTime() < deadline) {
+            for (JsonNode r : cp.get(base + "/restores", alice).json()) {
+                if (r.get("id").asText().equals(restoreId)) {
+                    restore = r;
+                }
+            }
+            if (restore != null && restore.get("status").asText().matches("SUCCEEDED|FAILED")) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertThat(restore.get("status").asText()).as(restore.toString()).isEqualTo("SUCCEEDED");
+        try (Connection c = pooled(id)) {
+            assertThat(count(c, "select count(*) from items")).isEqualTo(1000);
+            // Objects the backup does not contain are left alone (pg_restore --clean drops only what it restores).
+            assertThat(count(c, "select count(*) from pg_tables where tablename = 'scratch_notes'")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @Order(6)
     void deletingABackupRemovesItAndABackupOfADatabaseBeingDeletedIsRefused() {
         String backupId = cp.get(base + "/backups", alice).json().get(0).get("id").asText();
         assertThat(cp.delete(base + "/backups/" + backupId, alice).status()).isEqualTo(204);
@@ -162,6 +227,41 @@ class BackupIntegrationTest {
         assertThat(refused.status()).isIn(404, 409);
         if (refused.status() == 409) {
             assertThat(refused.json().get("detail").asText()).contains("being deleted");
+        }
+    }
+
+    private Connection pooled(String databaseId) throws Exception {
+        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
+        URI uri = URI.create(credentials.get("poolerUri").asText());
+        Properties p = new Properties();
+        p.setProperty("user", credentials.get("username").asText());
+        p.setProperty("password", credentials.get("password").asText());
+        p.setProperty("prepareThreshold", "0");
+        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
+    }
+
+    /** The true nearest neighbours (a sequential scan, inside one transaction so the pooler keeps one server connection). */
+    private static java.util.List<Long> exactNeighbours(Connection c, String query) throws Exception {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("set local enable_indexscan = off");
+            java.util.List<Long> ids = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = s.executeQuery(query)) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            c.commit();
+            return ids;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static long count(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
