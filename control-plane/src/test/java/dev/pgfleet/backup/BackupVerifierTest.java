@@ -3,7 +3,6 @@ package dev.pgfleet.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pgfleet.backup.BackupVerifier.ScratchInstance;
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;

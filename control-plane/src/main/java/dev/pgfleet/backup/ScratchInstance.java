@@ -1,0 +1,198 @@
+package dev.pgfleet.backup;
+
+import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.system.process.Directories;
+import dev.pgfleet.system.process.LocalProcesses;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A throw-away PostgreSQL instance in a directory of its own: loopback TCP only on a free port, a generated
+ * superuser password, durability off. {@link #close()} stops it (immediate) and deletes the directory.
+ */
+final class ScratchInstance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ScratchInstance.class);
+
+    static final String SUPERUSER = "pgfleet_verify";
+    private static final String SETTINGS = "\n# pgfleet: a scratch instance, thrown away after use\n"
+            + "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 10\n"
+            + "shared_buffers = 32MB\nmaintenance_work_mem = 64MB\nfsync = off\nsynchronous_commit = off\n"
+            + "full_page_writes = off\nwal_level = minimal\nmax_wal_senders = 0\nautovacuum = off\n";
+
+    private final LocalProcesses processes;
+    private final Path binDir;
+    private final Path dir;
+    private final Path pgdata;
+    private final String password = HexFormat.of().formatHex(BackupVerifier.randomBytes(24));
+    private int port;
+
+    private ScratchInstance(LocalProcesses processes, Path binDir, Path dir) {
+        this.processes = processes;
+        this.binDir = binDir;
+        this.dir = dir;
+        this.pgdata = dir.resolve("pgdata");
+    }
+
+    /**
+     * Creates {@code dir} with {@code copies} (file name to source) and the password file in it. The
+     * directory stays root's until it is filled, so nothing can be planted where root writes; then it and
+     * its files go to the data-plane user.
+     */
+    static ScratchInstance prepare(LocalProcesses processes, Path binDir, Path dir, Map<String, Path> copies) {
+        ScratchInstance instance = new ScratchInstance(processes, binDir, dir);
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try {
+                List<Path> files = new ArrayList<>();
+                for (Map.Entry<String, Path> copy : copies.entrySet()) {
+                    files.add(Files.copy(copy.getValue(), dir.resolve(copy.getKey())));
+                }
+                files.add(Files.writeString(instance.pwfile(), instance.password + "\n"));
+                for (Path file : files) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                    processes.user().handOver(file);
+                }
+                processes.user().handOver(dir);
+            } catch (IOException | RuntimeException e) {
+                instance.close();
+                throw e;
+            }
+            return instance;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare scratch directory " + dir, e);
+        }
+    }
+
+    /** initdb, then pg_ctl start -w on a free loopback port. */
+    void start() throws IOException {
+        try {
+            processes.runToCompletion(List.of(binDir.resolve("initdb").toString(), "-D", pgdata.toString(), "-U", SUPERUSER,
+                    "--pwfile=" + pwfile(), "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
+                    dir, Duration.ofMinutes(2));
+        } finally {
+            Files.deleteIfExists(pwfile());
+        }
+        port = freePort();
+        // pgdata belongs to the data-plane user: never append through a link planted there.
+        Files.writeString(pgdata.resolve("postgresql.conf"), SETTINGS + "port = " + port + "\n",
+                StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+        processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60", "-D",
+                pgdata.toString(), "-l", dir.resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    int port() {
+        return port;
+    }
+
+    String password() {
+        return password;
+    }
+
+    long postmasterPid() {
+        return LocalProcesses.readPid(pgdata.resolve("postmaster.pid")).orElse(0L);
+    }
+
+    Connection connect(String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", SUPERUSER);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("ApplicationName", "pgfleet-verify");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
+    }
+
+    /** Stops the instance if it runs (by pg_ctl, else by its PID) and deletes the directory; never throws. */
+    @Override
+    public void close() {
+        Path pidFile = pgdata.resolve("postmaster.pid");
+        Optional<ProcessHandle> postmaster = processes.findRunning(pidFile, pgdata.toString());
+        if (Files.exists(pidFile)) {
+            try {
+                processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-m", "immediate", "-w",
+                        "-t", "30", "-D", pgdata.toString()), dir, Duration.ofSeconds(45));
+            } catch (RuntimeException e) {
+                log.warn("pg_ctl stop failed for scratch instance {}: {}", pgdata, e.getMessage());
+            }
+        }
+        // The postmaster removes its pid file a moment before it exits, so pg_ctl may return while it still runs.
+        postmaster.filter(h -> !awaitExit(h, Duration.ofSeconds(10))).ifPresent(h -> processes.stop(h, Duration.ofSeconds(5)));
+        try {
+            Directories.deleteRecursively(dir);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot delete scratch directory {}", dir, e);
+        }
+    }
+
+    /**
+     * Like {@link LocalProcesses#awaitExit}, but a zombie counts as gone: it no longer runs, and where PID 1 reaps
+     * orphans slowly (some container inits) it stays a zombie for seconds.
+     */
+    static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isRunning(process.pid())) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code pid} exists and is not a zombie (state Z in /proc/pid/stat, after the command name). */
+    static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Path pwfile() {
+        return dir.resolve("initdb.pw");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
