@@ -110,6 +110,24 @@ class HaDatabaseIntegrationTest {
 
     @Test
     @Order(3)
+    void aBackupIsTakenFromAReplicaInOneSnapshotAndVerified() throws Exception {
+        ControlPlane.Response started = cp.post("/api/v1/databases/" + id + "/backups", token, "");
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        String backup = "/api/v1/databases/" + id + "/backups/" + started.json().get("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode b = cp.get(backup, token).json();
+        while (!b.path("verification").asText().matches("PASSED|FAILED") && !"FAILED".equals(b.path("status").asText())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            b = cp.get(backup, token).json();
+        }
+        assertThat(b.get("verification").asText()).as(b.toString()).isEqualTo("PASSED");
+        String leader = leader(cp.get("/api/v1/databases/" + id, token).json());
+        assertThat(b.get("sourceMember").asText()).as("dumped from a replica, sparing the leader").isNotEqualTo(leader);
+    }
+
+    @Test
+    @Order(4)
     void fiftyClientsShareABoundedPoolOfServerConnections() throws Exception {
         int limit = PoolerSizing.forResources(Plan.HA.memberResources()).maxServerConnections();
         int clients = 50;
@@ -153,7 +171,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void survivesSigkillOfTheLeaderWithoutLosingACommittedRow() throws Exception {
         String oldLeader = leader(cp.get("/api/v1/databases/" + id, token).json());
         try (Connection c = pooled(); Statement s = c.createStatement()) {
@@ -195,7 +213,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theOldLeaderRejoinsAndTheControlPlaneReadoptsTheDataPlaneAfterARestart() throws Exception {
         JsonNode ready = cp.awaitStatus(id, token, "READY", Duration.ofSeconds(120));
         assertThat(roles(ready)).containsExactlyInAnyOrder("leader", "sync_standby", "replica");
@@ -214,7 +232,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void deletionLeavesNoProcessDataOrPortBehind() throws Exception {
         JsonNode db = cp.get("/api/v1/databases/" + id, token).json();
         List<Integer> ports = new ArrayList<>();
