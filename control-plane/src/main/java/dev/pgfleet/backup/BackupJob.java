@@ -31,10 +31,20 @@ public class BackupJob implements Job {
     public void execute(JobExecutionContext context) {
         UUID databaseId = UUID.fromString(context.getMergedJobDataMap().getString(DATABASE_ID));
         String backupId = context.getTrigger().getJobDataMap().getString(BACKUP_ID);
-        UUID id = backupId != null ? UUID.fromString(backupId)
-                : ledger.createIfIdle(databaseId, Backup.Trigger.SCHEDULED).map(Backup::getId).orElse(null);
+        UUID id;
+        if (backupId != null) {
+            id = UUID.fromString(backupId);
+        } else if (context.isRecovering()) {
+            id = ledger.active(databaseId).map(Backup::getId).orElse(null); // the scheduled one the dead replica ran
+        } else {
+            id = ledger.createIfIdle(databaseId, Backup.Trigger.SCHEDULED).map(Backup::getId).orElse(null);
+        }
         if (id == null) {
-            return; // a backup of this database is already pending or running
+            return; // nothing to recover, or a backup of this database is already pending or running
+        }
+        if (context.isRecovering()) {
+            // The control plane that ran this backup died mid-dump: its attempt is over, the file incomplete.
+            ledger.interrupted(id);
         }
         if (runner.run(id) == BackupRunner.Outcome.RETRY) {
             int attempts = ledger.find(id).map(Backup::getAttempts).orElse(BackupRunner.MAX_ATTEMPTS);

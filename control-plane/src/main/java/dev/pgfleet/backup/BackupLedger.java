@@ -38,6 +38,11 @@ class BackupLedger {
         }
     }
 
+    @Transactional(readOnly = true)
+    Optional<Backup> active(UUID databaseId) {
+        return backups.findFirstByDatabaseIdAndStatusIn(databaseId, List.of(Backup.Status.PENDING, Backup.Status.RUNNING));
+    }
+
     @Transactional
     Backup start(UUID id, String member) {
         Backup b = backups.findById(id).orElseThrow();
@@ -53,6 +58,13 @@ class BackupLedger {
     @Transactional
     void fail(UUID id, String reason, boolean willRetry) {
         backups.findById(id).ifPresent(b -> b.fail(reason, willRetry));
+    }
+
+    /** A RUNNING backup whose control plane died: recorded as a failed attempt, pending again for the retry. */
+    @Transactional
+    void interrupted(UUID id) {
+        backups.findById(id).filter(b -> b.getStatus() == Backup.Status.RUNNING)
+                .ifPresent(b -> b.fail("interrupted: the control plane running it stopped", b.getAttempts() < BackupRunner.MAX_ATTEMPTS));
     }
 
     @Transactional

@@ -79,12 +79,13 @@ class BackupSchedules {
         return Duration.ofSeconds(30L << Math.max(0, Math.min(attempts - 1, 4)));
     }
 
+    /** Adds the database's job, or replaces its definition (keeping its triggers) so it is always current. */
     private void ensureJob(UUID databaseId) throws SchedulerException {
-        if (!scheduler.checkExists(jobKey(databaseId))) {
-            JobDetail job = JobBuilder.newJob(BackupJob.class).withIdentity(jobKey(databaseId))
-                    .usingJobData(BackupJob.DATABASE_ID, databaseId.toString()).storeDurably().build();
-            scheduler.addJob(job, false);
-        }
+        JobDetail job = JobBuilder.newJob(BackupJob.class).withIdentity(jobKey(databaseId))
+                .usingJobData(BackupJob.DATABASE_ID, databaseId.toString()).storeDurably()
+                // If the replica running a backup dies, another one re-runs it (see BackupJob).
+                .requestRecovery(true).build();
+        scheduler.addJob(job, true);
     }
 
     private static JobKey jobKey(UUID databaseId) {
