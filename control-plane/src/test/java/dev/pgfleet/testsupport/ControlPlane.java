@@ -53,8 +53,8 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(extraProperties);
         try {
             cp.startApplication();
-        } catch (RuntimeException e) {
-            cp.close();
+        } catch (RuntimeException | Error e) {
+            cp.close(); // also when the start fails hard, so no home or process is left behind
             throw e;
         }
         return cp;
