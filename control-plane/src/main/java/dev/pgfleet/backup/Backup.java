@@ -21,6 +21,7 @@ class Backup {
     enum Verification { NOT_VERIFIED, PENDING, PASSED, FAILED }
 
     static final String FORMAT_CUSTOM = "custom";
+    static final String FORMAT_DIRECTORY = "directory";
 
     @Id
     private UUID id;
@@ -80,11 +81,13 @@ class Backup {
         this.sourceMember = sourceMember;
     }
 
-    void succeed(String fileName, long sizeBytes, String sha256, String manifest) {
+    /** {@code sizeBytes} and {@code sha256} are those of the download: the file, or a directory's tar stream. */
+    void succeed(String fileName, String format, long sizeBytes, String sha256, String manifest) {
         status = Status.SUCCEEDED;
         finishedAt = Instant.now();
         statusReason = null;
         this.fileName = fileName;
+        this.format = format;
         this.sizeBytes = sizeBytes;
         this.sha256 = sha256;
         this.manifest = manifest;

@@ -2,13 +2,15 @@ package dev.pgfleet.backup;
 
 import dev.pgfleet.system.CurrentTenant;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.core.io.FileSystemResource;
-import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -62,17 +64,29 @@ class BackupController {
         return BackupView.of(service.get(CurrentTenant.get(), databaseId, backupId));
     }
 
+    /**
+     * Streams the dump synchronously (no async dispatch, so the bearer authentication covers the whole response).
+     * A directory-format dump goes out as one tar whose SHA-256 and length are the recorded ones.
+     */
     @GetMapping("/backups/{backupId}/download")
-    @Operation(summary = "The dump file (pg_dump custom format; restore it with pg_restore)")
-    ResponseEntity<Resource> download(@PathVariable UUID databaseId, @PathVariable UUID backupId) {
+    @Operation(summary = "The dump: a pg_dump custom-format file, or (format \"directory\") a tar of the dump directory;"
+            + " restore either with pg_restore. X-Checksum-Sha256 is the SHA-256 of exactly these bytes.")
+    void download(@PathVariable UUID databaseId, @PathVariable UUID backupId, HttpServletResponse response) throws IOException {
         Backup b = service.get(CurrentTenant.get(), databaseId, backupId);
-        FileSystemResource file = new FileSystemResource(service.file(b));
-        return ResponseEntity.ok()
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(b.getId() + ".dump").build().toString())
-                .header("X-Checksum-Sha256", b.getSha256())
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .contentLength(b.getSizeBytes())
-                .body(file);
+        Path dump = service.dump(b);
+        boolean directory = Backup.FORMAT_DIRECTORY.equals(b.getFormat());
+        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment().filename(b.getId() + (directory ? ".tar" : ".dump")).build().toString());
+        response.setHeader("X-Checksum-Sha256", b.getSha256());
+        response.setContentType(directory ? "application/x-tar" : MediaType.APPLICATION_OCTET_STREAM_VALUE);
+        response.setContentLengthLong(b.getSizeBytes());
+        OutputStream out = response.getOutputStream();
+        if (directory) {
+            DumpArchive.writeTar(dump, out);
+        } else {
+            Files.copy(dump, out);
+        }
+        out.flush();
     }
 
     @DeleteMapping("/backups/{backupId}")

@@ -51,8 +51,8 @@ class BackupLedger {
     }
 
     @Transactional
-    void succeed(UUID id, String fileName, long size, String sha256, String manifest) {
-        backups.findById(id).orElseThrow().succeed(fileName, size, sha256, manifest);
+    void succeed(UUID id, String fileName, String format, long size, String sha256, String manifest) {
+        backups.findById(id).orElseThrow().succeed(fileName, format, size, sha256, manifest);
     }
 
     @Transactional

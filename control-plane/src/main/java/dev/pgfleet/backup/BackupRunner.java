@@ -13,7 +13,6 @@ import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,7 +33,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes one backup (I/O): pg_dump in custom format from a healthy replica, else the leader; in the same
+ * Takes one backup (I/O): pg_dump from a healthy replica, else the leader — custom format, or directory format
+ * with parallel jobs for a database above pgfleet.backup.directory-format-above; in the same
  * exported snapshot it records each table's row count, the indexes and the extensions, which is what the
  * verification later checks the restored copy against. Then, per policy, verifies it and applies retention.
  */
@@ -56,10 +56,11 @@ class BackupRunner {
     private final DatabaseEvents events;
     private final ObjectMapper json;
     private final Path scratchRoot;
+    private final BackupProperties settings;
 
     BackupRunner(BackupLedger ledger, DatabaseRepository databases, BackupPolicyRepository policies, DesiredClusters desiredClusters,
                  RuntimeInfo runtime, PostgresInstallations installations, LocalProcesses processes, BackupStore store,
-                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties) {
+                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties, BackupProperties settings) {
         this.ledger = ledger;
         this.databases = databases;
         this.policies = policies;
@@ -71,6 +72,7 @@ class BackupRunner {
         this.events = events;
         this.json = json;
         this.scratchRoot = properties.resolvedHome().resolve("scratch");
+        this.settings = settings;
     }
 
     Outcome run(UUID backupId) {
@@ -88,18 +90,16 @@ class BackupRunner {
             return failed(db, backup, "No healthy member to take the backup from", backup.getAttempts() + 1 < MAX_ATTEMPTS);
         }
         ledger.start(backupId, source.get().getName());
-        Path partial = store.partialFile(db.getId(), backupId);
         long started = System.nanoTime();
         try {
-            DumpManifest manifest = dumpInOneSnapshot(db, source.get(), partial);
-            String fileName = store.commit(partial, db.getId(), backupId);
-            Path file = store.file(db.getId(), fileName);
-            long size = Files.size(file);
-            ledger.succeed(backupId, fileName, size, BackupStore.sha256(file), json.writeValueAsString(manifest));
-            events.normal(db.getId(), "BackupSucceeded", String.format("Backup %s: %,d bytes from %s in %.1f s.", backupId, size,
-                    source.get().getName(), (System.nanoTime() - started) / 1e9));
+            Dump dump = dumpInOneSnapshot(db, source.get(), backupId);
+            String fileName = store.commit(dump.partial(), db.getId(), backupId, dump.format());
+            DumpArchive.Fingerprint fingerprint = DumpArchive.fingerprint(store.path(db.getId(), fileName));
+            ledger.succeed(backupId, fileName, dump.format(), fingerprint.sizeBytes(), fingerprint.sha256(),
+                    json.writeValueAsString(dump.manifest()));
+            events.normal(db.getId(), "BackupSucceeded", String.format("Backup %s: %,d bytes (%s format) from %s in %.1f s.", backupId,
+                    fingerprint.sizeBytes(), dump.format(), source.get().getName(), (System.nanoTime() - started) / 1e9));
         } catch (Exception e) {
-            deleteQuietly(partial);
             Backup now = ledger.find(backupId).orElseThrow();
             return failed(db, now, describe(e), now.getAttempts() < MAX_ATTEMPTS);
         }
@@ -119,8 +119,8 @@ class BackupRunner {
         VerificationResult result;
         try {
             DumpManifest manifest = json.readValue(b.getManifest(), DumpManifest.class);
-            result = new BackupVerifier(processes, scratchRoot, installations.binDir(db.getPostgresVersion()))
-                    .verifyDump(store.file(db.getId(), b.getFileName()), manifest);
+            result = new BackupVerifier(processes, scratchRoot, installations.binDir(db.getPostgresVersion()),
+                    settings.resolvedParallelJobs()).verifyDump(store.path(db.getId(), b.getFileName()), manifest);
         } catch (IOException | RuntimeException e) {
             result = new VerificationResult(false, "Verification could not run: " + describe(e), Duration.ZERO);
         }
@@ -153,11 +153,16 @@ class BackupRunner {
         return willRetry ? Outcome.RETRY : Outcome.FAILED;
     }
 
+    /** A complete dump under its temporary name, in {@code format}, and what its snapshot held. */
+    private record Dump(Path partial, String format, DumpManifest manifest) {
+    }
+
     /**
-     * Opens a repeatable-read transaction on the source, exports its snapshot, records the manifest in it and
-     * has pg_dump dump that very snapshot, so counts and dump agree exactly.
+     * Opens a repeatable-read transaction on the source, exports its snapshot, records the manifest and the
+     * database's size in it and has pg_dump dump that very snapshot (with parallel workers, which all import
+     * it, in directory format), so counts and dump agree exactly. A failed dump leaves no partial behind.
      */
-    private DumpManifest dumpInOneSnapshot(Database db, DatabaseMember member, Path partial) throws SQLException {
+    private Dump dumpInOneSnapshot(Database db, DatabaseMember member, UUID backupId) throws SQLException, IOException {
         RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(db, member);
         String password = desiredClusters.of(db).secrets().superuserPassword();
         Properties props = new Properties();
@@ -171,18 +176,31 @@ class BackupRunner {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
             String snapshot;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_export_snapshot()")) {
+            long sizeBytes;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_export_snapshot(), pg_database_size(current_database())")) {
                 rs.next();
                 snapshot = rs.getString(1);
+                sizeBytes = rs.getLong(2);
             }
             DumpManifest manifest = manifest(c, db.getName());
-            processes.runClientToCompletion(List.of(installations.binDir(db.getPostgresVersion()).resolve("pg_dump").toString(),
-                            "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + ClusterSecrets.SUPERUSER,
-                            "--dbname=" + db.getName(), "--format=custom", "--snapshot=" + snapshot, "--no-password",
-                            "--file=" + partial),
-                    partial.getParent(), Duration.ofHours(6), "PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5");
+            String format = settings.formatFor(sizeBytes);
+            Path partial = store.partialPath(db.getId(), backupId, format);
+            List<String> command = new ArrayList<>(List.of(installations.binDir(db.getPostgresVersion()).resolve("pg_dump").toString(),
+                    "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + ClusterSecrets.SUPERUSER,
+                    "--dbname=" + db.getName(), "--format=" + format, "--snapshot=" + snapshot, "--no-password", "--file=" + partial));
+            if (Backup.FORMAT_DIRECTORY.equals(format)) {
+                command.add("--jobs=" + settings.resolvedParallelJobs());
+            }
+            try {
+                processes.runClientToCompletion(command, partial.getParent(), Duration.ofHours(6), "PGPASSWORD", password,
+                        "PGCONNECT_TIMEOUT", "5");
+            } catch (RuntimeException e) {
+                deleteQuietly(partial);
+                throw e;
+            }
             c.commit();
-            return manifest;
+            return new Dump(partial, format, manifest);
         }
     }
 
@@ -220,11 +238,11 @@ class BackupRunner {
         return new DumpManifest(databaseName, rowCounts, indexes, extensions);
     }
 
-    private static void deleteQuietly(Path file) {
+    private static void deleteQuietly(Path partial) {
         try {
-            Files.deleteIfExists(file);
+            dev.pgfleet.system.process.Directories.deleteRecursively(partial);
         } catch (IOException e) {
-            log.warn("could not remove {}: {}", file, e.toString());
+            log.warn("could not remove {}: {}", partial, e.toString());
         }
     }
 

@@ -148,12 +148,13 @@ class BackupService {
         return backups.findByIdAndDatabaseId(backupId, db.getId()).orElseThrow(() -> ApiException.notFound("Backup " + backupId));
     }
 
-    java.nio.file.Path file(Backup backup) {
+    /** The dump of a successful backup: a file, or a directory-format dump's directory. */
+    java.nio.file.Path dump(Backup backup) {
         if (backup.getStatus() != Backup.Status.SUCCEEDED) {
             throw new ApiException(HttpStatus.CONFLICT, "No file", "Backup " + backup.getId() + " is " + backup.getStatus() + "; only a"
                     + " successful backup can be downloaded.");
         }
-        return store.file(backup.getDatabaseId(), backup.getFileName());
+        return store.path(backup.getDatabaseId(), backup.getFileName());
     }
 
     void delete(TenantPrincipal caller, UUID databaseId, UUID backupId) throws IOException {

@@ -3,38 +3,44 @@ package dev.pgfleet.backup;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * Where dump files live: $PGFLEET_HOME/backups/&lt;database id&gt;/&lt;backup id&gt;.dump, readable by the control plane
- * only. A dump is written under a temporary name and renamed into place only once complete, so a file with
- * the final name is always a whole dump.
+ * Where dumps live: &lt;store&gt;/&lt;database id&gt;/&lt;backup id&gt;.dump (custom format, one file) or
+ * &lt;backup id&gt;.dir (directory format), readable by the control plane only. The store is
+ * $PGFLEET_HOME/backups unless pgfleet.backup.directory names another (on Kubernetes: a persistent volume).
+ * A dump is written under a temporary name and renamed into place only once complete, so a final name always
+ * holds a whole dump.
  */
 @Component
 class BackupStore {
     private final Path root;
 
-    BackupStore(PgfleetProperties properties) {
-        this.root = properties.resolvedHome().resolve("backups");
+    BackupStore(PgfleetProperties properties, BackupProperties backup) {
+        this.root = backup.resolvedDirectory(properties.resolvedHome());
     }
 
-    /** The temporary file a dump is written to (its directory created, owner-only). */
-    Path partialFile(UUID databaseId, UUID backupId) {
+    Path root() {
+        return root;
+    }
+
+    /**
+     * The temporary path a dump of {@code format} is written to (nothing there yet; its directory created,
+     * owner-only). pg_dump creates a directory-format dump's directory itself.
+     */
+    Path partialPath(UUID databaseId, UUID backupId, String format) {
         Path dir = root.resolve(databaseId.toString());
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path partial = dir.resolve("." + backupId + ".dump.partial");
-            Files.deleteIfExists(partial);
+            Path partial = dir.resolve("." + finalName(backupId, format) + ".partial");
+            Directories.deleteRecursively(partial);
             return partial;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the backup directory " + dir, e);
@@ -42,19 +48,25 @@ class BackupStore {
     }
 
     /** Moves a complete dump to its final name; returns that name. */
-    String commit(Path partial, UUID databaseId, UUID backupId) throws IOException {
-        String name = backupId + ".dump";
+    String commit(Path partial, UUID databaseId, UUID backupId, String format) throws IOException {
+        String name = finalName(backupId, format);
         Files.move(partial, root.resolve(databaseId.toString()).resolve(name), StandardCopyOption.ATOMIC_MOVE);
         return name;
     }
 
-    Path file(UUID databaseId, String fileName) {
+    /** A dump file, or a directory-format dump's directory. */
+    Path path(UUID databaseId, String fileName) {
         return root.resolve(databaseId.toString()).resolve(fileName);
+    }
+
+    /** Whether the dump is a directory (directory format) rather than one file. I/O. */
+    boolean isDirectory(UUID databaseId, String fileName) {
+        return Files.isDirectory(path(databaseId, fileName), LinkOption.NOFOLLOW_LINKS);
     }
 
     void delete(UUID databaseId, String fileName) throws IOException {
         if (fileName != null) {
-            Files.deleteIfExists(file(databaseId, fileName));
+            Directories.deleteRecursively(path(databaseId, fileName));
         }
     }
 
@@ -62,16 +74,7 @@ class BackupStore {
         Directories.deleteRecursively(root.resolve(databaseId.toString()));
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    static String finalName(UUID backupId, String format) {
+        return backupId + (Backup.FORMAT_DIRECTORY.equals(format) ? ".dir" : ".dump");
     }
 }

@@ -35,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proves a backup can be restored: restores a custom-format dump into a throw-away PostgreSQL instance and
+ * Proves a backup can be restored: restores a dump (a custom-format file or a directory-format directory, the
+ * latter with parallel jobs) into a throw-away PostgreSQL instance and
  * checks the result against the manifest captured when the dump was taken. A bad dump is a result, never
  * an exception; the scratch instance is always stopped and deleted.
  */
@@ -48,21 +49,27 @@ public final class BackupVerifier {
     private final LocalProcesses processes;
     private final Path scratchRoot;
     private final Path binDir;
+    private final int parallelJobs;
     private final LongConsumer postmasterStarted;
 
-    public BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir) {
-        this(processes, scratchRoot, binDir, pid -> { });
+    /** {@code parallelJobs}: pg_restore workers for a directory-format dump. */
+    public BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir, int parallelJobs) {
+        this(processes, scratchRoot, binDir, parallelJobs, pid -> { });
     }
 
     /** {@code postmasterStarted} hears each scratch postmaster's PID (tests use it to prove it is gone). */
-    BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir, LongConsumer postmasterStarted) {
+    BackupVerifier(LocalProcesses processes, Path scratchRoot, Path binDir, int parallelJobs, LongConsumer postmasterStarted) {
         this.processes = processes;
         this.scratchRoot = scratchRoot;
         this.binDir = binDir;
+        this.parallelJobs = parallelJobs;
         this.postmasterStarted = postmasterStarted;
     }
 
-    /** Restores {@code dumpFile} into a fresh scratch instance and checks it against {@code manifest}. I/O. */
+    /**
+     * Restores {@code dumpFile} (a file, or a directory-format dump's directory) into a fresh scratch instance
+     * and checks it against {@code manifest}. I/O.
+     */
     public VerificationResult verifyDump(Path dumpFile, DumpManifest manifest) {
         long start = System.nanoTime();
         Check check;
@@ -78,15 +85,17 @@ public final class BackupVerifier {
     }
 
     private Check restoreAndCheck(Path dumpFile, DumpManifest manifest) throws IOException, SQLException {
-        if (!Files.isRegularFile(dumpFile)) {
-            return new Check(false, "dump file " + dumpFile + " does not exist");
+        boolean directory = Files.isDirectory(dumpFile, LinkOption.NOFOLLOW_LINKS);
+        if (!directory && !Files.isRegularFile(dumpFile, LinkOption.NOFOLLOW_LINKS)) {
+            return new Check(false, "dump " + dumpFile + " does not exist");
         }
         processes.user().createOwnedDirectories(scratchRoot);
         processes.user().requireReachable(scratchRoot);
         Path dir = scratchRoot.resolve("verify-" + HexFormat.of().formatHex(randomBytes(6)));
         // pg_restore runs as the data-plane user, who may not read the backup store: restore from a copy.
-        try (ScratchInstance scratch = ScratchInstance.prepare(processes, binDir, dir, Map.of("backup.dump", dumpFile))) {
-            Path dump = dir.resolve("backup.dump");
+        String copyName = directory ? "backup.dir" : "backup.dump";
+        try (ScratchInstance scratch = ScratchInstance.prepare(processes, binDir, dir, Map.of(copyName, dumpFile))) {
+            Path dump = dir.resolve(copyName);
             try {
                 processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--list", dump.toString()),
                         dir, LIST_TIMEOUT);
@@ -101,10 +110,15 @@ public final class BackupVerifier {
                     s.execute("CREATE DATABASE " + Names.quoteIdentifier(database) + " TEMPLATE template0");
                 }
             }
+            List<String> restore = new ArrayList<>(List.of(binDir.resolve("pg_restore").toString(), "--exit-on-error", "--no-owner",
+                    "--no-privileges", "-h", "127.0.0.1", "-p", Integer.toString(scratch.port()), "-U", ScratchInstance.SUPERUSER,
+                    "-w", "-d", database));
+            if (directory && parallelJobs > 1) {
+                restore.add("--jobs=" + parallelJobs);
+            }
+            restore.add(dump.toString());
             try {
-                processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--exit-on-error", "--no-owner",
-                        "--no-privileges", "-h", "127.0.0.1", "-p", Integer.toString(scratch.port()), "-U", ScratchInstance.SUPERUSER,
-                        "-w", "-d", database, dump.toString()), dir, RESTORE_TIMEOUT, "PGPASSWORD", scratch.password());
+                processes.runToCompletion(restore, dir, RESTORE_TIMEOUT, "PGPASSWORD", scratch.password());
             } catch (IllegalStateException e) {
                 return new Check(false, "pg_restore failed: " + firstErrorLine(e.getMessage()));
             }

@@ -97,10 +97,18 @@ class RestoreRunner {
         RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(target, leader);
         String password = desiredClusters.of(target).secrets().superuserPassword();
         Path bin = installations.binDir(target.getPostgresVersion());
-        Path dump = store.file(backup.getDatabaseId(), backup.getFileName());
+        Path dump = store.path(backup.getDatabaseId(), backup.getFileName());
         Path work = null;
         long started = System.nanoTime();
         try {
+            // A dump that changed since it was taken (disk fault, tampering) is not restored, even where pg_restore
+            // would accept it: the recorded checksum is what the verification vouched for.
+            String sha256 = DumpArchive.fingerprint(dump).sha256();
+            if (!sha256.equals(backup.getSha256())) {
+                finish(r.getId(), target.getId(), false, "Backup " + backup.getId() + " no longer matches its checksum (recorded "
+                        + backup.getSha256() + ", now " + sha256 + "); nothing was changed.");
+                return;
+            }
             work = Files.createTempDirectory("pgfleet-restore-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path list = work.resolve("toc.list");
             String toc = processes.runClientToCompletion(List.of(bin.resolve("pg_restore").toString(), "--list", dump.toString()),

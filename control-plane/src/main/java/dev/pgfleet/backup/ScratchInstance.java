@@ -73,11 +73,11 @@ final class ScratchInstance implements AutoCloseable {
             try {
                 List<Path> files = new ArrayList<>();
                 for (Map.Entry<String, Path> copy : copies.entrySet()) {
-                    files.add(Files.copy(copy.getValue(), dir.resolve(copy.getKey())));
+                    files.addAll(copyTree(copy.getValue(), dir.resolve(copy.getKey())));
                 }
                 files.add(Files.writeString(instance.pwfile(), instance.password + "\n"));
                 for (Path file : files) {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(Files.isDirectory(file) ? "rwx------" : "rw-------"));
                     processes.user().handOver(file);
                 }
                 processes.user().handOver(dir);
@@ -89,6 +89,33 @@ final class ScratchInstance implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare scratch directory " + dir, e);
         }
+    }
+
+    /**
+     * Copies a file, or a directory of plain files and directories (a directory-format dump), without following
+     * links; returns what it created, parents before children.
+     */
+    private static List<Path> copyTree(Path source, Path target) throws IOException {
+        List<Path> created = new ArrayList<>();
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            created.add(Files.copy(source, target, LinkOption.NOFOLLOW_LINKS));
+            return created;
+        }
+        List<Path> entries;
+        try (java.util.stream.Stream<Path> walk = Files.walk(source)) {
+            entries = walk.sorted().toList();
+        }
+        for (Path p : entries) {
+            Path to = target.resolve(source.relativize(p).toString());
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                created.add(Files.createDirectory(to));
+            } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                created.add(Files.copy(p, to));
+            } else {
+                throw new IOException("not a plain file: " + p);
+            }
+        }
+        return created;
     }
 
     /** initdb, then pg_ctl start -w on a free loopback port. */

@@ -34,6 +34,7 @@ class BackupVerifierTest {
     private static Path scratchRoot;
     private static ScratchInstance source;
     private static Path dump;
+    private static Path directoryDump;
     private static DumpManifest manifest;
     private static BackupVerifier verifier;
     private static final List<Long> postmasters = new CopyOnWriteArrayList<>();
@@ -67,7 +68,12 @@ class BackupVerifierTest {
         // Like the backup store: readable by the control plane only, so the verifier must bring its own copy.
         Path store = Files.createDirectory(home.resolve("backups"));
         dump = storeCopy(Files.readAllBytes(sourceDump), store.resolve("shop.dump"));
-        verifier = new BackupVerifier(processes, scratchRoot, BIN, postmasters::add);
+        Path sourceDirectory = source.dir().resolve("shop.dir");
+        processes.runToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fd", "-j", "2", "-h", "127.0.0.1", "-p",
+                Integer.toString(source.port()), "-U", ScratchInstance.SUPERUSER, "-w", "-d", "shop", "-f", sourceDirectory.toString()),
+                source.dir(), Duration.ofSeconds(60), "PGPASSWORD", source.password());
+        directoryDump = storeCopy(sourceDirectory, store.resolve("shop.dir"));
+        verifier = new BackupVerifier(processes, scratchRoot, BIN, 2, postmasters::add);
     }
 
     @AfterAll
@@ -113,6 +119,39 @@ class BackupVerifierTest {
         assertThat(result.passed()).isFalse();
         assertThat(result.reason()).startsWith("pg_restore");
         assertNothingLeft(false);
+    }
+
+    @Test
+    void aDirectoryFormatDumpIsRestoredInParallelAndChecked() {
+        VerificationResult result = verifier.verifyDump(directoryDump, manifest);
+
+        System.out.println("directory dump verified in " + result.took().toMillis() + " ms: " + result.reason());
+        assertThat(result.passed()).as(result.reason()).isTrue();
+        assertThat(result.reason()).isEqualTo("restored 1 table, 1,000 rows, 2 indexes; vector present");
+        assertNothingLeft(true);
+        assertThat(directoryDump.resolve("toc.dat")).as("the stored dump is left as it was").exists();
+    }
+
+    @Test
+    void aDirectoryFormatDumpWithAFlippedDataFileFails() throws IOException {
+        Path corrupted = storeCopy(directoryDump, home.resolve("backups").resolve("corrupted.dir"));
+        Path largest;
+        try (Stream<Path> files = Files.list(corrupted)) {
+            largest = files.filter(f -> f.getFileName().toString().endsWith(".dat.gz"))
+                    .max(java.util.Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(largest);
+        for (int i = bytes.length / 2; i < bytes.length / 2 + 64; i++) {
+            bytes[i] ^= (byte) 0xFF;
+        }
+        Files.write(largest, bytes);
+
+        VerificationResult result = verifier.verifyDump(corrupted, manifest);
+
+        System.out.println("corrupted directory dump: " + result.reason() + " (" + result.took().toMillis() + " ms)");
+        assertThat(result.passed()).isFalse();
+        assertThat(result.reason()).startsWith("pg_restore failed");
+        assertNothingLeft(true);
     }
 
     @Test
@@ -182,6 +221,17 @@ class BackupVerifierTest {
             }
         }
         return values;
+    }
+
+    /** A root-only copy of a dump directory (when the test runs as root), as a backup store holds it. */
+    private static Path storeCopy(Path directory, Path target) throws IOException {
+        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path f : files.toList()) {
+                storeCopy(Files.readAllBytes(f), target.resolve(f.getFileName().toString()));
+            }
+        }
+        return target;
     }
 
     /** A root-only file (when the test runs as root), as a backup store holds it. */
