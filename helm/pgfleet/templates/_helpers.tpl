@@ -90,6 +90,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-admin" (include "pgfleet.fullname" .) }}
 {{- end }}
 
+{{/* The backup store's claim: the existing one, or the one the chart creates. */}}
+{{- define "pgfleet.backupsClaimName" -}}
+{{- default (printf "%s-backups" (include "pgfleet.fullname" .)) .Values.backups.persistence.existingClaim }}
+{{- end }}
+
+{{/* Where the backup store is mounted (PGFLEET_BACKUP_DIRECTORY). */}}
+{{- define "pgfleet.backupsMountPath" -}}
+/var/lib/pgfleet-backups
+{{- end }}
+
 {{/* Bundled metadata PostgreSQL: its name (StatefulSet, Service, Secret) and JDBC URL. */}}
 {{- define "pgfleet.postgresql.fullname" -}}
 {{- printf "%s-postgresql" (include "pgfleet.fullname" .) }}
@@ -118,6 +128,10 @@ Cross-field rules the JSON schema does not express clearly; a failure here stops
 with a message that says what to change.
 */}}
 {{- define "pgfleet.validateValues" -}}
+{{- $store := .Values.backups.persistence }}
+{{- if and $store.enabled (not $store.existingClaim) (gt (int .Values.replicaCount) 1) (ne $store.accessMode "ReadWriteMany") }}
+{{- fail (printf "backups.persistence.accessMode=%s lets only one pod mount the backup store, but replicaCount=%d: use ReadWriteMany (a StorageClass that supports it), or replicaCount=1." $store.accessMode (int .Values.replicaCount)) }}
+{{- end }}
 {{- $external := .Values.metadata.external }}
 {{- if eq $external.enabled .Values.metadata.bundled.enabled }}
 {{- fail "Enable exactly one metadata database: metadata.external.enabled=true (production) or metadata.bundled.enabled=true (trials)." }}

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -127,7 +128,7 @@ class HelmChartTest {
         assertThat(kinds(defaults)).containsExactlyInAnyOrder(
                 "ServiceAccount", "ConfigMap", "Secret", "Secret", "Secret", "Service", "Service", "Service", "Deployment",
                 "StatefulSet", "Role", "Role", "RoleBinding", "RoleBinding", "ClusterRole",
-                "ClusterRoleBinding", "PodDisruptionBudget");
+                "ClusterRoleBinding", "PodDisruptionBudget", "PersistentVolumeClaim");
         assertThat(defaults).filteredOn(o -> !(o instanceof ClusterRole || o instanceof ClusterRoleBinding))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
     }
@@ -162,10 +163,11 @@ class HelmChartTest {
         assertThat(container.getStartupProbe().getPeriodSeconds() * container.getStartupProbe().getFailureThreshold())
                 .as("startup budget in seconds").isGreaterThanOrEqualTo(120);
 
-        // Writable home and /tmp on emptyDirs; everything else is read-only.
+        // Writable home and /tmp on emptyDirs, backups on their claim; everything else is read-only.
         assertThat(container.getVolumeMounts()).extracting("mountPath")
-                .containsExactlyInAnyOrder("/var/lib/pgfleet", "/tmp");
-        assertThat(pod.getVolumes()).allSatisfy(volume -> assertThat(volume.getEmptyDir()).isNotNull());
+                .containsExactlyInAnyOrder("/var/lib/pgfleet", "/tmp", "/var/lib/pgfleet-backups");
+        assertThat(pod.getVolumes()).filteredOn(volume -> !volume.getName().equals("backups"))
+                .allSatisfy(volume -> assertThat(volume.getEmptyDir()).isNotNull());
 
         assertThat(one(defaults, Service.class, FULLNAME).getSpec().getPorts()).singleElement().satisfies(port -> {
             assertThat(port.getPort()).isEqualTo(80);
@@ -249,6 +251,63 @@ class HelmChartTest {
                 .isEqualTo("pgfleet-metadata");
     }
 
+    // --- backups ---
+
+    @Test
+    void backupsGoToAReadWriteManyClaimEveryReplicaMountsAndUninstallKeeps() {
+        PersistentVolumeClaim claim = one(defaults, PersistentVolumeClaim.class, FULLNAME + "-backups");
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("100Gi");
+        assertThat(claim.getSpec().getStorageClassName()).as("the cluster's default class").isNull();
+        assertThat(claim.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+
+        Deployment deployment = one(defaults, Deployment.class);
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("backups")).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo(FULLNAME + "-backups"));
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).filteredOn(m -> m.getName().equals("backups")).singleElement()
+                .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/pgfleet-backups"));
+        Map<String, EnvVar> env = env(defaults);
+        assertThat(env.get("PGFLEET_BACKUP_DIRECTORY").getValue()).isEqualTo("/var/lib/pgfleet-backups");
+        assertThat(env.get("PGFLEET_BACKUP_DIRECTORY_FORMAT_ABOVE").getValue()).isEqualTo("4GB");
+        assertThat(env.get("PGFLEET_BACKUP_PARALLEL_JOBS").getValue()).isEqualTo("0");
+        assertThat(deployment.getSpec().getStrategy()).as("rolling updates: every replica can mount the claim").isNull();
+    }
+
+    @Test
+    void anExistingClaimIsMountedAndNoneIsCreated() {
+        List<HasMetadata> objects = render(template -> template.set("backups.persistence.existingClaim", "nfs-backups"));
+
+        assertThat(ofKind(objects, PersistentVolumeClaim.class)).isEmpty();
+        assertThat(one(objects, Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+                .filteredOn(v -> v.getName().equals("backups")).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("nfs-backups"));
+    }
+
+    @Test
+    void aReadWriteOnceStoreNeedsOneReplicaAndRecreatesOnUpgrade() {
+        assertRenderFails(template -> template.set("backups.persistence.accessMode", "ReadWriteOnce"),
+                "use ReadWriteMany");
+
+        List<HasMetadata> objects = render(template -> template.set("backups.persistence.accessMode", "ReadWriteOnce")
+                .set("replicaCount", 1).set("backups.persistence.storageClass", "fast-ssd"));
+
+        PersistentVolumeClaim claim = one(objects, PersistentVolumeClaim.class);
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast-ssd");
+        assertThat(one(objects, Deployment.class).getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    }
+
+    @Test
+    void withoutPersistenceBackupsStayInTheHome() {
+        List<HasMetadata> objects = render(template -> template.set("backups.persistence.enabled", false));
+
+        assertThat(ofKind(objects, PersistentVolumeClaim.class)).isEmpty();
+        assertThat(env(objects)).doesNotContainKey("PGFLEET_BACKUP_DIRECTORY");
+        assertThat(one(objects, Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+                .noneMatch(v -> v.getName().equals("backups"));
+    }
+
     // --- values validation ---
 
     @Test
@@ -260,6 +319,9 @@ class HelmChartTest {
         assertRenderFails(template -> template.set("adminToken.value", "too-short"), "adminToken");
         assertRenderFails(template -> template.set("kubernetes.nvmeNodeLabel", "pgfleet.dev/storage"), "nvmeNodeLabel");
         assertRenderFails(template -> template.set("replicaCont", 2), "replicaCont");
+        assertRenderFails(template -> template.set("backups.persistence.accessMode", "ReadManyTimes"), "accessMode");
+        assertRenderFails(template -> template.set("backups.directoryFormatAbove", "4 gigs"), "directoryFormatAbove");
+        assertRenderFails(template -> template.set("backups.parallelJobs", -1), "parallelJobs");
     }
 
     @Test
