@@ -9,14 +9,9 @@ import java.util.Map;
  * Builds one member's Patroni configuration (patroni.yml) from the spec. Pure: the same inputs give
  * the same text, byte for byte.
  *
- * <p>Timing: ttl 10 s, loop 1 s, retry 4 s (Patroni needs loop_wait + 2 * retry_timeout <= ttl).
- * A dead leader's key expires after at most ttl, so an abrupt failure is followed by an election within
- * about ten seconds; a planned switchover takes about one loop.
+ * <p>Timing (ttl, loop_wait, retry_timeout) comes from the plan: see {@link PatroniTiming} and docs/ha.md.
  */
 public final class PatroniConfig {
-    public static final int TTL_SECONDS = 10;
-    public static final int LOOP_WAIT_SECONDS = 1;
-    public static final int RETRY_TIMEOUT_SECONDS = 4;
     /** A replica further behind than this is never promoted automatically. */
     public static final long MAXIMUM_LAG_ON_FAILOVER_BYTES = 1L << 20;
 
@@ -97,9 +92,9 @@ public final class PatroniConfig {
      */
     static Map<String, Object> bootstrapDcs(Plan plan) {
         Map<String, Object> dcs = new LinkedHashMap<>();
-        dcs.put("ttl", TTL_SECONDS);
-        dcs.put("loop_wait", LOOP_WAIT_SECONDS);
-        dcs.put("retry_timeout", RETRY_TIMEOUT_SECONDS);
+        dcs.put("ttl", plan.timing().ttl());
+        dcs.put("loop_wait", plan.timing().loopWait());
+        dcs.put("retry_timeout", plan.timing().retryTimeout());
         dcs.put("maximum_lag_on_failover", MAXIMUM_LAG_ON_FAILOVER_BYTES);
         dcs.put("synchronous_mode", plan.synchronous());
         dcs.put("postgresql", map(

@@ -45,9 +45,29 @@ class PatroniConfigTest {
     }
 
     @Test
-    void leaderExpiresWithinTtlAndLoopFitsPatronisRule() {
-        assertThat(PatroniConfig.LOOP_WAIT_SECONDS + 2 * PatroniConfig.RETRY_TIMEOUT_SECONDS)
-                .isLessThanOrEqualTo(PatroniConfig.TTL_SECONDS);
+    @SuppressWarnings("unchecked")
+    void eachPlansTimingReachesTheDcsAndFitsPatronisRule() {
+        for (Plan plan : Plan.values()) {
+            Map<String, Object> dcs = (Map<String, Object>) ((Map<String, Object>) parse(plan).get("bootstrap")).get("dcs");
+            PatroniTiming t = plan.timing();
+            assertThat(dcs).containsEntry("ttl", t.ttl()).containsEntry("loop_wait", t.loopWait())
+                    .containsEntry("retry_timeout", t.retryTimeout());
+            assertThat(t.loopWait() + 2 * t.retryTimeout()).as(plan.id()).isLessThanOrEqualTo(t.ttl());
+        }
+    }
+
+    @Test
+    void haDetectsADeadLeaderFastEnoughForItsKillPrimaryTarget() {
+        // Detection (key expiry + one replica cycle) must leave room for promotion and the pooler's retarget.
+        int target = (int) Plan.HA.failoverTargets().orElseThrow().killPrimaryWriteUnavailability().toSeconds();
+        assertThat(Plan.HA.timing().worstCaseDetectionSeconds()).isLessThanOrEqualTo(target - 2);
+        assertThat(Plan.DEV.failoverTargets()).isEmpty();
+    }
+
+    @Test
+    void timingThatBreaksPatronisRuleIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PatroniTiming(10, 2, 5))
+                .hasMessageContaining("loop_wait + 2 * retry_timeout <= ttl");
     }
 
     @Test
