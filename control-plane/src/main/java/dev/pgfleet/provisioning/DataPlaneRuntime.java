@@ -1,6 +1,7 @@
 package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.RuntimeInfo;
+import java.time.Duration;
 
 /**
  * The runtime port: how the reconciler makes a database's data plane real. Every {@code ensure…} method is
@@ -26,4 +27,28 @@ public interface DataPlaneRuntime extends RuntimeInfo {
     /** Stops watching and supervising (the data plane itself keeps running). */
     default void forget(DesiredCluster desired) {
     }
+
+    // ---- switchover and failover drills (each call does I/O and returns when done) ----------------------
+
+    /**
+     * PgBouncer PAUSE on every pooler of the database: new transactions wait at the pooler, and this returns
+     * once the running ones have finished and server connections are closed. If that takes longer than
+     * {@code timeout} the pooler is resumed and this throws: nothing is left paused.
+     */
+    void pausePooler(DesiredCluster desired, Duration timeout);
+
+    /** PgBouncer RESUME: waiting transactions go on. Resuming a pooler that is not paused is not an error. */
+    void resumePooler(DesiredCluster desired);
+
+    /** Returns once new server connections of the pooler go to {@code leader}, pointing it there if needed. */
+    void pointPoolerAt(DesiredCluster desired, String leader, Duration timeout);
+
+    /** host:port of {@code member}'s Patroni REST API. */
+    String patroniAddress(DesiredCluster desired, String member);
+
+    /**
+     * An abrupt failure of {@code member}, for drills: no shutdown, no hand-over. Locally its Patroni and
+     * PostgreSQL are SIGKILLed; on Kubernetes its pod is deleted with a grace period of 0.
+     */
+    void killMemberAbruptly(DesiredCluster desired, String member);
 }

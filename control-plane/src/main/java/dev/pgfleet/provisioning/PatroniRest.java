@@ -65,6 +65,21 @@ public class PatroniRest {
         }
     }
 
+    /**
+     * Asks the leader's Patroni ({@code address}, host:port) to hand over to {@code candidate}. Patroni answers
+     * once the switchover is done (200) or has failed (412: not possible now, 503: failed); the future completes
+     * with that answer. Asynchronous, so the caller can watch the candidate's promotion meanwhile.
+     */
+    public java.util.concurrent.CompletableFuture<HttpResponse<String>> requestSwitchover(String address, String leader, String candidate,
+                                                                                        ClusterSecrets secrets) {
+        String auth = Base64.getEncoder().encodeToString((ClusterSecrets.REST_API_USER + ":" + secrets.restApiPassword())
+                .getBytes(StandardCharsets.UTF_8));
+        String body = json.createObjectNode().put("leader", leader).put("candidate", candidate).toString();
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://" + address + "/switchover"))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public static List<Member> parse(JsonNode cluster) {
         List<Member> members = new ArrayList<>();
         for (JsonNode m : cluster.path("members")) {

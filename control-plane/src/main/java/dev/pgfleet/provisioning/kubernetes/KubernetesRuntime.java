@@ -42,14 +42,16 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final KubernetesSettings settings;
     private final PgfleetProperties.Kubernetes properties;
     private final KubernetesObservations observations;
+    private final KubernetesFailoverOperations failover;
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
-                      com.fasterxml.jackson.databind.ObjectMapper json) {
+                      com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes) {
         this.client = client;
         this.settings = settings;
         this.properties = properties.kubernetes();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         this.observations = new KubernetesObservations(client, settings, new PatroniRest(http, json));
+        this.failover = new KubernetesFailoverOperations(client, settings, processes);
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -157,5 +159,32 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     HasMetadata apply(HasMetadata object) {
         return client.resource(object).inNamespace(settings.namespace())
                 .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+
+    // ---- switchover and drills ------------------------------------------------------------------------
+
+    @Override
+    public void pausePooler(DesiredCluster desired, java.time.Duration timeout) {
+        failover.pausePoolers(desired, timeout);
+    }
+
+    @Override
+    public void resumePooler(DesiredCluster desired) {
+        failover.resumePoolers(desired);
+    }
+
+    @Override
+    public void pointPoolerAt(DesiredCluster desired, String leader, java.time.Duration timeout) {
+        failover.awaitPrimaryServiceOn(desired, leader, timeout);
+    }
+
+    @Override
+    public String patroniAddress(DesiredCluster desired, String member) {
+        return failover.patroniAddress(desired, member);
+    }
+
+    @Override
+    public void killMemberAbruptly(DesiredCluster desired, String member) {
+        failover.deletePodAbruptly(desired, member);
     }
 }

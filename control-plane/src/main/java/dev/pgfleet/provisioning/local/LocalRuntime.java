@@ -256,6 +256,65 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         known.remove(desired.spec().scope());
     }
 
+    // ---- switchover and drills ------------------------------------------------------------------------
+
+    @Override
+    public void pausePooler(DesiredCluster desired, Duration timeout) {
+        pooler.pause(desired, timeout);
+    }
+
+    @Override
+    public void resumePooler(DesiredCluster desired) {
+        pooler.resume(desired);
+    }
+
+    @Override
+    public void pointPoolerAt(DesiredCluster desired, String leader, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            synchronized (lock(desired)) {
+                pooler.ensure(desired, leader);
+                if (pooler.loadedTarget(desired).equals(Optional.of(leader))) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the pooler of " + desired.spec().databaseName() + " did not take " + leader
+                        + " as its target within " + timeout.toSeconds() + " s");
+            }
+            sleepQuietly(Duration.ofMillis(50));
+        }
+    }
+
+    @Override
+    public String patroniAddress(DesiredCluster desired, String member) {
+        return settings.advertiseHost() + ":" + desired.member(member).restPort();
+    }
+
+    /** SIGKILL of the member's Patroni and its postmaster at once, as a machine losing power would stop them. */
+    @Override
+    public void killMemberAbruptly(DesiredCluster desired, String member) {
+        DesiredCluster.MemberSlot slot = desired.member(member);
+        Optional<ProcessHandle> patroni = members.find(desired, slot);
+        Optional<ProcessHandle> postmaster = members.findPostmaster(desired, slot);
+        if (patroni.isEmpty() && postmaster.isEmpty()) {
+            throw new IllegalStateException("member " + member + " is not running");
+        }
+        patroni.ifPresent(ProcessHandle::destroyForcibly);
+        postmaster.ifPresent(ProcessHandle::destroyForcibly);
+        log.info("drill: SIGKILLed member {} (patroni {}, postmaster {})", member, patroni.map(ProcessHandle::pid).orElse(null),
+                postmaster.map(ProcessHandle::pid).orElse(null));
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     @PreDestroy
     void stopWatching() {
         watcher.stop();

@@ -92,11 +92,41 @@ class PgBouncerPooler {
      * unaligned text. psql, because JDBC drivers send startup parameters the console refuses.
      */
     String adminCommand(DesiredCluster desired, String command) {
+        return adminCommand(desired, command, Duration.ofSeconds(30));
+    }
+
+    /** Like {@link #adminCommand(DesiredCluster, String)}, for commands that wait (PAUSE): psql is stopped after {@code timeout}. */
+    String adminCommand(DesiredCluster desired, String command, Duration timeout) {
         return processes.runToCompletion(List.of("psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
                         "-h", connectHost, "-p", Integer.toString(desired.poolerPort()), "-U", ClusterSecrets.POOLER_ADMIN_USER,
                         "-d", "pgbouncer", "-c", command),
-                layout.poolerDir(desired.id()), Duration.ofSeconds(30),
+                layout.poolerDir(desired.id()), timeout,
                 "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");
+    }
+
+    /**
+     * PAUSE: returns once every running transaction has finished and server connections are closed; new ones
+     * wait. Past {@code timeout} (a long transaction) it RESUMEs and throws.
+     */
+    void pause(DesiredCluster desired, Duration timeout) {
+        try {
+            adminCommand(desired, "PAUSE", timeout);
+        } catch (RuntimeException e) {
+            resume(desired);
+            throw new IllegalStateException("the pooler could not pause within " + timeout.toSeconds()
+                    + " s (transactions still running); it was resumed: " + e.getMessage(), e);
+        }
+    }
+
+    /** RESUME; a pooler that is not paused answers with an error, which is the state wanted. */
+    void resume(DesiredCluster desired) {
+        try {
+            adminCommand(desired, "RESUME");
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("not paused")) {
+                throw e;
+            }
+        }
     }
 
     private void awaitAccepting(DesiredCluster desired, Duration timeout) {

@@ -55,7 +55,8 @@ class KubernetesRuntimeK3sTest {
                     null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                     settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                     settings.etcdImage(), "delete", "pgfleet-leader", List.of(15)), null);
-            KubernetesRuntime runtime = new KubernetesRuntime(client, settings, properties, new ObjectMapper());
+            KubernetesRuntime runtime = new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
+                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
             UUID id = UUID.randomUUID();
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
             DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw"), "owner-pw",

@@ -79,7 +79,8 @@ class KubernetesRuntimeMockTest {
                 null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                 settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
-        return new KubernetesRuntime(client, settings, properties, new ObjectMapper());
+        return new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
+                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
     }
 
     private static DesiredCluster desired(Plan plan) {

@@ -28,8 +28,8 @@ import java.util.TreeMap;
  * changes, the Service's endpoint moves with Spilo's role label and new server connections reach the new
  * leader with no reconfiguration.
  */
-final class PoolerObjects {
-    static final int LISTEN_PORT = 6432;
+public final class PoolerObjects {
+    public static final int LISTEN_PORT = 6432;
     static final String CONFIG_DIR = "/etc/pgbouncer";
     static final String INI_KEY = "pgbouncer.ini";
     static final String USERLIST_FILE = "userlist.txt";

@@ -1,0 +1,133 @@
+package dev.pgfleet.drill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.database.Database;
+import dev.pgfleet.database.DatabaseMember;
+import dev.pgfleet.database.RuntimeInfo;
+import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PatroniRest;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * A planned switchover that clients in transaction mode experience as a short wait (I/O):
+ * <ol>
+ *   <li>CHECKPOINT on the leader, outside the pause, so its shutdown checkpoint is short;</li>
+ *   <li>PAUSE the pooler: new transactions wait there, running ones finish;</li>
+ *   <li>ask the leader's Patroni to switch over to the candidate, and watch the candidate until it accepts writes;</li>
+ *   <li>point the pooler at it, then RESUME: the waiting transactions run on the new leader.</li>
+ * </ol>
+ * Whatever fails, the pooler is resumed: a switchover never leaves clients waiting.
+ */
+@Component
+class Switchover {
+    private static final Logger log = LoggerFactory.getLogger(Switchover.class);
+    static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration PROMOTION_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration RETARGET_TIMEOUT = Duration.ofSeconds(30);
+
+    private final DataPlaneRuntime runtime;
+    private final PatroniRest patroni;
+
+    Switchover(DataPlaneRuntime runtime, ObjectMapper json) {
+        this.runtime = runtime;
+        this.patroni = new PatroniRest(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), json);
+    }
+
+    /** @param paused how long the pooler held transactions (PAUSE issued to RESUME answered) */
+    record Result(String oldLeader, String newLeader, Duration paused, String patroniAnswer) {
+    }
+
+    Result perform(Database db, DesiredCluster desired, String leader, String candidate) throws SQLException, InterruptedException {
+        DatabaseMember candidateMember = member(db, candidate);
+        ClusterSecrets secrets = desired.secrets();
+        checkpoint(db, member(db, leader), secrets);
+        try (Connection watch = superuser(db, candidateMember, secrets)) {
+            long pauseStarted = System.nanoTime();
+            runtime.pausePooler(desired, PAUSE_TIMEOUT);
+            CompletableFuture<HttpResponse<String>> answer;
+            try {
+                answer = patroni.requestSwitchover(runtime.patroniAddress(desired, leader), leader, candidate, secrets);
+                awaitPromotion(watch, candidate, answer);
+                runtime.pointPoolerAt(desired, candidate, RETARGET_TIMEOUT);
+            } finally {
+                runtime.resumePooler(desired);
+            }
+            Duration paused = Duration.ofNanos(System.nanoTime() - pauseStarted);
+            String text;
+            try {
+                HttpResponse<String> r = answer.get(30, TimeUnit.SECONDS);
+                text = r.statusCode() + " " + r.body();
+            } catch (Exception e) {
+                text = "no answer: " + e;
+            }
+            log.info("switchover of {}: {} -> {}, pooler paused {} ms (Patroni: {})", db.getName(), leader, candidate, paused.toMillis(), text);
+            return new Result(leader, candidate, paused, text);
+        }
+    }
+
+    /** Polls the candidate until it is out of recovery; fails early if Patroni answers that the switchover failed. */
+    private static void awaitPromotion(Connection candidate, String name, CompletableFuture<HttpResponse<String>> answer)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + PROMOTION_TIMEOUT.toNanos();
+        try (Statement s = candidate.createStatement()) {
+            while (true) {
+                try (ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (answer.isDone()) {
+                    HttpResponse<String> r = answer.getNow(null);
+                    if (r == null || r.statusCode() != 200) {
+                        throw new IllegalStateException("Patroni refused the switchover: " + (r == null ? "no answer"
+                                : r.statusCode() + " " + r.body()));
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " was not promoted within " + PROMOTION_TIMEOUT.toSeconds() + " s");
+                }
+                Thread.sleep(25);
+            }
+        }
+    }
+
+    private void checkpoint(Database db, DatabaseMember leader, ClusterSecrets secrets) {
+        try (Connection c = superuser(db, leader, secrets); Statement s = c.createStatement()) {
+            s.execute("checkpoint");
+        } catch (SQLException e) {
+            log.warn("checkpoint before the switchover of {} failed (the switchover goes on): {}", db.getName(), e.getMessage());
+        }
+    }
+
+    private Connection superuser(Database db, DatabaseMember member, ClusterSecrets secrets) throws SQLException {
+        RuntimeInfo.Endpoint e = runtime.memberEndpoint(db, member);
+        Properties p = new Properties();
+        p.setProperty("user", ClusterSecrets.SUPERUSER);
+        p.setProperty("password", secrets.superuserPassword());
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("socketTimeout", "30");
+        p.setProperty("ApplicationName", "pgfleet-switchover");
+        return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/postgres", p);
+    }
+
+    private static DatabaseMember member(Database db, String name) {
+        return db.getMembers().stream().filter(m -> m.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no member " + name));
+    }
+}

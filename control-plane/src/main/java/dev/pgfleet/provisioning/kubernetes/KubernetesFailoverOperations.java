@@ -1,0 +1,131 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.blueprint.kubernetes.PoolerObjects;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.process.LocalProcesses;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Switchover and drill operations on Kubernetes (I/O). The poolers are PAUSEd and RESUMEd through each pooler
+ * pod's admin console (psql, as for the local runtime: the console refuses JDBC's startup parameters). The
+ * pooler needs no retargeting — it connects to the primary Service — so "pointing" it means waiting until that
+ * Service's endpoints hold the new leader's pod, which Spilo relabels on promotion. An abrupt failure is a
+ * pod deletion with a grace period of 0.
+ */
+final class KubernetesFailoverOperations {
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final LocalProcesses processes;
+
+    KubernetesFailoverOperations(KubernetesClient client, KubernetesSettings settings, LocalProcesses processes) {
+        this.client = client;
+        this.settings = settings;
+        this.processes = processes;
+    }
+
+    void pausePoolers(DesiredCluster desired, Duration timeout) {
+        List<String> paused = new ArrayList<>();
+        try {
+            for (String ip : poolerPodIps(desired)) {
+                adminCommand(desired, ip, "PAUSE", timeout);
+                paused.add(ip);
+            }
+        } catch (RuntimeException e) {
+            resumePoolers(desired);
+            throw new IllegalStateException("the poolers could not pause within " + timeout.toSeconds() + " s; they were resumed: "
+                    + e.getMessage(), e);
+        }
+        if (paused.isEmpty()) {
+            throw new IllegalStateException("no running pooler pod to pause");
+        }
+    }
+
+    void resumePoolers(DesiredCluster desired) {
+        RuntimeException failure = null;
+        for (String ip : poolerPodIps(desired)) {
+            try {
+                adminCommand(desired, ip, "RESUME", Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).contains("not paused")) {
+                    failure = e; // try the other pods, then report
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits until the primary Service's endpoints are exactly the leader's pod. */
+    void awaitPrimaryServiceOn(DesiredCluster desired, String leader, Duration timeout) {
+        String podName = KubernetesNames.podName(desired.spec(), desired.member(leader).ordinal());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Endpoints endpoints = client.endpoints().inNamespace(settings.namespace())
+                    .withName(KubernetesNames.primaryService(desired.spec())).get();
+            if (targetsOnly(endpoints, podName)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the primary Service did not select " + podName + " within " + timeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    void deletePodAbruptly(DesiredCluster desired, String member) {
+        String podName = KubernetesNames.podName(desired.spec(), desired.member(member).ordinal());
+        client.pods().inNamespace(settings.namespace()).withName(podName).withGracePeriod(0).delete();
+    }
+
+    String patroniAddress(DesiredCluster desired, String member) {
+        return KubernetesNames.memberHost(desired.spec(), desired.member(member).ordinal(), settings) + ":" + KubernetesRuntime.PATRONI_PORT;
+    }
+
+    /** Pure: whether the endpoints' ready addresses are the one pod. */
+    static boolean targetsOnly(Endpoints endpoints, String podName) {
+        if (endpoints == null || endpoints.getSubsets() == null) {
+            return false;
+        }
+        List<String> pods = new ArrayList<>();
+        for (EndpointSubset subset : endpoints.getSubsets()) {
+            for (EndpointAddress address : Objects.requireNonNullElse(subset.getAddresses(), List.<EndpointAddress>of())) {
+                pods.add(Optional.ofNullable(address.getTargetRef()).map(r -> r.getName()).orElse(null));
+            }
+        }
+        return pods.equals(List.of(podName));
+    }
+
+    private List<String> poolerPodIps(DesiredCluster desired) {
+        return client.pods().inNamespace(settings.namespace())
+                .withLabels(KubernetesNames.selector(desired.spec(), KubernetesNames.POOLER_COMPONENT)).list().getItems().stream()
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                .map(Pod::getStatus).map(s -> s.getPodIP()).filter(Objects::nonNull).sorted().toList();
+    }
+
+    private void adminCommand(DesiredCluster desired, String podIp, String command, Duration timeout) {
+        processes.runClientToCompletion(List.of("psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", podIp,
+                        "-p", Integer.toString(PoolerObjects.LISTEN_PORT), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer",
+                        "-c", command),
+                Path.of(System.getProperty("java.io.tmpdir")), timeout, "PGPASSWORD", desired.poolerAdminPassword(),
+                "PGCONNECT_TIMEOUT", "3");
+    }
+}

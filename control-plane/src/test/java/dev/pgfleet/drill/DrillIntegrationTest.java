@@ -1,0 +1,380 @@
+package dev.pgfleet.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgfleet.testsupport.ControlPlane;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Switchovers and failover drills on a real ha cluster (local runtime: three Patroni members in synchronous mode,
+ * etcd, PgBouncer in transaction mode): clients through the pooler, measured figures, refusals, schedules, isolation.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillIntegrationTest {
+    private static final int CLIENTS = 8;
+
+    private ControlPlane cp;
+    private String alice;
+    private String bob;
+    private String ha;
+    private String dev;
+
+    @BeforeAll
+    void createDatabases() throws Exception {
+        cp = ControlPlane.start();
+        alice = cp.createTenant("alice");
+        bob = cp.createTenant("bob");
+        ha = cp.post("/api/v1/databases", alice, "{\"name\":\"orders\",\"plan\":\"ha\"}").json().get("id").asText();
+        // Asked for while still provisioning: refused, nothing started.
+        ControlPlane.Response early = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+        assertThat(early.status()).as(early.body()).isEqualTo(409);
+        assertThat(early.json().get("detail").asText()).contains("READY");
+        dev = cp.post("/api/v1/databases", alice, "{\"name\":\"scratch\",\"plan\":\"dev\"}").json().get("id").asText();
+        cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(180));
+        cp.awaitStatus(dev, alice, "READY", Duration.ofSeconds(120));
+        try (Connection c = pooled(ha); Statement s = c.createStatement()) {
+            s.execute("create table orders (id bigserial primary key, client int not null, n bigint not null)");
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (cp != null) {
+            cp.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void drillsAndSwitchoversAreRefusedWhereTheyCannotBeSafe() {
+        ControlPlane.Response onDev = cp.post(base(dev) + "/drills", alice, "{\"type\":\"kill-primary\"}");
+        assertThat(onDev.status()).isEqualTo(409);
+        assertThat(onDev.isProblem()).isTrue();
+        assertThat(onDev.json().get("detail").asText()).contains("single member");
+        assertThat(cp.post(base(dev) + "/switchover", alice, "").status()).isEqualTo(409);
+        assertThat(cp.put(base(dev) + "/drill-policy", alice, "{\"cron\":\"0 0 4 ? * SUN\",\"enabled\":true,\"type\":\"switchover\"}")
+                .status()).isEqualTo(409);
+
+        ControlPlane.Response badType = cp.post(base(ha) + "/drills", alice, "{\"type\":\"unplug-the-rack\"}");
+        assertThat(badType.status()).isEqualTo(400);
+        assertThat(badType.json().get("detail").asText()).contains("kill-primary");
+        JsonNode members = cp.get(base(ha), alice).json().get("members");
+        String replica = null;
+        for (JsonNode m : members) {
+            if ("replica".equals(m.get("role").asText())) {
+                replica = m.get("name").asText();
+            }
+        }
+        ControlPlane.Response asyncCandidate = cp.post(base(ha) + "/switchover", alice, "{\"candidate\":\"" + replica + "\"}");
+        assertThat(asyncCandidate.status()).isEqualTo(409);
+        assertThat(asyncCandidate.json().get("detail").asText()).contains("synchronous standby");
+        assertThat(cp.post(base(ha) + "/switchover", alice, "{\"candidate\":\"nobody\"}").json().get("detail").asText())
+                .contains("not a member");
+        assertThat(cp.get(base(ha) + "/drills", alice).json()).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void anotherTenantSeesNoDrillEndpoint() {
+        assertThat(cp.get(base(ha) + "/drills", bob).status()).isEqualTo(404);
+        assertThat(cp.get(base(ha) + "/drills/" + java.util.UUID.randomUUID(), bob).status()).isEqualTo(404);
+        assertThat(cp.post(base(ha) + "/drills", bob, "{\"type\":\"switchover\"}").status()).isEqualTo(404);
+        assertThat(cp.post(base(ha) + "/switchover", bob, "").status()).isEqualTo(404);
+        assertThat(cp.get(base(ha) + "/drill-policy", bob).status()).isEqualTo(404);
+        assertThat(cp.put(base(ha) + "/drill-policy", bob, "{\"cron\":\"0 0 4 ? * SUN\",\"enabled\":true,\"type\":\"switchover\"}")
+                .status()).isEqualTo(404);
+        assertThat(cp.get(base(ha) + "/drill-policy", alice).json().get("enabled").asBoolean()).as("off by default").isFalse();
+    }
+
+    @Test
+    @Order(3)
+    void aSwitchoverDrillUnderEightClientsFailsNoTransaction() throws Exception {
+        String leaderBefore = leader(ha);
+        try (Clients clients = new Clients(CLIENTS)) {
+            clients.awaitCommits(200);
+            ControlPlane.Response started = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            assertThat(started.status()).as(started.body()).isEqualTo(202);
+            assertThat(cp.post(base(ha) + "/switchover", alice, "").status()).as("one operation at a time").isEqualTo(409);
+            JsonNode drill = awaitDrill(started.json().get("id").asText());
+            long committedAfter = clients.committed() + 100;
+            clients.awaitCommits(committedAfter);
+            clients.stop();
+
+            System.out.println("switchover drill: " + drill);
+            assertThat(drill.get("status").asText()).as(drill.toString()).isEqualTo("PASSED");
+            assertThat(drill.get("passed").asBoolean()).isTrue();
+            assertThat(drill.get("oldLeader").asText()).isEqualTo(leaderBefore);
+            assertThat(drill.get("newLeader").asText()).isNotEqualTo(leaderBefore);
+            assertThat(drill.get("failedTransactions").asLong()).isZero();
+            assertThat(drill.get("lostWrites").asLong()).isZero();
+            assertThat(drill.get("acknowledgedWrites").asLong()).isPositive();
+            assertThat(drill.get("writeUnavailableMillis").asLong()).isPositive();
+            assertThat(drill.get("oldLeaderRejoinMillis").asLong()).isPositive();
+            assertThat(clients.failures()).as("client transactions that failed: " + clients.errors()).isZero();
+            assertThat(clients.committed()).isGreaterThan(300);
+            try (Connection c = pooled(ha); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("every acknowledged client commit is there").isEqualTo(clients.committed());
+            }
+            try (Connection c = pooled(ha); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select count(*) from pg_namespace where nspname = 'pgfleet_drill'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("the probe's schema is removed afterwards").isZero();
+            }
+        }
+        assertThat(cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60)).get("members")).hasSize(3);
+    }
+
+    @Test
+    @Order(4)
+    void aSwitchoverThroughTheApiHandsOverToTheSynchronousStandby() throws Exception {
+        String leaderBefore = leader(ha);
+        String standby = memberWithRole(ha, "sync_standby");
+        try (Clients clients = new Clients(CLIENTS)) {
+            clients.awaitCommits(100);
+            ControlPlane.Response r = cp.post(base(ha) + "/switchover", alice, "");
+            long target = clients.committed() + 100;
+            clients.awaitCommits(target);
+            clients.stop();
+
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.json().get("oldLeader").asText()).isEqualTo(leaderBefore);
+            assertThat(r.json().get("newLeader").asText()).isEqualTo(standby);
+            System.out.println("API switchover: pooler paused " + r.json().get("poolerPausedMillis") + " ms");
+            assertThat(clients.failures()).as("client transactions that failed: " + clients.errors()).isZero();
+        }
+        assertThat(cp.awaitDatabase(ha, alice, Duration.ofSeconds(60), db -> "READY".equals(db.get("status").asText())
+                && leaderOf(db).equals(standby))).isNotNull();
+        assertThat(cp.get(base(ha), alice).json().get("events").toString()).contains("SwitchoverSucceeded");
+        assertThat(cp.get(base(ha) + "/drills", alice).json()).as("the drills history lists drills only").hasSize(1);
+    }
+
+    @Test
+    @Order(5)
+    void aKillPrimaryDrillLosesNoAcknowledgedWriteAndRecordsTheOutage() throws Exception {
+        String leaderBefore = leader(ha);
+        ControlPlane.Response started = cp.post(base(ha) + "/drills", alice, "{\"type\":\"kill-primary\"}");
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+
+        JsonNode drill = awaitDrill(started.json().get("id").asText());
+
+        System.out.println("kill-primary drill: " + drill);
+        assertThat(drill.get("oldLeader").asText()).isEqualTo(leaderBefore);
+        assertThat(drill.get("newLeader").asText()).isNotEqualTo(leaderBefore);
+        assertThat(drill.get("lostWrites").asLong()).as("synchronous mode loses no acknowledged write").isZero();
+        assertThat(drill.get("acknowledgedWrites").asLong()).isPositive();
+        assertThat(drill.get("writeUnavailableMillis").asLong()).as("an abrupt failure is noticed after the leader key expires")
+                .isGreaterThan(1000);
+        assertThat(drill.get("oldLeaderRejoinMillis").isNull()).as("the old leader rejoined").isFalse();
+        assertThat(drill.get("statusReason").asText()).contains("rejoined as a replica");
+        assertThat(cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60)).get("members")).hasSize(3);
+    }
+
+    @Test
+    @Order(6)
+    void aScheduledDrillFiresAndThePolicyIsValidated() throws Exception {
+        assertThat(cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"every sunday\",\"enabled\":true,\"type\":\"switchover\"}")
+                .status()).isEqualTo(400);
+        assertThat(cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"0 0 4 ? * SUN\",\"enabled\":true,\"type\":\"reboot\"}")
+                .status()).isEqualTo(400);
+        ControlPlane.Response set = cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"0/10 * * * * ?\",\"enabled\":true,\"type\":\"switchover\"}");
+        assertThat(set.status()).as(set.body()).isEqualTo(200);
+
+        JsonNode scheduled = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (scheduled == null && System.nanoTime() < deadline) {
+            for (JsonNode d : cp.get(base(ha) + "/drills", alice).json()) {
+                if ("SCHEDULED".equals(d.get("trigger").asText()) && d.get("status").asText().matches("PASSED|FAILED")) {
+                    scheduled = d;
+                }
+            }
+            Thread.sleep(500);
+        }
+        assertThat(cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"0/10 * * * * ?\",\"enabled\":false,\"type\":\"switchover\"}")
+                .status()).isEqualTo(200);
+        assertThat(scheduled).as("a drill fired by the 10-second schedule").isNotNull();
+        System.out.println("scheduled drill: " + scheduled);
+        assertThat(scheduled.get("type").asText()).isEqualTo("switchover");
+        assertThat(scheduled.get("status").asText()).as(scheduled.toString()).isEqualTo("PASSED");
+        // A drill already under way when the schedule was turned off finishes; then the cluster is whole again.
+        awaitNoActiveDrill();
+        cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60));
+    }
+
+    // ---- helpers ----
+
+    /** CLIENTS threads, each running short transactions through the pooler until stopped, counting commits and failures. */
+    private final class Clients implements AutoCloseable {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong committed = new AtomicLong();
+        private final AtomicLong failures = new AtomicLong();
+        private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        private final ExecutorService pool;
+        private final List<Future<?>> futures = new ArrayList<>();
+
+        Clients(int n) throws Exception {
+            pool = Executors.newFixedThreadPool(n);
+            for (int i = 0; i < n; i++) {
+                int client = i;
+                Connection c = pooled(ha);
+                futures.add(pool.submit(() -> run(client, c)));
+            }
+        }
+
+        private void run(int client, Connection c) {
+            try (c; PreparedStatement insert = c.prepareStatement("insert into orders (client, n) values (?, ?)")) {
+                long n = 0;
+                while (running.get()) {
+                    try {
+                        c.setAutoCommit(false);
+                        insert.setInt(1, client);
+                        insert.setLong(2, ++n);
+                        insert.executeUpdate();
+                        c.commit();
+                        committed.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                        errors.add(e.getMessage());
+                        try {
+                            c.rollback();
+                        } catch (Exception ignored) {
+                            // the connection is broken; the next transaction reports it
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                failures.incrementAndGet();
+                errors.add(e.toString());
+            }
+        }
+
+        void awaitCommits(long n) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (committed.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(committed.get()).as("commits through the pooler").isGreaterThanOrEqualTo(n);
+        }
+
+        void stop() throws Exception {
+            running.set(false);
+            for (Future<?> f : futures) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+        }
+
+        long committed() {
+            return committed.get();
+        }
+
+        long failures() {
+            return failures.get();
+        }
+
+        List<String> errors() {
+            return new ArrayList<>(errors).subList(0, Math.min(5, errors.size()));
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            pool.shutdown();
+            pool.awaitTermination(90, TimeUnit.SECONDS);
+        }
+    }
+
+    private JsonNode awaitDrill(String drillId) throws InterruptedException {
+        return awaitDrill(drillId, d -> d.get("status").asText().matches("PASSED|FAILED"));
+    }
+
+    private JsonNode awaitDrill(String drillId, Predicate<JsonNode> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+        JsonNode d = null;
+        while (System.nanoTime() < deadline) {
+            d = cp.get(base(ha) + "/drills/" + drillId, alice).json();
+            if (done.test(d)) {
+                return d;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("drill did not finish: " + d);
+    }
+
+    private void awaitNoActiveDrill() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean active = false;
+            for (JsonNode d : cp.get(base(ha) + "/drills", alice).json()) {
+                active |= d.get("status").asText().matches("PENDING|RUNNING");
+            }
+            if (!active) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("a drill is still running");
+    }
+
+    private String leader(String id) {
+        return leaderOf(cp.get(base(id), alice).json());
+    }
+
+    private static String leaderOf(JsonNode db) {
+        for (JsonNode m : db.get("members")) {
+            if ("leader".equals(m.get("role").asText())) {
+                return m.get("name").asText();
+            }
+        }
+        return "";
+    }
+
+    private String memberWithRole(String id, String role) {
+        for (JsonNode m : cp.get(base(id), alice).json().get("members")) {
+            if (role.equals(m.get("role").asText())) {
+                return m.get("name").asText();
+            }
+        }
+        throw new AssertionError("no member with role " + role);
+    }
+
+    private Connection pooled(String databaseId) throws Exception {
+        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
+        URI uri = URI.create(credentials.get("poolerUri").asText());
+        Properties p = new Properties();
+        p.setProperty("user", credentials.get("username").asText());
+        p.setProperty("password", credentials.get("password").asText());
+        p.setProperty("prepareThreshold", "0");
+        p.setProperty("socketTimeout", "60");
+        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
+    }
+
+    private static String base(String id) {
+        return "/api/v1/databases/" + id;
+    }
+}
