@@ -59,15 +59,24 @@ class Switchover {
         try (Connection watch = superuser(db, candidateMember, secrets)) {
             long pauseStarted = System.nanoTime();
             runtime.pausePooler(desired, PAUSE_TIMEOUT);
+            long pausedAt = System.nanoTime();
+            long promotedAt = 0;
+            long pointedAt = 0;
             CompletableFuture<HttpResponse<String>> answer;
             try {
                 answer = patroni.requestSwitchover(runtime.patroniAddress(desired, leader), leader, candidate, secrets);
                 awaitPromotion(watch, candidate, answer);
+                promotedAt = System.nanoTime();
                 runtime.pointPoolerAt(desired, candidate, RETARGET_TIMEOUT);
+                pointedAt = System.nanoTime();
             } finally {
                 runtime.resumePooler(desired);
             }
-            Duration paused = Duration.ofNanos(System.nanoTime() - pauseStarted);
+            long resumedAt = System.nanoTime();
+            Duration paused = Duration.ofNanos(resumedAt - pauseStarted);
+            log.info("switchover of {} timeline: pause {} ms, promotion {} ms, pooler retarget {} ms, resume {} ms", db.getName(),
+                    (pausedAt - pauseStarted) / 1_000_000, (promotedAt - pausedAt) / 1_000_000, (pointedAt - promotedAt) / 1_000_000,
+                    (resumedAt - pointedAt) / 1_000_000);
             String text;
             try {
                 HttpResponse<String> r = answer.get(30, TimeUnit.SECONDS);

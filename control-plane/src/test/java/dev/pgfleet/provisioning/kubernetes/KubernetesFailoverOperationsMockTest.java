@@ -1,0 +1,90 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.system.process.DataPlaneUser;
+import dev.pgfleet.system.process.LocalProcesses;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Drill operations against fabric8's mock API server in CRUD mode: the abrupt pod deletion, and following the primary Service. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesFailoverOperationsMockTest {
+    KubernetesClient client;
+
+    private final KubernetesSettings settings = KubernetesSettings.defaults();
+    private final UUID id = UUID.randomUUID();
+    private final ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.HA, 15);
+    private final DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest"), "owner-pw",
+            "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
+            IntStream.range(0, 3).mapToObj(i -> new DesiredCluster.MemberSlot(i, KubernetesNames.podName(spec, i), 5432, 8008)).toList(),
+            5432);
+
+    @Test
+    void killPrimaryDeletesTheLeadersPodAndOnlyThat() {
+        for (int i = 0; i < 3; i++) {
+            client.pods().inNamespace(settings.namespace()).resource(new PodBuilder().withNewMetadata()
+                    .withName(KubernetesNames.podName(spec, i)).endMetadata().build()).create();
+        }
+        KubernetesFailoverOperations ops = operations();
+
+        ops.deletePodAbruptly(desired, KubernetesNames.podName(spec, 1));
+
+        assertThat(client.pods().inNamespace(settings.namespace()).list().getItems()).extracting(p -> p.getMetadata().getName())
+                .containsExactlyInAnyOrder(KubernetesNames.podName(spec, 0), KubernetesNames.podName(spec, 2));
+    }
+
+    @Test
+    void thePoolerCountsAsPointedOnceThePrimaryServiceSelectsOnlyTheNewLeader() {
+        String newLeader = KubernetesNames.podName(spec, 2);
+        client.endpoints().inNamespace(settings.namespace()).resource(endpoints(KubernetesNames.podName(spec, 0))).create();
+        KubernetesFailoverOperations ops = operations();
+
+        assertThatThrownBy(() -> ops.awaitPrimaryServiceOn(desired, newLeader, Duration.ofMillis(300)))
+                .hasMessageContaining("did not select " + newLeader);
+
+        client.endpoints().inNamespace(settings.namespace()).resource(endpoints(newLeader)).update();
+        ops.awaitPrimaryServiceOn(desired, newLeader, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void endpointsHoldingTwoPodsAreNotYetSwitched() {
+        Endpoints both = new EndpointsBuilder().withNewMetadata().withName("x").endMetadata().addNewSubset()
+                .addNewAddress().withIp("10.0.0.1").withNewTargetRef().withName("a").endTargetRef().endAddress()
+                .addNewAddress().withIp("10.0.0.2").withNewTargetRef().withName("b").endTargetRef().endAddress().endSubset().build();
+
+        assertThat(KubernetesFailoverOperations.targetsOnly(both, "b")).isFalse();
+        assertThat(KubernetesFailoverOperations.targetsOnly(null, "b")).isFalse();
+    }
+
+    @Test
+    void patroniIsReachedThroughTheMembersStableDnsName() {
+        assertThat(operations().patroniAddress(desired, KubernetesNames.podName(spec, 1)))
+                .isEqualTo(KubernetesNames.memberHost(spec, 1, settings) + ":8008");
+    }
+
+    private KubernetesFailoverOperations operations() {
+        return new KubernetesFailoverOperations(client, settings, new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
+    }
+
+    private Endpoints endpoints(String pod) {
+        return new EndpointsBuilder().withNewMetadata().withName(KubernetesNames.primaryService(spec)).endMetadata().addNewSubset()
+                .addNewAddress().withIp("10.0.0.9").withNewTargetRef().withKind("Pod").withName(pod).endTargetRef().endAddress()
+                .addNewPort().withPort(5432).endPort().endSubset().build();
+    }
+}
