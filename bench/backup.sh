@@ -20,12 +20,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/control-plane/target/pgfleet-control-plane.jar"
 DOC="$ROOT/docs/benchmarks.md"
-
-# The same port block and HTTP port as bench/provision.sh (see there why): the two never run at once,
-# and the start refuses to run if anything listens there already.
-PORT_RANGE_START=30000
-PORT_RANGE_END=$((PORT_RANGE_START + 999))
-HTTP_PORT=32100
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 RUNS=3
 SIZE_MB=1024            # target database size, MiB
@@ -33,20 +29,14 @@ DEFAULT_SIZE_MB=1024
 DB_NAME=bench
 PROVISION_TIMEOUT=300
 BACKUP_TIMEOUT=3600     # seconds for one backup to succeed, and again for its verification
-DELETE_TIMEOUT=120
-STOP_GRACE=30
-QUIET_TIMEOUT=7200      # how long to wait for another test suite on this machine to finish
 SETTLE_SECONDS=5        # after sync, before each timed dump
 HNSW_ROWS=20000         # the HNSW-indexed table: small, so its index builds in seconds on 2 cores
 MAX_BATCH_ROWS=100000
 
-BENCH_HOME=""           # the control plane's PGFLEET_HOME for this benchmark
-PRIVATE=""              # root-only: API responses, credentials, control-plane log, raw dumps
-CP_PID=""               # the control plane we started
+# PRIVATE (see bench/lib.sh) holds the raw dumps too.
 RAW_PID=""              # a raw pg_dump in progress (so the EXIT trap can stop it)
 RAW_FILE=""
 WATCH_PID=""            # the watcher looking for a test suite during a timed phase
-TENANT_TOKEN=""
 DB_ID=""
 SOURCE_MEMBER=""        # the dev database's one member, which both methods dump from
 BIN_DIR=""              # the PostgreSQL binaries pgfleet runs for this database (from its patroni.yml)
@@ -72,9 +62,6 @@ MAX_TRIES=3             # a phase a test suite disturbed is repeated, at most th
 # The latest try of a run (set by pgfleet_try / raw_try, kept by pgfleet_run / raw_run).
 R_DUMP_S=""; R_WALL_S=""; R_BYTES=""; R_ATTEMPTS=""; R_VERIFICATION=""; R_VERIFY_S=""; R_VERIFY_REASON=""
 R_RAW_S=""; R_RAW_BYTES=""; R_DISTURBED=0
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 usage() {
   cat <<'EOF'
@@ -104,12 +91,6 @@ parse_args() {
   done
 }
 
-# Digits only, no leading zero (bash would read 08 as octal), at least 1.
-positive_integer() {
-  [[ "$2" =~ ^[1-9][0-9]{0,4}$ ]] || die "$1 must be an integer >= 1 (at most 99999), got '$2'"
-  echo "$2"
-}
-
 check_prerequisites() {
   local cmd
   for cmd in java psql curl jq ss python3 awk sync; do
@@ -120,92 +101,11 @@ check_prerequisites() {
 
 # ---- small helpers ---------------------------------------------------------------------------------
 
-now() { date +%s.%N; }
-
-seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-deadline_in() { awk -v n="$(now)" -v s="$1" 'BEGIN { printf "%.3f", n + s }'; }
-past() { awk -v n="$(now)" -v d="$1" 'BEGIN { exit !(n > d) }'; }
-
-port_listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
-
-millis_to_seconds() { awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 # Throughput in MiB/s: bytes over seconds.
 mib_per_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
 
-# One value from a YAML file by dotted path (patroni.yml is nested, so no grep).
-yaml_value() {
-  python3 - "$1" "$2" <<'PY'
-import sys, yaml
-with open(sys.argv[1]) as f:
-    node = yaml.safe_load(f)
-for key in sys.argv[2].split('.'):
-    node = node[key]
-print(node)
-PY
-}
-
-# The command line of a running process, or nothing.
-cmdline_of() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null || true; }
-
-# Stops one process, but only while its command line still contains the marker (a recycled PID is never
-# signalled); SIGKILL if it is still there after the grace period.
-stop_pid() {
-  local pid="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}" i
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  cmdline_of "$pid" | grep -qF -- "$marker" || return 0
-  kill "-$signal" "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  say "pid $pid ($marker) ignored SIG$signal for ${grace}s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-}
-
-# The same, for the PID on the first line of a pid file (pgfleet's and PostgreSQL's).
-stop_pidfile() {
-  local file="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  [ -f "$file" ] || return 0
-  stop_pid "$(head -n1 "$file" | tr -dc '0-9')" "$marker" "$grace" "$signal"
-}
-
-show_log() {
-  local file="$1" lines="${2:-30}"
-  [ -f "$file" ] || return 0
-  say "---- last $lines lines of $file"
-  tail -n "$lines" "$file" >&2 || true
-}
-
 # ---- a quiet machine ---------------------------------------------------------------------------------
-
-# Another engineer's test suite (a Maven surefire JVM) on this 2-core machine would skew any timing, so
-# every timed phase waits until none runs (checking only: it is not ours to stop). Only java processes
-# count: a shell whose command line merely mentions surefire (say, a loop waiting for it) is no load.
-test_suite_running() {
-  local pid
-  for pid in $(pgrep -x java || true); do
-    if cmdline_of "$pid" | grep -qF surefire; then return 0; fi
-  done
-  return 1
-}
-
-wait_until_quiet() {
-  test_suite_running || return 0
-  local deadline
-  deadline="$(deadline_in "$QUIET_TIMEOUT")"
-  say "a test suite (surefire JVM) is running on this machine; waiting for it to finish before timing"
-  while test_suite_running; do
-    ! past "$deadline" || die "a test suite was still running after ${QUIET_TIMEOUT}s"
-    sleep 10
-  done
-  say "no test suite running any more; going on"
-}
 
 # Before each timed dump: no test suite, the page cache's dirty pages (the load, the previous
 # verification's restore) written out, a few seconds of calm. The same for both methods.
@@ -238,59 +138,6 @@ stop_watch() {
 
 # ---- the control plane -----------------------------------------------------------------------------
 
-# Calls the API; prints the HTTP status, leaves the body in $PRIVATE/api-body.json.
-api() {
-  local method="$1" path="$2" token="$3" body="${4:-}"
-  local args=(-sS -o "$PRIVATE/api-body.json" -w '%{http_code}' --max-time 60 -X "$method"
-              -H "Authorization: Bearer $token" "http://127.0.0.1:$HTTP_PORT$path")
-  if [ -n "$body" ]; then args+=(-H "Content-Type: application/json" --data-binary "$body"); fi
-  rm -f "$PRIVATE/api-body.json"
-  # On a connection failure curl still prints the status (000) and leaves no body.
-  curl "${args[@]}" || true
-  touch "$PRIVATE/api-body.json"
-}
-
-api_body() { cat "$PRIVATE/api-body.json"; }
-
-# A fresh home reachable by the data-plane user (0755), and a control plane on its own port block.
-start_control_plane() {
-  [ -z "$(ss -Hltn "( sport >= :$PORT_RANGE_START and sport <= :$PORT_RANGE_END )")" ] \
-    || die "something already listens on a port in $PORT_RANGE_START-$PORT_RANGE_END (another benchmark or test?): $(ss -Hltn "( sport >= :$PORT_RANGE_START and sport <= :$PORT_RANGE_END )" | head -3)"
-  ! port_listening "$HTTP_PORT" || die "port $HTTP_PORT (the control plane's HTTP port) is in use"
-
-  BENCH_HOME="$(mktemp -d /tmp/pgfleet-bench-XXXXXX)"
-  chmod 0755 "$BENCH_HOME"
-  PRIVATE="$BENCH_HOME/bench-private"
-  mkdir -m 0700 "$PRIVATE"
-
-  # A copy of the jar: Spring Boot reads classes from it lazily, so a rebuild of the original while the
-  # benchmark runs would break the running control plane.
-  cp "$JAR" "$PRIVATE/pgfleet-control-plane.jar"
-
-  say "starting the control plane (home $BENCH_HOME, ports $PORT_RANGE_START-$PORT_RANGE_END, http $HTTP_PORT)"
-  # Command-line arguments outrank the environment (PGFLEET_HOME, PGFLEET_DB_URL...), so this control plane
-  # is self-contained whatever the caller's environment says.
-  java -jar "$PRIVATE/pgfleet-control-plane.jar" "--server.port=$HTTP_PORT" "--pgfleet.home=$BENCH_HOME" \
-    "--pgfleet.db.url=" "--pgfleet.master-key=" \
-    "--pgfleet.local.port-range-start=$PORT_RANGE_START" "--pgfleet.local.port-range-end=$PORT_RANGE_END" \
-    >"$PRIVATE/control-plane.log" 2>&1 </dev/null &
-  CP_PID=$!
-
-  local deadline
-  deadline="$(deadline_in 120)"
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HTTP_PORT/actuator/health" || true)" = 200 ]; do
-    kill -0 "$CP_PID" 2>/dev/null || die "the control plane exited during startup"
-    ! past "$deadline" || die "the control plane was not healthy within 120 s"
-    sleep 0.5
-  done
-  [ -s "$BENCH_HOME/admin-token" ] || die "the control plane wrote no admin token to $BENCH_HOME/admin-token"
-
-  local status
-  status="$(api POST /api/v1/tenants "$(tr -d '[:space:]' < "$BENCH_HOME/admin-token")" '{"name":"bench"}')"
-  [ "$status" = 201 ] || die "creating the tenant answered $status: $(api_body)"
-  TENANT_TOKEN="$(api_body | jq -r .token)"
-}
-
 # Creates the dev database, waits until READY, and reads how to reach its one member as the owner.
 create_database() {
   local status body
@@ -299,7 +146,7 @@ create_database() {
   status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$body")"
   [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
   DB_ID="$(api_body | jq -r .id)"
-  wait_for_status READY "$PROVISION_TIMEOUT"
+  wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
 
   # The member's host and port, structured (no URI parsing); the dev plan has exactly one member, which is
   # where pgfleet's backup dumps from too (checked per backup against its sourceMember).
@@ -326,38 +173,6 @@ create_database() {
   [ -f "$config" ] || die "no $config"
   BIN_DIR="$(yaml_value "$config" postgresql.bin_dir)"
   [ -x "$BIN_DIR/pg_dump" ] || die "no pg_dump in $BIN_DIR"
-}
-
-wait_for_status() {
-  local wanted="$1" timeout="$2" deadline status current=""
-  deadline="$(deadline_in "$timeout")"
-  while :; do
-    status="$(api GET "/api/v1/databases/$DB_ID" "$TENANT_TOKEN")"
-    if [ "$status" = 200 ]; then
-      current="$(api_body | jq -r .status)"
-      if [ "$current" = "$wanted" ]; then return 0; fi
-    fi
-    past "$deadline" && die "database $DB_ID is not $wanted after ${timeout}s (HTTP $status, status ${current:-?}): $(api_body)"
-    sleep 0.5
-  done
-}
-
-# For the EXIT trap: deletes the database through the API (so the control plane stops its processes and
-# removes its backups), waiting a bounded time; never exits, whatever happens.
-delete_database_quietly() {
-  [ -n "$DB_ID" ] && [ -n "$CP_PID" ] && kill -0 "$CP_PID" 2>/dev/null || return 0
-  local status deadline
-  status="$(api DELETE "/api/v1/databases/$DB_ID" "$TENANT_TOKEN")"
-  if [ "$status" != 202 ]; then
-    say "deleting database $DB_ID answered $status; the processes are stopped by pid file instead"
-    return 0
-  fi
-  deadline="$(deadline_in "$DELETE_TIMEOUT")"
-  until [ "$(api GET "/api/v1/databases/$DB_ID" "$TENANT_TOKEN")" = 404 ]; do
-    if past "$deadline"; then say "database $DB_ID was not gone ${DELETE_TIMEOUT}s after DELETE"; return 0; fi
-    sleep 0.5
-  done
-  say "deleted database $DB_ID"
 }
 
 # ---- the data ---------------------------------------------------------------------------------------
@@ -553,13 +368,7 @@ warm_up() {
 
 # ---- results ----------------------------------------------------------------------------------------
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f", m }'
-}
-
 two() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
 # Throughputs per run (MiB/s) for a list of durations.
 throughputs() { local s; for s in "$@"; do mib_per_s "$DB_BYTES" "$s"; echo; done; }
@@ -604,15 +413,10 @@ results_markdown() {
   fi
 }
 
-machine_markdown() {
-  local cpu memory os postgres pgvector
-  cpu="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-  os="$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
+versions_markdown() {
+  local postgres pgvector
   postgres="$("$BIN_DIR/postgres" --version | sed 's/^postgres (PostgreSQL) //')"
   pgvector="$(owner_psql -c "select extversion from pg_extension where extname = 'vector'")"
-  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- Machine: ${cpu:-unknown CPU}, $(nproc) CPUs (nproc), $memory memory, ${os:-unknown OS}; dumps and database on the same local disk"
   echo "- Versions: PostgreSQL $postgres, pgvector $pgvector"
 }
 
@@ -620,7 +424,8 @@ backup_section() {
   cat <<EOF
 ## Backup (\`./pgfleet bench backup\`)
 
-$(machine_markdown)
+$(machine_markdown "dumps and database on the same local disk")
+$(versions_markdown)
 
 The database: one \`dev\` database (1 Patroni member), $(mib "$DB_BYTES") MiB (\`pg_database_size\`), loaded
 through the member's direct endpoint as the owner role: \`items\` ($ITEMS_ROWS rows of \`bigserial\` key,
@@ -657,68 +462,20 @@ trial_note() {
   fi
 }
 
-# Puts the section into docs/benchmarks.md: in place of an earlier Backup section, right after the
-# Provisioning section (which stays byte for byte as it is), or at the end.
-write_doc() {
-  local section="$1" tmp
-  mkdir -p "$(dirname "$DOC")"
-  tmp="$(mktemp "$DOC.XXXXXX")"
-  if [ -f "$DOC" ]; then
-    awk -v section="$section" '
-      function emit(  line) {
-        if (last != "") print ""
-        while ((getline line < section) > 0) print line
-        close(section)
-        print ""
-        emitted = 1
-      }
-      /^## / {
-        if (in_provisioning && !emitted) emit()
-        in_provisioning = ($0 ~ /^## Provisioning/)
-        skipping = ($0 ~ /^## Backup/)
-      }
-      !skipping { print; last = $0 }
-      END { if (!emitted) emit() }' "$DOC" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$tmp"
-  else
-    { echo "# Benchmarks"; echo; cat "$section"; } > "$tmp"
-  fi
-  chmod 0644 "$tmp"
-  mv "$tmp" "$DOC"
-}
-
 # ---- cleanup ----------------------------------------------------------------------------------------
 
 # Always runs (EXIT trap): a raw pg_dump in progress, the database (through the API), the control plane,
 # then everything it left under its home, by pid file and only while the command line matches; then the
 # home itself.
 cleanup() {
-  local rc=$? f
+  local rc=$?
   set +e
   trap - EXIT INT TERM
   if [ "$rc" -ne 0 ] && [ -n "$PRIVATE" ]; then show_log "$PRIVATE/control-plane.log" 80; fi
   if [ -n "$WATCH_PID" ]; then stop_pid "$WATCH_PID" "$0" 5; fi
   if [ -n "$RAW_PID" ]; then stop_pid "$RAW_PID" "$RAW_FILE" 10; fi
-  delete_database_quietly
-  if [ -n "$CP_PID" ]; then
-    say "stopping the control plane (pid $CP_PID)"
-    stop_pid "$CP_PID" "--pgfleet.home=$BENCH_HOME" 60
-  fi
-  if [ -n "$BENCH_HOME" ] && [ -d "$BENCH_HOME" ]; then
-    for f in "$BENCH_HOME"/databases/*/pooler/pgbouncer.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/pgbouncer.ini" 10
-    done
-    for f in "$BENCH_HOME"/databases/*/members/*/patroni.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/patroni.yml" 60
-    done
-    # A postmaster can outlive a Patroni that was killed, and a verification's scratch instance can outlive
-    # a control plane stopped mid-restore; SIGINT is PostgreSQL's fast shutdown.
-    for f in "$BENCH_HOME"/databases/*/members/*/pgdata/postmaster.pid "$BENCH_HOME"/scratch/*/pgdata/postmaster.pid \
-             "$BENCH_HOME"/metadata/pgdata/postmaster.pid; do
-      stop_pidfile "$f" "$(dirname "$f")" 60 INT
-    done
-    stop_pidfile "$BENCH_HOME/etcd/etcd.pid" "$BENCH_HOME/etcd/data" 30
-    rm -rf "$BENCH_HOME"
-  fi
+  delete_database_quietly "$DB_ID"
+  stop_control_plane_and_home
   if [ "$rc" -eq 0 ]; then say "done in $(seconds_between "$SCRIPT_START" "$(now)") s"; fi
   exit "$rc"
 }
@@ -747,7 +504,8 @@ main() {
   done
 
   backup_section > "$PRIVATE/section.md"
-  write_doc "$PRIVATE/section.md"
+  # After the Provisioning section (left byte for byte as it is), or at the end.
+  write_doc_section "$PRIVATE/section.md" Backup Provisioning
   echo
   results_markdown
   trial_note

@@ -11,39 +11,29 @@
 #
 # Everything runs under a fresh PGFLEET_HOME in /tmp with its own control plane and its own port block;
 # an EXIT trap stops every process it started (by PID, after checking its command line) and removes it.
+# machine_markdown (bench/lib.sh) takes an optional note; called here without one.
+# shellcheck disable=SC2119
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/control-plane/target/pgfleet-control-plane.jar"
 DOC="$ROOT/docs/benchmarks.md"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-# Data-plane ports: one block of 1000 below the kernel's ephemeral range (32768+), away from the default
-# range of a developer's own instance (20000-29999). The control plane puts the shared etcd on the last
-# two ports of the block (client port = end - 1).
-PORT_RANGE_START=30000
-PORT_RANGE_END=$((PORT_RANGE_START + 999))
+# The shared etcd's client port: the control plane puts it on the last two ports of the block.
 ETCD_PORT=$((PORT_RANGE_END - 1))
-# The control plane's HTTP port: outside the data-plane block and below the ephemeral range.
-HTTP_PORT=32100
 
 PLANS=(dev ha)
 RUNS=5
 VECTOR_QUERY="select '[1,2,3]'::vector <-> '[1,2,4]'"
 PROVISION_TIMEOUT=300   # seconds; pgfleet's own provisioning deadline is 5 minutes
-DELETE_TIMEOUT=120
-STOP_GRACE=30
 
-BENCH_HOME=""           # the control plane's PGFLEET_HOME for this benchmark
-PRIVATE=""              # root-only: templates (they hold passwords), API responses, control-plane log
-CP_PID=""               # the control plane we started
-TENANT_TOKEN=""
+# PRIVATE (see bench/lib.sh) holds the templates too: they hold passwords.
 DIRECT_RUN_DIR=""       # the direct run in progress, if any (so the EXIT trap can stop it)
 DIRECT_PIDS=()          # its Patroni and PgBouncer PIDs
 LAST_PID=""
 declare -A RESULTS=()   # "pgfleet/dev" -> "4.123 4.001 ...", seconds per run
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 usage() {
   cat <<'EOF'
@@ -108,73 +98,6 @@ check_prerequisites() {
 
 # ---- small helpers ---------------------------------------------------------------------------------
 
-now() { date +%s.%N; }
-
-seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-# A deadline some seconds from now, and whether it has passed.
-deadline_in() { awk -v n="$(now)" -v s="$1" 'BEGIN { printf "%.3f", n + s }'; }
-past() { awk -v n="$(now)" -v d="$1" 'BEGIN { exit !(n > d) }'; }
-
-port_listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
-
-# One value from a YAML file by dotted path (patroni.yml is nested, so no grep).
-yaml_value() {
-  python3 - "$1" "$2" <<'PY'
-import sys, yaml
-with open(sys.argv[1]) as f:
-    node = yaml.safe_load(f)
-for key in sys.argv[2].split('.'):
-    node = node[key]
-print(node)
-PY
-}
-
-# The command line of a running process, or nothing.
-cmdline_of() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null || true; }
-
-# Stops processes, but only those whose command line still contains the marker (a recycled PID is never
-# signalled): the given signal to all of them first, so they shut down in parallel, then waits for each;
-# SIGKILL for any still there after the grace period.
-stop_pids() {
-  local marker="$1" grace="$2" signal="$3"
-  shift 3
-  local pid mine=() i
-  for pid in "$@"; do
-    [[ "$pid" =~ ^[0-9]+$ ]] || continue
-    if cmdline_of "$pid" | grep -qF -- "$marker" && kill "-$signal" "$pid" 2>/dev/null; then
-      mine+=("$pid")
-    fi
-  done
-  for pid in "${mine[@]}"; do
-    for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid ($marker) ignored SIG$signal for ${grace}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-    fi
-  done
-}
-
-# One process.
-stop_pid() {
-  local pid="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  stop_pids "$marker" "$grace" "$signal" "$pid"
-}
-
-# The same, for the PID on the first line of a pid file (pgfleet's and PostgreSQL's).
-stop_pidfile() {
-  local file="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  [ -f "$file" ] || return 0
-  stop_pid "$(head -n1 "$file" | tr -dc '0-9')" "$marker" "$grace" "$signal"
-}
-
 # Starts a long-running data-plane process the way pgfleet does: in its own directory, in its own session
 # (setsid, so a Ctrl-C here does not reach it), as the data-plane user, output appended to a log file.
 # Sets LAST_PID. The background subshell execs setsid, which is not a process-group leader and so execs
@@ -186,69 +109,7 @@ start_detached() {
   LAST_PID=$!
 }
 
-# The last lines of a log, to explain a failure before the home directory is removed.
-show_log() {
-  local file="$1" lines="${2:-30}"
-  [ -f "$file" ] || return 0
-  say "---- last $lines lines of $file"
-  tail -n "$lines" "$file" >&2 || true
-}
-
 # ---- the control plane -----------------------------------------------------------------------------
-
-# Calls the API; prints the HTTP status, leaves the body in $PRIVATE/api-body.json.
-api() {
-  local method="$1" path="$2" token="$3" body="${4:-}"
-  local args=(-sS -o "$PRIVATE/api-body.json" -w '%{http_code}' --max-time 60 -X "$method"
-              -H "Authorization: Bearer $token" "http://127.0.0.1:$HTTP_PORT$path")
-  if [ -n "$body" ]; then args+=(-H "Content-Type: application/json" --data-binary "$body"); fi
-  rm -f "$PRIVATE/api-body.json"
-  # On a connection failure curl still prints the status (000) and leaves no body.
-  curl "${args[@]}" || true
-  touch "$PRIVATE/api-body.json"
-}
-
-api_body() { cat "$PRIVATE/api-body.json"; }
-
-# A fresh home reachable by the data-plane user (0755), and a control plane on its own port block.
-start_control_plane() {
-  [ -z "$(ss -Hltn "( sport >= :$PORT_RANGE_START and sport <= :$PORT_RANGE_END )")" ] \
-    || die "something already listens on a port in $PORT_RANGE_START-$PORT_RANGE_END (another benchmark or test?): $(ss -Hltn "( sport >= :$PORT_RANGE_START and sport <= :$PORT_RANGE_END )" | head -3)"
-  ! port_listening "$HTTP_PORT" || die "port $HTTP_PORT (the control plane's HTTP port) is in use"
-
-  BENCH_HOME="$(mktemp -d /tmp/pgfleet-bench-XXXXXX)"
-  chmod 0755 "$BENCH_HOME"
-  PRIVATE="$BENCH_HOME/bench-private"
-  mkdir -m 0700 "$PRIVATE"
-
-  # A copy of the jar: Spring Boot reads classes from it lazily, so a rebuild of the original while the
-  # benchmark runs would break the running control plane.
-  cp "$JAR" "$PRIVATE/pgfleet-control-plane.jar"
-
-  say "starting the control plane (home $BENCH_HOME, ports $PORT_RANGE_START-$PORT_RANGE_END, http $HTTP_PORT)"
-  # Command-line arguments outrank the environment (PGFLEET_HOME, PGFLEET_DB_URL...), so this control plane
-  # is self-contained whatever the caller's environment says: its own home, embedded metadata store and
-  # master key, port block and HTTP port.
-  java -jar "$PRIVATE/pgfleet-control-plane.jar" "--server.port=$HTTP_PORT" "--pgfleet.home=$BENCH_HOME" \
-    "--pgfleet.db.url=" "--pgfleet.master-key=" \
-    "--pgfleet.local.port-range-start=$PORT_RANGE_START" "--pgfleet.local.port-range-end=$PORT_RANGE_END" \
-    >"$PRIVATE/control-plane.log" 2>&1 </dev/null &
-  CP_PID=$!
-
-  local deadline
-  deadline="$(deadline_in 120)"
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HTTP_PORT/actuator/health" || true)" = 200 ]; do
-    kill -0 "$CP_PID" 2>/dev/null || die "the control plane exited during startup"
-    ! past "$deadline" || die "the control plane was not healthy within 120 s"
-    sleep 0.5
-  done
-  [ -s "$BENCH_HOME/admin-token" ] || die "the control plane wrote no admin token to $BENCH_HOME/admin-token"
-
-  local status
-  status="$(api POST /api/v1/tenants "$(tr -d '[:space:]' < "$BENCH_HOME/admin-token")" '{"name":"bench"}')"
-  [ "$status" = 201 ] || die "creating the tenant answered $status: $(api_body)"
-  TENANT_TOKEN="$(api_body | jq -r .token)"
-}
 
 # The shared etcd is started by the control plane with the first database. Provisioning one database
 # (untimed) before measuring means etcd is already up in every measured run, as it is for the direct
@@ -269,22 +130,6 @@ create_database() {
   status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$body")"
   [ "$status" = 202 ] || die "creating a database ($body) answered $status: $(api_body)"
   api_body | jq -r .id
-}
-
-wait_for_status() {
-  local id="$1" wanted="$2" timeout="$3" deadline status current=""
-  deadline="$(deadline_in "$timeout")"
-  while :; do
-    status="$(api GET "/api/v1/databases/$id" "$TENANT_TOKEN")"
-    if [ "$status" = 200 ]; then
-      current="$(api_body | jq -r .status)"
-      if [ "$current" = "$wanted" ]; then return 0; fi
-    fi
-    if past "$deadline"; then
-      die "database $id is not $wanted after ${timeout}s (HTTP $status, status ${current:-?}): $(api_body)"
-    fi
-    sleep 0.5
-  done
 }
 
 # Deletes a database and waits until it is entirely gone (GET answers 404): its ports are free again.
@@ -328,7 +173,8 @@ wait_for_vector_query() {
 # ---- A: through pgfleet ----------------------------------------------------------------------------
 
 pgfleet_run() {
-  local plan="$1" run="$2" name="b${plan}${run}" body id creds t0 t1
+  local plan="$1" run="$2"
+  local name="b${plan}${run}" body id creds t0 t1
   body="$(database_body "$name" "$plan")"
 
   t0="$(now)"
@@ -380,7 +226,8 @@ rewrite_config() {
 }
 
 direct_run() {
-  local plan="$1" run="$2" template="$PRIVATE/templates/$plan"
+  local plan="$1" run="$2"
+  local template="$PRIVATE/templates/$plan"
   local source_dir db scope="bench-$plan-$run" run_dir="$BENCH_HOME/bench-direct/$plan-$run"
   source_dir="$(cat "$template/source-dir")"
   db="$(cat "$template/database-name")"
@@ -531,13 +378,9 @@ stop_direct_run() {
 
 # ---- results --------------------------------------------------------------------------------------
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
-}
+# Medians with two decimals: the table shows them so, and the ratios are of the figures shown.
+median2() { median_with 2 "$@"; }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-verdict() { if at_most "$1" "$2"; then echo "met"; else echo "**NOT met**"; fi; }
 joined() { local v out=""; for v in "$@"; do out+="${out:+, }$(printf '%.2f' "$v")"; done; echo "$out"; }
 
 # The table, the raw runs and the targets, as Markdown (also printed to stdout).
@@ -548,7 +391,7 @@ results_markdown() {
   for plan in "${PLANS[@]}"; do
     read -ra pgfleet <<< "${RESULTS[pgfleet/$plan]}"
     read -ra direct <<< "${RESULTS[direct/$plan]}"
-    pm="$(median "${pgfleet[@]}")"; dm="$(median "${direct[@]}")"
+    pm="$(median2 "${pgfleet[@]}")"; dm="$(median2 "${direct[@]}")"
     echo "| $plan | $RUNS | $pm | $dm | $(ratio "$pm" "$dm") |"
   done
   echo
@@ -565,30 +408,14 @@ results_markdown() {
   echo "Targets:"
   echo
   read -ra pgfleet <<< "${RESULTS[pgfleet/ha]}"
-  pm="$(median "${pgfleet[@]}")"
+  pm="$(median2 "${pgfleet[@]}")"
   echo "- \`ha\` pgfleet median ≤ 10 s: $pm s — $(verdict "$pm" 10)."
   for plan in "${PLANS[@]}"; do
     read -ra pgfleet <<< "${RESULTS[pgfleet/$plan]}"
     read -ra direct <<< "${RESULTS[direct/$plan]}"
-    pm="$(median "${pgfleet[@]}")"; dm="$(median "${direct[@]}")"
+    pm="$(median2 "${pgfleet[@]}")"; dm="$(median2 "${direct[@]}")"
     echo "- \`$plan\` pgfleet / direct ≤ 1.2: $(ratio "$pm" "$dm") — $(verdict "$(ratio "$pm" "$dm")" 1.2)."
   done
-}
-
-machine_markdown() {
-  local cpu memory os bin_dir
-  cpu="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-  os="$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
-  bin_dir="$(yaml_value "$PRIVATE/templates/dev/members/0/patroni.yml" postgresql.bin_dir)"
-  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- Machine: ${cpu:-unknown CPU}, $(nproc) CPUs (nproc), $memory memory, ${os:-unknown OS}"
-  local postgres patroni etcd pgbouncer
-  postgres="$("$bin_dir/postgres" --version | sed 's/^postgres (PostgreSQL) //')"
-  patroni="$(patroni --version | sed 's/^patroni //')"
-  etcd="$(etcd --version | sed -n 's/^etcd Version: //p')"
-  pgbouncer="$(pgbouncer --version | head -n1 | sed 's/^PgBouncer //')"
-  echo "- Versions: PostgreSQL $postgres, Patroni $patroni, etcd $etcd, PgBouncer $pgbouncer"
 }
 
 provisioning_section() {
@@ -596,6 +423,7 @@ provisioning_section() {
 ## Provisioning (\`./pgfleet bench provision\`)
 
 $(machine_markdown)
+$(data_plane_versions_markdown "$(yaml_value "$PRIVATE/templates/dev/members/0/patroni.yml" postgresql.bin_dir)")
 
 What is measured, for plan \`dev\` (1 Patroni member) and plan \`ha\` (3 members, synchronous replication),
 with $RUNS run(s) per plan and method:
@@ -653,29 +481,12 @@ write_doc() {
 # Always runs (EXIT trap): the direct run in progress, the control plane, then everything it left under
 # its home, by pid file and only while the command line matches; then the home itself.
 cleanup() {
-  local rc=$? f
+  local rc=$?
   set +e
   trap - EXIT INT TERM
   if [ "$rc" -ne 0 ] && [ -n "$PRIVATE" ]; then show_log "$PRIVATE/control-plane.log" 80; fi
   stop_direct_run
-  if [ -n "$CP_PID" ]; then
-    say "stopping the control plane (pid $CP_PID)"
-    stop_pid "$CP_PID" "--pgfleet.home=$BENCH_HOME" 60
-  fi
-  if [ -n "$BENCH_HOME" ] && [ -d "$BENCH_HOME" ]; then
-    for f in "$BENCH_HOME"/databases/*/pooler/pgbouncer.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/pgbouncer.ini" 10
-    done
-    for f in "$BENCH_HOME"/databases/*/members/*/patroni.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/patroni.yml" 60
-    done
-    # A postmaster can outlive a Patroni that was killed; SIGINT is PostgreSQL's fast shutdown.
-    for f in "$BENCH_HOME"/databases/*/members/*/pgdata/postmaster.pid "$BENCH_HOME"/metadata/pgdata/postmaster.pid; do
-      stop_pidfile "$f" "$(dirname "$f")" 60 INT
-    done
-    stop_pidfile "$BENCH_HOME/etcd/etcd.pid" "$BENCH_HOME/etcd/data" 30
-    rm -rf "$BENCH_HOME"
-  fi
+  stop_control_plane_and_home
   exit "$rc"
 }
 
