@@ -47,18 +47,18 @@ public class DatabaseService {
         String name = request.name();
         String nameProblem = Names.problemWith(name);
         if (nameProblem != null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid database name", "Database name " + nameProblem + ".");
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid database name", "Database name " + nameProblem + ".", "name");
         }
         if (request.plan() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing plan", "Field 'plan' is required; one of: " + planIds() + ".");
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing plan", "Field 'plan' is required; one of: " + planIds() + ".", "plan");
         }
         Plan plan = Plan.fromId(request.plan()).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, "Unknown plan",
-                "There is no plan '" + request.plan() + "'; choose one of: " + planIds() + "."));
+                "There is no plan '" + request.plan() + "'; choose one of: " + planIds() + ".", "plan"));
         int version = resolveVersion(request.postgresVersion());
 
         Tenant tenant = tenants.lockById(caller.tenantId()).orElseThrow(() -> ApiException.notFound("Tenant"));
         if (databases.existsByTenantIdAndName(tenant.getId(), name)) {
-            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "You already have a database named '" + name + "'.");
+            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "You already have a database named '" + name + "'.", "name");
         }
         long count = databases.countByTenantId(tenant.getId());
         if (count >= tenant.getDatabaseQuota()) {
@@ -115,14 +115,14 @@ public class DatabaseService {
     private int resolveVersion(Integer requested) {
         if (requested == null) {
             return runtime.defaultPostgresVersion().orElseThrow(() -> new ApiException(HttpStatus.UNPROCESSABLE_ENTITY,
-                    "No PostgreSQL available", "No installed PostgreSQL version has pgvector; run ./pgfleet up to install it."));
+                    "No PostgreSQL available", "No installed PostgreSQL version has pgvector; run ./pgfleet up to install it.", "postgresVersion"));
         }
         if (!runtime.supportedPostgresVersions().contains(requested)) {
             throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "PostgreSQL version not available",
-                    "PostgreSQL " + requested + " is not installed here; available: " + runtime.supportedPostgresVersions() + ".");
+                    "PostgreSQL " + requested + " is not installed here; available: " + runtime.supportedPostgresVersions() + ".", "postgresVersion");
         }
         runtime.problemWithVersion(requested).ifPresent(problem -> {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "PostgreSQL version not available", problem);
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "PostgreSQL version not available", problem, "postgresVersion");
         });
         return requested;
     }

@@ -18,7 +18,10 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
-/** Every error of the API as RFC 9457 problem+json, with a detail that says what to change. */
+/**
+ * Every error of the API as RFC 9457 problem+json, with a detail that says what to change. The dashboard's
+ * pages have an advice of their own, ordered before this one, that renders errors as HTML.
+ */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
@@ -27,6 +30,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ProblemDetail apiException(ApiException e) {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
         p.setTitle(e.title());
+        if (e.field() != null) {
+            p.setProperty("field", e.field());
+        }
         return p;
     }
 

@@ -1,13 +1,17 @@
 package dev.pgfleet.system;
 
+import dev.pgfleet.tenant.DashboardUser;
 import dev.pgfleet.tenant.TenantPrincipal;
+import org.springframework.security.core.context.SecurityContextHolder;
 
-/** Who the current API request acts for. */
+/** Who the current request acts for: the tenant of an API token, or of the user signed in to the dashboard. */
 public final class CurrentTenant {
     private CurrentTenant() {
     }
 
+    /** Only called on authenticated requests. */
     public static TenantPrincipal get() {
-        return SecurityConfig.currentPrincipal();
+        Object principal = SecurityContextHolder.getContext().getAuthentication().getPrincipal();
+        return principal instanceof DashboardUser user ? user.principal() : (TenantPrincipal) principal;
     }
 }

@@ -1,7 +1,6 @@
 package dev.pgfleet.system;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgfleet.tenant.TenantPrincipal;
 import dev.pgfleet.tenant.TenantService;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -9,9 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -21,34 +22,94 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
+import org.springframework.security.crypto.password.DelegatingPasswordEncoder;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.header.writers.ContentSecurityPolicyHeaderWriter;
+import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * The API is authenticated by bearer tokens (Authorization: Bearer pgf_...). A missing or unknown token on
- * /api/** answers 401 as problem+json; documentation and health stay open.
+ * Two filter chains. The API (/api/**) is authenticated by bearer tokens (Authorization: Bearer pgf_...),
+ * stateless and without CSRF (no cookies are involved); a missing or unknown token answers 401 as problem+json.
+ * Everything else is the dashboard: form login with a session cookie, CSRF tokens on every form and htmx
+ * request, logout; documentation, health and static assets stay open.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableMethodSecurity
 class SecurityConfig {
+    static final String[] OPEN_PATHS = {"/login", "/css/**", "/js/**", "/img/**", "/webjars/**", "/favicon.ico", "/error",
+            "/actuator/health/**", "/actuator/info", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html"};
 
     @Bean
+    @Order(1)
     SecurityFilterChain apiSecurity(HttpSecurity http, TenantService tenants, ObjectMapper json) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> writeProblem(response, json, HttpStatus.UNAUTHORIZED,
                 "Unauthorized", "Send a valid API token as 'Authorization: Bearer <token>'.");
-        http.csrf(c -> c.disable())
+        http.securityMatcher("/api/**")
+                .csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(b -> b.disable())
                 .formLogin(f -> f.disable())
                 .logout(l -> l.disable())
                 .addFilterBefore(new BearerTokenFilter(tenants), AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized))
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers("/api/**").authenticated()
-                        .anyRequest().permitAll());
+                .authorizeHttpRequests(a -> a.anyRequest().authenticated());
         return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain dashboardSecurity(HttpSecurity http) throws Exception {
+        http.formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/databases", false).permitAll())
+                .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout").deleteCookies("JSESSIONID"))
+                .httpBasic(b -> b.disable())
+                .exceptionHandling(e -> e.authenticationEntryPoint(signInFirst()))
+                // A strict policy for our pages (no inline script or style anywhere in them); Swagger UI is left as it ships.
+                .headers(h -> h.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                        new NegatedRequestMatcher(new OrRequestMatcher(PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui/**"),
+                                PathPatternRequestMatcher.withDefaults().matcher("/swagger-ui.html"))),
+                        new ContentSecurityPolicyHeaderWriter("default-src 'self'; img-src 'self' data:; style-src 'self';"
+                                + " script-src 'self'; frame-ancestors 'none'; form-action 'self'"))))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(OPEN_PATHS).permitAll()
+                        .requestMatchers("/admin/**").hasRole("ADMIN")
+                        .anyRequest().authenticated());
+        return http.build();
+    }
+
+    /** An anonymous visitor is sent to the login page; an htmx request is told to load it as a whole page. */
+    private static AuthenticationEntryPoint signInFirst() {
+        var entryPoints = new java.util.LinkedHashMap<org.springframework.security.web.util.matcher.RequestMatcher, AuthenticationEntryPoint>();
+        entryPoints.put(request -> "true".equals(request.getHeader("HX-Request")), new HtmxLoginRedirect());
+        var delegating = new org.springframework.security.web.authentication.DelegatingAuthenticationEntryPoint(entryPoints);
+        delegating.setDefaultEntryPoint(new org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint("/login"));
+        return delegating;
+    }
+
+    /** Dashboard passwords: Argon2id, behind the delegating encoder so that stored hashes name their algorithm. */
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return new DelegatingPasswordEncoder("argon2", Map.of("argon2", Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8()));
+    }
+
+    /**
+     * An htmx request whose session has expired would otherwise get the login page swapped into a fragment;
+     * HX-Redirect makes htmx load the login page as a whole page instead.
+     */
+    static final class HtmxLoginRedirect implements AuthenticationEntryPoint {
+        @Override
+        public void commence(HttpServletRequest request, HttpServletResponse response,
+                             org.springframework.security.core.AuthenticationException e) {
+            response.setHeader("HX-Redirect", request.getContextPath() + "/login");
+            response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        }
     }
 
     static void writeProblem(HttpServletResponse response, ObjectMapper json, HttpStatus status, String title, String detail)
@@ -89,10 +150,5 @@ class SecurityConfig {
             String token = header.substring(7).strip();
             return token.isEmpty() ? Optional.empty() : Optional.of(token);
         }
-    }
-
-    /** The principal of the current request (only called on authenticated endpoints). */
-    static TenantPrincipal currentPrincipal() {
-        return (TenantPrincipal) SecurityContextHolder.getContext().getAuthentication().getPrincipal();
     }
 }

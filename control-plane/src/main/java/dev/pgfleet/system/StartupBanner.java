@@ -30,7 +30,8 @@ class StartupBanner {
                 : "(see " + tokenFile + ")";
         System.out.println();
         System.out.println("pgfleet control plane is up");
-        System.out.println("  URL:          http://localhost:" + port);
+        System.out.println("  Dashboard:    http://localhost:" + port + "   (user admin; password in "
+                + properties.resolvedHome().resolve("admin-password") + " unless set by PGFLEET_ADMIN_PASSWORD)");
         System.out.println("  API docs:     http://localhost:" + port + "/swagger-ui.html");
         System.out.println("  Admin token:  " + token);
         System.out.println("  State:        " + properties.resolvedHome());

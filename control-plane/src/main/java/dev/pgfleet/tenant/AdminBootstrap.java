@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -18,6 +19,10 @@ import org.springframework.stereotype.Component;
  * $PGFLEET_HOME/admin-token (mode 0600). The token is generated, or taken from PGFLEET_ADMIN_TOKEN where the
  * home does not survive restarts (a Kubernetes pod). The token is printed on the console because the person who
  * ran {@code ./pgfleet up} needs it for their first API call.
+ *
+ * <p>Likewise the admin user's dashboard password (user {@code admin}): set once, when the admin user has none
+ * (a first start, or the first start of a version with the dashboard), generated and written to
+ * $PGFLEET_HOME/admin-password (0600) and printed that once — or taken from PGFLEET_ADMIN_PASSWORD.
  */
 @Component
 @Order(0)
@@ -25,15 +30,46 @@ class AdminBootstrap implements ApplicationRunner {
     private static final Logger log = LoggerFactory.getLogger(AdminBootstrap.class);
 
     private final TenantService tenants;
+    private final AccountService accounts;
     private final PgfleetProperties properties;
+    private final String configuredPassword;
 
-    AdminBootstrap(TenantService tenants, PgfleetProperties properties) {
+    AdminBootstrap(TenantService tenants, AccountService accounts, PgfleetProperties properties,
+                   @Value("${pgfleet.admin-password:}") String configuredPassword) {
         this.tenants = tenants;
+        this.accounts = accounts;
         this.properties = properties;
+        this.configuredPassword = configuredPassword;
     }
 
     @Override
     public void run(ApplicationArguments args) {
+        createAdminTenantIfMissing();
+        setAdminPasswordIfUnset();
+    }
+
+    private void setAdminPasswordIfUnset() {
+        if (configuredPassword != null && !configuredPassword.isBlank()) {
+            if (configuredPassword.strip().length() < AccountService.MIN_PASSWORD_LENGTH) {
+                throw new IllegalStateException("PGFLEET_ADMIN_PASSWORD needs at least " + AccountService.MIN_PASSWORD_LENGTH + " characters");
+            }
+            if (accounts.setAdminPasswordIfUnset(configuredPassword.strip())) {
+                log.info("set the dashboard password of user admin from PGFLEET_ADMIN_PASSWORD");
+            }
+            return;
+        }
+        String password = Tokens.newPassword();
+        if (!accounts.setAdminPasswordIfUnset(password)) {
+            return;
+        }
+        Path file = properties.resolvedHome().resolve("admin-password");
+        writePrivateFile(file, password);
+        // Printed this once: the person who started pgfleet signs in with it (and can change it in the dashboard).
+        System.out.println();
+        System.out.println("pgfleet dashboard: sign in as user 'admin' with password " + password + "   (also in " + file + ")");
+    }
+
+    private void createAdminTenantIfMissing() {
         if (tenants.adminExists()) {
             return;
         }
@@ -46,13 +82,17 @@ class AdminBootstrap implements ApplicationRunner {
         }
         TenantService.CreatedTenant admin = tenants.createTenant(TenantService.ADMIN_TENANT, true);
         Path file = properties.resolvedHome().resolve("admin-token");
+        writePrivateFile(file, admin.token());
+        log.info("created the admin tenant; its API token is in {}", file);
+    }
+
+    private static void writePrivateFile(Path file, String secret) {
         try {
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, admin.token() + "\n");
+            Files.writeString(file, secret + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
-        log.info("created the admin tenant; its API token is in {}", file);
     }
 }

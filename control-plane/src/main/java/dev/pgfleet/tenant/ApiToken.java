@@ -19,18 +19,37 @@ class ApiToken {
     private String tokenHash;
     @Column(name = "created_at")
     private Instant createdAt;
+    /** What the user called it (e.g. "ci"); null for tokens made by the API or at bootstrap. */
+    private String label;
 
     protected ApiToken() {
     }
 
     ApiToken(UUID userId, String tokenHash) {
+        this(userId, tokenHash, null);
+    }
+
+    ApiToken(UUID userId, String tokenHash, String label) {
         this.id = UUID.randomUUID();
         this.userId = userId;
         this.tokenHash = tokenHash;
         this.createdAt = Instant.now();
+        this.label = label;
+    }
+
+    UUID getId() {
+        return id;
     }
 
     UUID getUserId() {
         return userId;
+    }
+
+    Instant getCreatedAt() {
+        return createdAt;
+    }
+
+    String getLabel() {
+        return label;
     }
 }

@@ -40,10 +40,15 @@ public class TenantService {
         }
         String problem = Names.problemWith(name);
         if (problem != null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid tenant name", "Tenant name " + problem + ".");
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid tenant name", "Tenant name " + problem + ".", "name");
         }
         if (tenants.findByName(name).isPresent()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Tenant exists", "A tenant named '" + name + "' already exists.");
+            throw new ApiException(HttpStatus.CONFLICT, "Tenant exists", "A tenant named '" + name + "' already exists.", "name");
+        }
+        // The first user is named like the tenant, and user names are unique across tenants (they sign in with it).
+        if (users.findByName(name).isPresent()) {
+            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "A user named '" + name + "' already exists; choose another"
+                    + " tenant name.", "name");
         }
         Tenant tenant = tenants.save(new Tenant(name, admin, properties.databaseQuota()));
         TenantUser user = users.save(new TenantUser(tenant.getId(), name));

@@ -7,7 +7,7 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A person or program acting for a tenant; API tokens belong to users. */
+/** A person or program acting for a tenant; API tokens belong to users, and a user with a password can sign in to the dashboard. */
 @Entity
 @Table(name = "users")
 class TenantUser {
@@ -18,6 +18,9 @@ class TenantUser {
     private String name;
     @Column(name = "created_at")
     private Instant createdAt;
+    /** Argon2id (through Spring Security's delegating encoder); null: the user cannot sign in to the dashboard. */
+    @Column(name = "password_hash")
+    private String passwordHash;
 
     protected TenantUser() {
     }
@@ -39,5 +42,17 @@ class TenantUser {
 
     String getName() {
         return name;
+    }
+
+    Instant getCreatedAt() {
+        return createdAt;
+    }
+
+    String getPasswordHash() {
+        return passwordHash;
+    }
+
+    void setPasswordHash(String passwordHash) {
+        this.passwordHash = passwordHash;
     }
 }

@@ -1,0 +1,73 @@
+package dev.pgfleet.dashboard;
+
+import dev.pgfleet.system.ApiException;
+import dev.pgfleet.tenant.DashboardUser;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.ModelAndView;
+
+/**
+ * For every dashboard page: who is signed in (the layout's navigation), and errors as a page with the same
+ * status the API would answer — another tenant's database is a 404 here exactly as it is there.
+ */
+@ControllerAdvice(assignableTypes = DashboardPage.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class DashboardAdvice {
+    private static final Logger log = LoggerFactory.getLogger(DashboardAdvice.class);
+
+    /** The signed-in person, for the layout. */
+    record Me(String user, String tenant, boolean admin) {
+    }
+
+    @ModelAttribute("me")
+    Me me(Authentication authentication) {
+        if (authentication != null && authentication.getPrincipal() instanceof DashboardUser u) {
+            return new Me(u.getUsername(), u.principal().tenantName(), u.principal().admin());
+        }
+        return null;
+    }
+
+    /** No errors until a controller says otherwise, so that templates can always ask {@code errors.of(field)}. */
+    @ModelAttribute(FormErrors.MODEL_ATTRIBUTE)
+    FormErrors noErrors() {
+        return new FormErrors();
+    }
+
+    @ExceptionHandler(ApiException.class)
+    ModelAndView refused(ApiException e, HttpServletResponse response) {
+        return errorPage(response, e.status(), e.title(), e.getMessage());
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ModelAndView notAnId(MethodArgumentTypeMismatchException e, HttpServletResponse response) {
+        return errorPage(response, HttpStatus.NOT_FOUND, "Not found", "'" + e.getValue() + "' is not the id of anything here.");
+    }
+
+    @ExceptionHandler(Exception.class)
+    ModelAndView unexpected(Exception e, HttpServletResponse response) {
+        String reference = UUID.randomUUID().toString().substring(0, 8);
+        log.error("unexpected error on a dashboard page (reference {})", reference, e);
+        return errorPage(response, HttpStatus.INTERNAL_SERVER_ERROR, "Something went wrong",
+                "Something went wrong on our side; the control plane's log has the details under reference " + reference + ".");
+    }
+
+    private static ModelAndView errorPage(HttpServletResponse response, HttpStatus status, String title, String detail) {
+        response.setStatus(status.value());
+        ModelAndView page = new ModelAndView(Views.ERROR);
+        page.setStatus(status);
+        page.addObject("status", status.value());
+        page.addObject("title", title);
+        page.addObject("detail", detail);
+        return page;
+    }
+}
