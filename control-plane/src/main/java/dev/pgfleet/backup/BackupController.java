@@ -4,16 +4,10 @@ import dev.pgfleet.system.CurrentTenant;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -73,20 +67,7 @@ class BackupController {
             + " restore either with pg_restore. X-Checksum-Sha256 is the SHA-256 of exactly these bytes.")
     void download(@PathVariable UUID databaseId, @PathVariable UUID backupId, HttpServletResponse response) throws IOException {
         Backup b = service.get(CurrentTenant.get(), databaseId, backupId);
-        Path dump = service.dump(b);
-        boolean directory = Backup.FORMAT_DIRECTORY.equals(b.getFormat());
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
-                ContentDisposition.attachment().filename(b.getId() + (directory ? ".tar" : ".dump")).build().toString());
-        response.setHeader("X-Checksum-Sha256", b.getSha256());
-        response.setContentType(directory ? "application/x-tar" : MediaType.APPLICATION_OCTET_STREAM_VALUE);
-        response.setContentLengthLong(b.getSizeBytes());
-        OutputStream out = response.getOutputStream();
-        if (directory) {
-            DumpArchive.writeTar(dump, out);
-        } else {
-            Files.copy(dump, out);
-        }
-        out.flush();
+        DumpDownload.write(b, service.dump(b), response);
     }
 
     @DeleteMapping("/backups/{backupId}")

@@ -103,17 +103,18 @@ class BackupService {
         Database db = databaseService.get(caller, databaseId);
         if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 3 * * ?' for daily at 03:00.");
+                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 3 * * ?' for daily at 03:00.", "cron");
         }
         if (request.enabled() == null || request.verifyAfterBackup() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
         }
         if (request.retentionCount() == null && request.retentionDays() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing retention",
-                    "Give 'retentionCount' (backups to keep) and/or 'retentionDays' (how long to keep them).");
+                    "Give 'retentionCount' (backups to keep) and/or 'retentionDays' (how long to keep them).", "retentionCount");
         }
         if ((request.retentionCount() != null && request.retentionCount() < 1) || (request.retentionDays() != null && request.retentionDays() < 1)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.");
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.",
+                    request.retentionCount() != null && request.retentionCount() < 1 ? "retentionCount" : "retentionDays");
         }
         BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
         policy.update(request.cron(), request.enabled(), request.retentionCount(), request.retentionDays(), request.verifyAfterBackup());

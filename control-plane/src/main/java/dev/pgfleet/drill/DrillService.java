@@ -142,7 +142,7 @@ class DrillService {
         Database db = databaseService.get(caller, databaseId);
         if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 4 ? * SUN' for Sundays at 04:00.");
+                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 4 ? * SUN' for Sundays at 04:00.", "cron");
         }
         if (request.enabled() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Field 'enabled' is required.");
@@ -235,7 +235,7 @@ class DrillService {
 
     private static Drill.Kind kind(String type) {
         return Drill.Kind.fromApiName(type).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, "Invalid drill type",
-                "'type' must be \"switchover\" or \"kill-primary\", not " + (type == null ? "missing" : "'" + type + "'") + "."));
+                "'type' must be \"switchover\" or \"kill-primary\", not " + (type == null ? "missing" : "'" + type + "'") + ".", "type"));
     }
 
     private static ApiException busy() {
