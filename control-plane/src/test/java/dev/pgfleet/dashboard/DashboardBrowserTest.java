@@ -109,7 +109,8 @@ class DashboardBrowserTest {
         // The timeline refreshes by itself until READY.
         browser.await(Duration.ofSeconds(180), "READY in the live status",
                 d -> browser.find("[data-testid=live-status] .badge").getText().equals("READY"));
-        List<String> events = browser.findAll("[data-testid=events] li strong").stream().map(WebElement::getText).toList();
+        // The timeline folds away once READY: read it whether shown or not.
+        List<String> events = browser.findAll("[data-testid=events] li strong").stream().map(e -> e.getAttribute("textContent")).toList();
         assertThat(events).contains("Requested", "DatabaseCreated");
         assertThat(browser.find("[data-testid=live-status]").getAttribute("hx-trigger")).as("polling stops at READY").isNull();
     }
@@ -158,14 +159,21 @@ class DashboardBrowserTest {
         browser.find("nav.tabs a[href$='/drills']").click();
         page("drills-empty");
         // Right after READY a replica may still be catching up: the dashboard then says why, and we try again.
-        browser.await(Duration.ofSeconds(120), "drill accepted", d -> {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
             browser.open("/databases/" + databaseId + "/drills");
             WebElement run = browser.find("[data-testid=run-switchover]");
             run.sendKeys(Keys.ENTER); // keyboard: the confirmation dialog opens
             browser.await(Duration.ofSeconds(5), "dialog open", x -> browser.find("#confirm-switchover").isDisplayed());
             browser.find("button[data-testid=confirm-switchover]").click();
-            return browser.findAll(".notice").stream().anyMatch(e -> e.getText().contains("drill started"));
-        });
+            WebElement answer = browser.await(Duration.ofSeconds(20), "the drill accepted or refused",
+                    x -> browser.find("main > .notice, main > .inline-error"));
+            if (answer.getText().contains("drill started")) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("drill still refused: " + answer.getText()).isLessThan(deadline);
+            sleep(2000);
+        }
         WebElement row = browser.await(Duration.ofSeconds(300), "drill finished", d -> {
             WebElement first = browser.find("[data-testid=drills] tbody tr");
             String status = first.findElement(By.cssSelector(".badge")).getText();
@@ -209,6 +217,15 @@ class DashboardBrowserTest {
         signOut();
         browser.open("/databases");
         assertThat(browser.path()).as("signed out").isEqualTo("/login");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void signIn(String user, String password) {
