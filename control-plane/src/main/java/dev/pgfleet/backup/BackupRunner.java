@@ -9,13 +9,13 @@ import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.provisioning.DesiredClusters;
+import dev.pgfleet.provisioning.SuperuserConnections;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,13 +164,7 @@ class BackupRunner {
     private Dump dumpInOneSnapshot(Database db, DatabaseMember member, UUID backupId) throws SQLException, IOException {
         RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(db, member);
         String password = desiredClusters.of(db).secrets().superuserPassword();
-        Properties props = new Properties();
-        props.setProperty("user", ClusterSecrets.SUPERUSER);
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "5");
-        props.setProperty("ApplicationName", "pgfleet-backup");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/"
-                + db.getName(), props)) {
+        try (Connection c = SuperuserConnections.open(endpoint, db.getName(), password, "pgfleet-backup", Duration.ZERO)) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);

@@ -7,16 +7,15 @@ import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.SuperuserConnections;
 import dev.pgfleet.provisioning.PatroniRest;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -125,14 +124,8 @@ class Switchover {
     }
 
     private Connection superuser(Database db, DatabaseMember member, ClusterSecrets secrets) throws SQLException {
-        RuntimeInfo.Endpoint e = runtime.memberEndpoint(db, member);
-        Properties p = new Properties();
-        p.setProperty("user", ClusterSecrets.SUPERUSER);
-        p.setProperty("password", secrets.superuserPassword());
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("socketTimeout", "30");
-        p.setProperty("ApplicationName", "pgfleet-switchover");
-        return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/postgres", p);
+        return SuperuserConnections.open(runtime.memberEndpoint(db, member), "postgres", secrets.superuserPassword(),
+                "pgfleet-switchover", Duration.ofSeconds(30));
     }
 
     private static DatabaseMember member(Database db, String name) {

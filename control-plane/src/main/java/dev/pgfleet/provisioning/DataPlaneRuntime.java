@@ -21,6 +21,9 @@ public interface DataPlaneRuntime extends RuntimeInfo {
 
     ClusterObservation observeCluster(DesiredCluster desired);
 
+    /** SHOW POOLS and SHOW STATS of every pooler of the database, summed (I/O; throws when no pooler answers). */
+    PoolerStats fetchPoolerStats(DesiredCluster desired);
+
     /** Stops every process, removes all data and DCS state of the cluster. Idempotent. */
     void deleteCluster(DesiredCluster desired);
 

@@ -1,15 +1,12 @@
 package dev.pgfleet.provisioning;
 
-import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.database.RuntimeInfo;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,12 +45,7 @@ class TenantDatabaseInitializer {
     }
 
     private static Connection connect(RuntimeInfo.Endpoint leader, String database, DesiredCluster desired) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", ClusterSecrets.SUPERUSER);
-        props.setProperty("password", desired.secrets().superuserPassword());
-        props.setProperty("connectTimeout", "5");
-        props.setProperty("socketTimeout", "60");
-        props.setProperty("ApplicationName", "pgfleet-control-plane");
-        return DriverManager.getConnection("jdbc:postgresql://" + leader.host() + ":" + leader.port() + "/" + database, props);
+        return SuperuserConnections.open(leader, database, desired.secrets().superuserPassword(), "pgfleet-control-plane",
+                java.time.Duration.ofSeconds(60));
     }
 }

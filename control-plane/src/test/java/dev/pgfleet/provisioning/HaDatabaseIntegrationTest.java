@@ -110,6 +110,54 @@ class HaDatabaseIntegrationTest {
 
     @Test
     @Order(3)
+    void insightsShowThePoolTheSizeAndTheVectorIndexesWithTheirScans() throws Exception {
+        JsonNode insight;
+        try (Connection held = pooled(); Statement hold = held.createStatement()) {
+            // An open transaction keeps one client linked to one server connection: the pool is not idle. It is
+            // opened first so that the index scans below run on another server connection, which goes idle and
+            // so flushes its statistics (a backend idle in a transaction would keep them pending).
+            held.setAutoCommit(false);
+            hold.execute("select 1");
+            try (Connection c = pooled(); Statement s = c.createStatement()) {
+                s.execute("insert into items (embedding) select array[random(), random(), random()]::vector from generate_series(1, 500)");
+                s.execute("create index items_ivfflat on items using ivfflat (embedding vector_l2_ops) with (lists = 4)");
+                c.setAutoCommit(false);
+                // A table this small is otherwise read sequentially; SET LOCAL stays inside the pooled transaction.
+                s.execute("set local enable_seqscan = off");
+                for (String operator : List.of("<=>", "<->")) {
+                    try (ResultSet rs = s.executeQuery("select id from items order by embedding " + operator + " '[1,0,0]' limit 3")) {
+                        assertThat(rs.next()).isTrue();
+                    }
+                }
+                c.commit();
+            }
+            // An idle backend flushes its counters within about ten seconds (PostgreSQL 15's cumulative statistics).
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            do {
+                Thread.sleep(500);
+                ControlPlane.Response r = cp.get("/api/v1/databases/" + id + "/insights", token);
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                insight = r.json();
+            } while (System.nanoTime() < deadline && !scannedIndexes(insight).equals(List.of("hnsw", "ivfflat")));
+            held.rollback();
+        }
+        assertThat(insight.get("problems")).as(insight.toString()).isEmpty();
+        assertThat(insight.get("sizeBytes").asLong()).as("pg_database_size").isGreaterThan(1_000_000);
+        JsonNode pooler = insight.get("pooler");
+        assertThat(pooler.get("clientActive").asLong()).as("cl_active").isGreaterThanOrEqualTo(1);
+        assertThat(pooler.get("serverActive").asLong()).as("sv_active").isGreaterThanOrEqualTo(1);
+        assertThat(pooler.get("clientWaiting").asLong()).as("cl_waiting").isZero();
+        assertThat(pooler.get("poolers").asInt()).isEqualTo(1);
+        assertThat(scannedIndexes(insight)).as(insight.get("vectorIndexes").toString()).containsExactly("hnsw", "ivfflat");
+        for (JsonNode index : insight.get("vectorIndexes")) {
+            assertThat(index.get("table").asText()).isEqualTo("items");
+            assertThat(index.get("sizeBytes").asLong()).isPositive();
+        }
+        assertThat(names(insight.get("vectorIndexes"), "operatorClass")).contains("vector_cosine_ops", "vector_l2_ops");
+    }
+
+    @Test
+    @Order(4)
     void aBackupIsTakenFromAReplicaInOneSnapshotAndVerified() throws Exception {
         ControlPlane.Response started = cp.post("/api/v1/databases/" + id + "/backups", token, "");
         assertThat(started.status()).as(started.body()).isEqualTo(202);
@@ -127,7 +175,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void fiftyClientsShareABoundedPoolOfServerConnections() throws Exception {
         int limit = PoolerSizing.forResources(Plan.HA.memberResources()).maxServerConnections();
         int clients = 50;
@@ -171,7 +219,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void survivesSigkillOfTheLeaderWithoutLosingACommittedRow() throws Exception {
         String oldLeader = leader(cp.get("/api/v1/databases/" + id, token).json());
         try (Connection c = pooled(); Statement s = c.createStatement()) {
@@ -213,7 +261,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theOldLeaderRejoinsAndTheControlPlaneReadoptsTheDataPlaneAfterARestart() throws Exception {
         JsonNode ready = cp.awaitStatus(id, token, "READY", Duration.ofSeconds(120));
         assertThat(roles(ready)).containsExactlyInAnyOrder("leader", "sync_standby", "replica");
@@ -232,7 +280,7 @@ class HaDatabaseIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void deletionLeavesNoProcessDataOrPortBehind() throws Exception {
         JsonNode db = cp.get("/api/v1/databases/" + id, token).json();
         List<Integer> ports = new ArrayList<>();
@@ -262,6 +310,23 @@ class HaDatabaseIntegrationTest {
     }
 
     // ---- helpers ----
+
+    /** The access methods of the vector indexes that have been scanned at least once, sorted. */
+    private static List<String> scannedIndexes(JsonNode insight) {
+        List<String> methods = new ArrayList<>();
+        insight.path("vectorIndexes").forEach(ix -> {
+            if (ix.get("scans").asLong() >= 1) {
+                methods.add(ix.get("method").asText());
+            }
+        });
+        return methods.stream().sorted().toList();
+    }
+
+    private static List<String> names(JsonNode array, String field) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.get(field).asText()));
+        return out;
+    }
 
     private Connection pooled() throws SQLException {
         URI uri = URI.create(credentials.get("poolerUri").asText());

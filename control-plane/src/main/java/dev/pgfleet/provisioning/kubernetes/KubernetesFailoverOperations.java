@@ -5,6 +5,7 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.blueprint.kubernetes.PoolerObjects;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PoolerStats;
 import dev.pgfleet.system.process.LocalProcesses;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
@@ -121,11 +122,34 @@ final class KubernetesFailoverOperations {
                 .map(Pod::getStatus).map(s -> s.getPodIP()).filter(Objects::nonNull).sorted().toList();
     }
 
+    /** SHOW POOLS and SHOW STATS of every running pooler pod, summed; throws when none answers. */
+    PoolerStats fetchPoolerStats(DesiredCluster desired) {
+        PoolerStats total = PoolerStats.NONE;
+        RuntimeException failure = null;
+        for (String ip : poolerPodIps(desired)) {
+            try {
+                total = total.plus(PoolerStats.parse(runPsql(desired, ip, List.of("-P", "footer=off", "-c", "SHOW POOLS"), Duration.ofSeconds(10)),
+                        runPsql(desired, ip, List.of("-P", "footer=off", "-c", "SHOW STATS"), Duration.ofSeconds(10)),
+                        desired.spec().databaseName()));
+            } catch (RuntimeException e) {
+                failure = e; // one pod restarting must not hide the others' figures
+            }
+        }
+        if (total.poolers() == 0) {
+            throw failure != null ? failure : new IllegalStateException("no running pooler pod");
+        }
+        return total;
+    }
+
     private void adminCommand(DesiredCluster desired, String podIp, String command, Duration timeout) {
-        processes.runClientToCompletion(List.of("psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", podIp,
-                        "-p", Integer.toString(PoolerObjects.LISTEN_PORT), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer",
-                        "-c", command),
-                Path.of(System.getProperty("java.io.tmpdir")), timeout, "PGPASSWORD", desired.poolerAdminPassword(),
-                "PGCONNECT_TIMEOUT", "3");
+        runPsql(desired, podIp, List.of("-t", "-c", command), timeout);
+    }
+
+    private String runPsql(DesiredCluster desired, String podIp, List<String> arguments, Duration timeout) {
+        List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1", "-h", podIp,
+                "-p", Integer.toString(PoolerObjects.LISTEN_PORT), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
+        argv.addAll(arguments);
+        return processes.runClientToCompletion(argv, Path.of(System.getProperty("java.io.tmpdir")), timeout,
+                "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");
     }
 }

@@ -13,6 +13,7 @@ import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.PatroniRest;
+import dev.pgfleet.provisioning.PoolerStats;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -118,6 +119,11 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     @Override
     public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
         return new Endpoint(KubernetesNames.primaryHost(desired.spec(), settings), POSTGRES_PORT);
+    }
+
+    @Override
+    public PoolerStats fetchPoolerStats(DesiredCluster desired) {
+        return failover.fetchPoolerStats(desired);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PatroniRest;
+import dev.pgfleet.provisioning.PoolerStats;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;
@@ -202,6 +203,13 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     @Override
     public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
         return new Endpoint(settings.advertiseHost(), desired.member(leader).pgPort());
+    }
+
+    @Override
+    public PoolerStats fetchPoolerStats(DesiredCluster desired) {
+        String database = desired.spec().databaseName();
+        return PoolerStats.parse(pooler.adminTable(desired, "SHOW POOLS"),
+                pooler.adminTable(desired, "SHOW STATS"), database);
     }
 
     @Override

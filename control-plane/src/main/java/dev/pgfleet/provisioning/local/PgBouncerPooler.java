@@ -97,10 +97,20 @@ class PgBouncerPooler {
 
     /** Like {@link #adminCommand(DesiredCluster, String)}, for commands that wait (PAUSE): psql is stopped after {@code timeout}. */
     String adminCommand(DesiredCluster desired, String command, Duration timeout) {
-        return processes.runToCompletion(List.of("psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
-                        "-h", connectHost, "-p", Integer.toString(desired.poolerPort()), "-U", ClusterSecrets.POOLER_ADMIN_USER,
-                        "-d", "pgbouncer", "-c", command),
-                layout.poolerDir(desired.id()), timeout,
+        return runPsql(desired, List.of("-t", "-c", command), timeout);
+    }
+
+    /** A SHOW command's answer with its header row, for parsing by column name (columns vary between versions). */
+    String adminTable(DesiredCluster desired, String showCommand) {
+        return runPsql(desired, List.of("-P", "footer=off", "-c", showCommand), Duration.ofSeconds(10));
+    }
+
+    private String runPsql(DesiredCluster desired, List<String> arguments, Duration timeout) {
+        List<String> argv = new java.util.ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1",
+                "-h", connectHost, "-p", Integer.toString(desired.poolerPort()), "-U", ClusterSecrets.POOLER_ADMIN_USER,
+                "-d", "pgbouncer"));
+        argv.addAll(arguments);
+        return processes.runToCompletion(argv, layout.poolerDir(desired.id()), timeout,
                 "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");
     }
 
