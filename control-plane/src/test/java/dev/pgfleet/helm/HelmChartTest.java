@@ -81,6 +81,7 @@ class HelmChartTest {
               value: "%s"
             adminToken:
               value: "%s"
+              dashboardPassword: dashboard-password-for-tests
             metadata:
               bundled:
                 password: bundled-password-for-tests
@@ -195,6 +196,7 @@ class HelmChartTest {
                 .isEqualTo(FULLNAME + "-postgresql");
         assertThat(env.get("PGFLEET_ADMIN_TOKEN").getValueFrom().getSecretKeyRef().getName())
                 .isEqualTo(FULLNAME + "-admin");
+        assertThat(env.get("PGFLEET_ADMIN_PASSWORD").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("dashboard-password");
 
         // Every Secret reference points at a key the chart renders.
         Map<String, Secret> secrets = new HashMap<>();
@@ -213,6 +215,8 @@ class HelmChartTest {
         });
         assertThat(decode(one(defaults, Secret.class, FULLNAME).getData().get("master-key"))).isEqualTo(MASTER_KEY);
         assertThat(decode(one(defaults, Secret.class, FULLNAME + "-admin").getData().get("token"))).isEqualTo(ADMIN_TOKEN);
+        assertThat(decode(one(defaults, Secret.class, FULLNAME + "-admin").getData().get("dashboard-password")))
+                .isEqualTo("dashboard-password-for-tests");
         assertThat(decode(one(defaults, Secret.class, FULLNAME + "-postgresql").getData().get("password")))
                 .isEqualTo("bundled-password-for-tests");
     }
@@ -317,6 +321,7 @@ class HelmChartTest {
         assertRenderFails(template -> template.set("image.pullPolicy", "Sometimes"), "pullPolicy");
         assertRenderFails(template -> template.set("masterKey.value", "no-salt"), "masterKey");
         assertRenderFails(template -> template.set("adminToken.value", "too-short"), "adminToken");
+        assertRenderFails(template -> template.set("adminToken.dashboardPassword", "short"), "dashboardPassword");
         assertRenderFails(template -> template.set("kubernetes.nvmeNodeLabel", "pgfleet.dev/storage"), "nvmeNodeLabel");
         assertRenderFails(template -> template.set("replicaCont", 2), "replicaCont");
         assertRenderFails(template -> template.set("backups.persistence.accessMode", "ReadManyTimes"), "accessMode");
