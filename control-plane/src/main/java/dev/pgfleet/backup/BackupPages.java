@@ -69,6 +69,7 @@ class BackupPages implements DashboardPage {
     @GetMapping("/databases/{id}/backups/rows")
     String rows(@PathVariable UUID id, Model model) {
         addRows(databases.get(CurrentTenant.get(), id), model);
+        model.addAttribute("refresh", true); // the page header comes along, swapped out of band
         return TAB + " :: rows";
     }
 

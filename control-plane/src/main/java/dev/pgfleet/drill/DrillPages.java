@@ -65,6 +65,7 @@ class DrillPages implements DashboardPage {
     @GetMapping("/databases/{id}/drills/history")
     String history(@PathVariable UUID id, Model model) {
         addHistory(databases.get(CurrentTenant.get(), id), model);
+        model.addAttribute("refresh", true); // the page header comes along, swapped out of band
         return TAB + " :: history";
     }
 

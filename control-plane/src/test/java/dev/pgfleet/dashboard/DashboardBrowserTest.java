@@ -137,6 +137,16 @@ class DashboardBrowserTest {
         browser.await(Duration.ofSeconds(10), "revealed", d -> browser.find("[data-testid=pooler-uri-revealed]").getText().equals(poolerUri));
         assertThat(browser.find("[data-testid=password]").getText()).isEqualTo(password);
         browser.await(Duration.ofSeconds(30), "insights loaded", d -> !browser.findAll("[data-testid=database-size]").isEmpty());
+        assertThat(browser.find("[data-testid=database-size]").getText()).matches("\\d+(\\.\\d)? (KiB|MiB)");
+        assertThat(browser.find("[data-testid=cl-waiting]").getText()).isEqualTo("0");
+        assertThat(browser.findAll("[data-testid=vector-indexes]")).as("no vector index yet").isEmpty();
+
+        // A tenant's HNSW index appears in the panel with its size, after the next refresh (a reload here).
+        createVectorIndex(credentials);
+        browser.open("/databases/" + databaseId);
+        WebElement index = browser.await(Duration.ofSeconds(30), "the index listed",
+                d -> browser.find("[data-testid=vector-indexes] tr[data-index=items_embedding_idx]"));
+        assertThat(index.getText()).contains("items", "hnsw", "vector_cosine_ops");
         page("database-detail");
     }
 
@@ -145,11 +155,14 @@ class DashboardBrowserTest {
     void aBackupIsTakenAndVerified() {
         browser.find("nav.tabs a[href$='/backups']").click();
         page("backups-empty");
+        assertThat(browser.find("#db-summary .facts").getText()).contains("never");
         browser.find("[data-testid=backup-now]").click();
         assertThat(browser.find(".notice").getText()).contains("Backup started");
         browser.await(Duration.ofSeconds(180), "backup verified",
                 d -> browser.findAll("[data-testid=verification]").stream().anyMatch(e -> e.getText().equals("verified")));
         assertThat(browser.find("[data-testid=backups] tbody tr a[download]").getAttribute("href")).contains("/download");
+        // The header came along with the polled rows: no reload needed to see the verified backup there.
+        assertThat(browser.find("#db-summary .facts").getText()).doesNotContain("never").containsPattern("\\d+ s ago");
         page("backups");
     }
 
@@ -217,6 +230,23 @@ class DashboardBrowserTest {
         signOut();
         browser.open("/databases");
         assertThat(browser.path()).as("signed out").isEqualTo("/login");
+    }
+
+    private static void createVectorIndex(JsonNode credentials) {
+        java.net.URI uri = java.net.URI.create(credentials.get("poolerUri").asText());
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", credentials.get("username").asText());
+        p.setProperty("password", credentials.get("password").asText());
+        p.setProperty("prepareThreshold", "0");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("create table items (id bigserial primary key, embedding vector(3))");
+            st.execute("insert into items (embedding) select array[random(), random(), random()]::vector from generate_series(1, 200)");
+            st.execute("create index items_embedding_idx on items using hnsw (embedding vector_cosine_ops)");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void sleep(long millis) {
