@@ -83,6 +83,14 @@ class DashboardBrowserTest {
         assertThat(acmePassword).hasSize(20);
         assertThat(cp.get("/api/v1/databases", acmeToken).status()).as("the token shown works against the API").isEqualTo(200);
         page("admin-tenants");
+
+        // A second user of the tenant, added from the tenant's page; the password is shown once.
+        browser.driver().findElement(By.linkText("acme")).click();
+        browser.find("#user-name").sendKeys("bob", Keys.ENTER);
+        WebElement user = browser.await(Duration.ofSeconds(20), "user created", d -> browser.find("[data-testid=created-user]"));
+        assertThat(user.findElement(By.id("created-password")).getText()).hasSize(20);
+        assertThat(browser.find("main").getText()).contains("bob");
+        page("admin-tenant");
         signOut();
     }
 
@@ -92,6 +100,7 @@ class DashboardBrowserTest {
         signIn("acme", acmePassword);
         page("databases-empty");
         browser.find("[data-testid=new-database]").click();
+        page("create-database");
         // A bad name: the form comes back with the API's sentence beside the field, and nothing is created.
         browser.find("#name").sendKeys("Shop!");
         browser.find("#plan-ha").click();
