@@ -78,6 +78,24 @@ class KubernetesFailoverOperationsMockTest {
                 .isEqualTo(KubernetesNames.memberHost(spec, 1, settings) + ":8008");
     }
 
+    @Test
+    void poolerFiguresComeFromRunningPoolerPodsOnlyAndAFailureIsNotReportedAsZeros() {
+        KubernetesFailoverOperations ops = operations();
+        assertThatThrownBy(() -> ops.fetchPoolerStats(desired)).hasMessageContaining("no running pooler pod");
+
+        // A pending pod is not asked; a running one whose console refuses (nothing of ours listens here) is an error.
+        client.pods().inNamespace(settings.namespace()).resource(poolerPod("pooler-a", "Pending", null)).create();
+        assertThatThrownBy(() -> ops.fetchPoolerStats(desired)).hasMessageContaining("no running pooler pod");
+        client.pods().inNamespace(settings.namespace()).resource(poolerPod("pooler-b", "Running", "127.0.0.1")).create();
+        assertThatThrownBy(() -> ops.fetchPoolerStats(desired)).hasMessageContaining("psql");
+    }
+
+    private io.fabric8.kubernetes.api.model.Pod poolerPod(String name, String phase, String ip) {
+        return new PodBuilder().withNewMetadata().withName(name)
+                .withLabels(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT)).endMetadata()
+                .withNewStatus().withPhase(phase).withPodIP(ip).endStatus().build();
+    }
+
     private KubernetesFailoverOperations operations() {
         return new KubernetesFailoverOperations(client, settings, new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
     }
