@@ -87,7 +87,7 @@ class RestoreRunner {
             finish(r.getId(), target.getId(), false, "Backup " + r.getBackupId() + " no longer exists");
             return;
         }
-        DatabaseMember leader = target.getMembers().stream().filter(m -> "leader".equals(m.getRole())).findFirst().orElse(null);
+        DatabaseMember leader = target.lastObservedLeader().orElse(null);
         if (leader == null) {
             finish(r.getId(), target.getId(), false, "The target database has no leader");
             return;

@@ -14,6 +14,7 @@ import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -210,5 +211,10 @@ public class Database {
 
     public List<DatabaseMember> getMembers() {
         return members;
+    }
+
+    /** The member last observed as leader, if any (what the reconciler recorded, not a live look). */
+    public Optional<DatabaseMember> lastObservedLeader() {
+        return members.stream().filter(m -> "leader".equals(m.getRole())).findFirst();
     }
 }

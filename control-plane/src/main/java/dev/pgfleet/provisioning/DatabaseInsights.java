@@ -58,7 +58,7 @@ public class DatabaseInsights {
         }
         Long size = null;
         List<DatabaseInsight.VectorIndex> indexes = List.of();
-        Optional<DatabaseMember> leader = db.getMembers().stream().filter(m -> "leader".equals(m.getRole())).findFirst();
+        Optional<DatabaseMember> leader = db.lastObservedLeader();
         if (leader.isEmpty()) {
             problems.add("There is no leader right now, so size and indexes are unknown.");
         } else {

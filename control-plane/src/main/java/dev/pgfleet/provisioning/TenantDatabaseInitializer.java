@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,6 +47,6 @@ class TenantDatabaseInitializer {
 
     private static Connection connect(RuntimeInfo.Endpoint leader, String database, DesiredCluster desired) throws SQLException {
         return SuperuserConnections.open(leader, database, desired.secrets().superuserPassword(), "pgfleet-control-plane",
-                java.time.Duration.ofSeconds(60));
+                Duration.ofSeconds(60));
     }
 }

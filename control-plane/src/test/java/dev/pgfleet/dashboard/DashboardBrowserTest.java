@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgfleet.testsupport.Browser;
 import dev.pgfleet.testsupport.ControlPlane;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -242,18 +248,18 @@ class DashboardBrowserTest {
     }
 
     private static void createVectorIndex(JsonNode credentials) {
-        java.net.URI uri = java.net.URI.create(credentials.get("poolerUri").asText());
-        java.util.Properties p = new java.util.Properties();
+        URI uri = URI.create(credentials.get("poolerUri").asText());
+        Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
         p.setProperty("prepareThreshold", "0");
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+        try (Connection c = DriverManager.getConnection(
                 "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
-             java.sql.Statement st = c.createStatement()) {
+             Statement st = c.createStatement()) {
             st.execute("create table items (id bigserial primary key, embedding vector(3))");
             st.execute("insert into items (embedding) select array[random(), random(), random()]::vector from generate_series(1, 200)");
             st.execute("create index items_embedding_idx on items using hnsw (embedding vector_cosine_ops)");
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -106,7 +107,7 @@ class PgBouncerPooler {
     }
 
     private String runPsql(DesiredCluster desired, List<String> arguments, Duration timeout) {
-        List<String> argv = new java.util.ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1",
+        List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1",
                 "-h", connectHost, "-p", Integer.toString(desired.poolerPort()), "-U", ClusterSecrets.POOLER_ADMIN_USER,
                 "-d", "pgbouncer"));
         argv.addAll(arguments);
