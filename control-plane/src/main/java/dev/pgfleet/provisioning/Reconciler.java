@@ -65,15 +65,16 @@ class Reconciler {
         boolean initialized = db.isInitialized();
         if (stepFailure == null && !initialized && obs.leader().isPresent()) {
             RuntimeInfo.Endpoint leader = runtime.leaderEndpoint(desired, obs.leader().get());
-            initializer.ensureRolesOnLeader(leader, desired, monitorPassword(db));
+            initializer.ensureRolesOnLeader(leader, desired, monitorPassword(db), false);
             initializer.createExtensionOnLeader(leader, desired);
+            initializer.allowOwnerLogin(leader, desired);
             store.markInitialized(id);
             events.normal(id, "DatabaseCreated", "Created database " + db.getName() + ", its owner role and the vector extension on "
                     + obs.leader().get() + ".");
             initialized = true;
         } else if (stepFailure == null && initialized && db.getMonitorPasswordEnc() == null && obs.leader().isPresent()) {
             // Created before the monitoring role existed: add it (from the maintenance database only).
-            initializer.ensureRolesOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired, monitorPassword(db));
+            initializer.ensureRolesOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired, monitorPassword(db), true);
         }
         if (stepFailure == null && initialized) {
             runtime.ensurePooler(desired);

@@ -19,8 +19,8 @@ import org.springframework.stereotype.Component;
  *   {@value #MONITOR_ROLE}. Runs in the maintenance database {@code postgres}, which tenants cannot connect to
  *   (CONNECT is revoked from PUBLIC), so no tenant object is ever in reach of this session.</li>
  *   <li>{@link #createExtensionOnLeader}: {@code CREATE EXTENSION vector} inside the tenant's database, run once,
- *   before the tenant has ever connected (the owner role can log in only after this pass marks the database
- *   initialised and the pooler starts).</li>
+ *   before the tenant has ever connected: the owner role is NOLOGIN until {@link #allowOwnerLogin} after it, so
+ *   no tenant object can exist yet for the extension's script to meet.</li>
  * </ul>
  * Every other control-plane session in a tenant database uses {@value #MONITOR_ROLE} or the owner role, with a pinned
  * search_path (see {@link DatabaseSessions}). Each step checks first, so a pass interrupted half-way can re-run.
@@ -30,13 +30,18 @@ class TenantDatabaseInitializer {
     /** The monitoring role: pg_monitor (statistics, sizes), CONNECT to the tenant database, nothing else. */
     static final String MONITOR_ROLE = "pgfleet_monitor";
 
-    /** Owner, database and monitoring role, from the maintenance database. Idempotent. */
-    void ensureRolesOnLeader(RuntimeInfo.Endpoint leader, DesiredCluster desired, String monitorPassword) throws SQLException {
+    /**
+     * Owner, database and monitoring role, from the maintenance database. Idempotent. While the database is being
+     * created ({@code ownerMayLogIn} false) the owner cannot log in, so nothing of the tenant's exists when the
+     * superuser creates the extension; {@link #allowOwnerLogin} follows.
+     */
+    void ensureRolesOnLeader(RuntimeInfo.Endpoint leader, DesiredCluster desired, String monitorPassword, boolean ownerMayLogIn)
+            throws SQLException {
         String owner = desired.spec().ownerUsername();
         String database = desired.spec().databaseName();
         try (Connection c = connect(leader, "postgres", desired); Statement s = c.createStatement()) {
             String roleDdl = exists(c, "select 1 from pg_catalog.pg_roles where rolname = $1", owner) ? "ALTER ROLE " : "CREATE ROLE ";
-            s.execute(roleDdl + Names.quoteIdentifier(owner) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+            s.execute(roleDdl + Names.quoteIdentifier(owner) + (ownerMayLogIn ? " LOGIN" : " NOLOGIN") + " NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
                     + " PASSWORD " + Names.quoteLiteral(desired.ownerScramVerifier()));
             if (!exists(c, "select 1 from pg_catalog.pg_database where datname = $1", database)) {
                 s.execute("CREATE DATABASE " + Names.quoteIdentifier(database) + " OWNER " + Names.quoteIdentifier(owner));
@@ -59,6 +64,13 @@ class TenantDatabaseInitializer {
     void createExtensionOnLeader(RuntimeInfo.Endpoint leader, DesiredCluster desired) throws SQLException {
         try (Connection c = connect(leader, desired.spec().databaseName(), desired); Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public");
+        }
+    }
+
+    /** The last step of creating a database: the owner may log in from now on. */
+    void allowOwnerLogin(RuntimeInfo.Endpoint leader, DesiredCluster desired) throws SQLException {
+        try (Connection c = connect(leader, "postgres", desired); Statement s = c.createStatement()) {
+            s.execute("ALTER ROLE " + Names.quoteIdentifier(desired.spec().ownerUsername()) + " LOGIN");
         }
     }
 
