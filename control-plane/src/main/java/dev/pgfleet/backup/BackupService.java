@@ -7,12 +7,14 @@ import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.TimeZone;
 import java.util.UUID;
-import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -35,10 +37,11 @@ class BackupService {
     private final BackupSchedules schedules;
     private final BackupStore store;
     private final RestoreRepository restores;
+    private final BackupProperties settings;
 
     BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
                   BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store,
-                  RestoreRepository restores) {
+                  RestoreRepository restores, BackupProperties settings) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.policies = policies;
@@ -47,6 +50,7 @@ class BackupService {
         this.schedules = schedules;
         this.store = store;
         this.restores = restores;
+        this.settings = settings;
     }
 
     /**
@@ -101,10 +105,8 @@ class BackupService {
     @Transactional
     BackupPolicy updatePolicy(TenantPrincipal caller, UUID databaseId, PolicyRequest request) {
         Database db = databaseService.get(caller, databaseId);
-        if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 3 * * ?' for daily at 03:00.", "cron");
-        }
+        ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 3 * * ?' for daily at 03:00", "backups",
+                TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null || request.verifyAfterBackup() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
         }
@@ -115,6 +117,14 @@ class BackupService {
         if ((request.retentionCount() != null && request.retentionCount() < 1) || (request.retentionDays() != null && request.retentionDays() < 1)) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.",
                     request.retentionCount() != null && request.retentionCount() < 1 ? "retentionCount" : "retentionDays");
+        }
+        if (request.retentionCount() != null && request.retentionCount() > settings.maxRetentionCount()) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "At most " + settings.maxRetentionCount()
+                    + " backups are kept per database, not " + request.retentionCount() + ".", "retentionCount");
+        }
+        if (request.retentionDays() != null && request.retentionDays() > settings.maxRetentionDays()) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "Backups are kept at most "
+                    + settings.maxRetentionDays() + " days, not " + request.retentionDays() + ".", "retentionDays");
         }
         BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
         policy.update(request.cron(), request.enabled(), request.retentionCount(), request.retentionDays(), request.verifyAfterBackup());

@@ -12,12 +12,14 @@ import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.TimeZone;
 import java.util.UUID;
-import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -48,10 +50,11 @@ class DrillService {
     private final DataPlaneRuntime runtime;
     private final DesiredClusters desiredClusters;
     private final DatabaseEvents events;
+    private final DrillProperties settings;
 
     DrillService(DatabaseService databaseService, DatabaseRepository databases, DrillRepository drills, DrillPolicyRepository policies,
                  DrillLedger ledger, DrillSchedules schedules, DrillRunner runner, Switchover switchover, DataPlaneRuntime runtime,
-                 DesiredClusters desiredClusters, DatabaseEvents events) {
+                 DesiredClusters desiredClusters, DatabaseEvents events, DrillProperties settings) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.drills = drills;
@@ -63,6 +66,7 @@ class DrillService {
         this.runtime = runtime;
         this.desiredClusters = desiredClusters;
         this.events = events;
+        this.settings = settings;
     }
 
     record DrillRequest(String type) {
@@ -140,10 +144,8 @@ class DrillService {
     @Transactional
     DrillPolicy updatePolicy(TenantPrincipal caller, UUID databaseId, PolicyRequest request) {
         Database db = databaseService.get(caller, databaseId);
-        if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 4 ? * SUN' for Sundays at 04:00.", "cron");
-        }
+        ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 4 ? * SUN' for Sundays at 04:00", "drills",
+                TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Field 'enabled' is required.");
         }

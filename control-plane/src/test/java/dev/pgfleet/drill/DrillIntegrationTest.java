@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -47,7 +48,8 @@ class DrillIntegrationTest {
 
     @BeforeAll
     void createDatabases() throws Exception {
-        cp = ControlPlane.start();
+        // The policy tests fire every 10 seconds: the production minimum interval would refuse that schedule.
+        cp = ControlPlane.start(Map.of("pgfleet.drill.minimum-interval", "10s"));
         alice = cp.createTenant("alice");
         bob = cp.createTenant("bob");
         ha = cp.post("/api/v1/databases", alice, "{\"name\":\"orders\",\"plan\":\"ha\"}").json().get("id").asText();
