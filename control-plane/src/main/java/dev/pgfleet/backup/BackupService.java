@@ -38,10 +38,13 @@ class BackupService {
     private final BackupStore store;
     private final RestoreRepository restores;
     private final BackupProperties settings;
+    private final BackupQuota quota;
+    private final RestoreAdmission restoreAdmission;
 
     BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
                   BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store,
-                  RestoreRepository restores, BackupProperties settings) {
+                  RestoreRepository restores, BackupProperties settings, BackupQuota quota,
+                  RestoreAdmission restoreAdmission) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.policies = policies;
@@ -51,11 +54,14 @@ class BackupService {
         this.store = store;
         this.restores = restores;
         this.settings = settings;
+        this.quota = quota;
+        this.restoreAdmission = restoreAdmission;
     }
 
     /**
      * Restores a successful backup into a new database of the same plan and version (provisioned first), or
-     * over the source database — only when the request says {@code "overwrite": true}.
+     * over the source database — only when the request says {@code "overwrite": true}. One restore at a time into
+     * a database and a bounded number per tenant ({@link RestoreAdmission}).
      */
     @Transactional
     Restore requestRestore(TenantPrincipal caller, UUID databaseId, RestoreRequest request) {
@@ -72,6 +78,9 @@ class BackupService {
         if (request.newDatabaseName() != null && overwrite) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Ambiguous restore",
                     "Give either 'newDatabaseName' (restore into a new database) or 'overwrite': true (restore over this one), not both.");
+        }
+        if (request.newDatabaseName() != null || overwrite) {
+            restoreAdmission.require(caller.tenantId(), overwrite ? source.getId() : null);
         }
         Restore restore;
         if (request.newDatabaseName() != null) {
@@ -133,6 +142,10 @@ class BackupService {
         return policy;
     }
 
+    /**
+     * Starts a backup (202) of a READY database: refused (409) while one of it is pending or running, or when the
+     * tenant's stored backups have reached its quota; beyond the tenant's running backups it waits its turn.
+     */
     Backup requestBackup(TenantPrincipal caller, UUID databaseId) {
         Database db = databaseService.get(caller, databaseId);
         if (db.isDeletionRequested()) {
@@ -142,6 +155,7 @@ class BackupService {
             throw new ApiException(HttpStatus.CONFLICT, "Database not ready",
                     "The database is " + db.getStatus() + "; a backup can be taken once it is READY.");
         }
+        quota.requireRoom(db.getTenantId());
         Backup backup = ledger.createIfIdle(db.getId(), Backup.Trigger.ON_DEMAND).orElseThrow(() -> new ApiException(
                 HttpStatus.CONFLICT, "Backup in progress", "A backup of this database is already pending or running; wait for it."));
         schedules.runLater(db.getId(), backup.getId(), Duration.ZERO);
