@@ -115,6 +115,8 @@ class TenantLimitsIntegrationTest {
 
         DashboardSession page = new DashboardSession(cp.baseUrl());
         page.signIn("alice", alicePassword);
+        assertThat(page.get("/databases/" + shop + "/backups").body()).as("the limits are shown with the form")
+                .contains("At most once every 10 seconds; keep at most 100 backups and 365 days.");
         ControlPlane.Response form = page.postForm("/databases/" + shop + "/backup-policy",
                 Map.of("cron", "0/5 * * * * ?", "retentionCount", "7", "enabled", "true"));
         assertThat(form.status()).isEqualTo(422);
