@@ -269,8 +269,13 @@ class TenantLimitsIntegrationTest {
         page.signIn("alice", alicePassword);
         assertThat(page.get("/databases/" + blog + "/insights").status()).as("the fifth request this minute").isEqualTo(200);
 
-        HttpResponse<String> limited = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(cp.baseUrl() + insights))
-                .header("Authorization", "Bearer " + alice).build(), HttpResponse.BodyHandlers.ofString());
+        // The bucket refills one token every 12 s, so on a slow machine one more may have come since the first
+        // request; of two requests sent back to back, the second finds none.
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 2 && (limited == null || limited.statusCode() == 200); i++) {
+            limited = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(cp.baseUrl() + insights))
+                    .header("Authorization", "Bearer " + alice).build(), HttpResponse.BodyHandlers.ofString());
+        }
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
         long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow());
