@@ -133,7 +133,8 @@ class BackupRunner {
     }
 
     void applyRetention(UUID databaseId, BackupPolicy policy) {
-        for (Backup expired : Retention.expired(ledger.newestFirst(databaseId), policy, Instant.now())) {
+        for (Backup expired : Retention.expired(ledger.newestFirst(databaseId), policy, Instant.now(),
+                settings.maxRetentionCount())) {
             try {
                 store.delete(databaseId, expired.getFileName());
                 ledger.delete(expired.getId());
