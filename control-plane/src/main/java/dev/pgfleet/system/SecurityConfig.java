@@ -31,6 +31,7 @@ import org.springframework.security.core.session.SessionRegistry;
 import org.springframework.security.core.session.SessionRegistryImpl;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.session.HttpSessionEventPublisher;
 import org.springframework.security.web.session.SessionInformationExpiredEvent;
 import org.springframework.security.web.header.writers.ContentSecurityPolicyHeaderWriter;
@@ -104,6 +105,22 @@ class SecurityConfig {
         var delegating = new org.springframework.security.web.authentication.DelegatingAuthenticationEntryPoint(entryPoints);
         delegating.setDefaultEntryPoint(new org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint("/login"));
         return delegating;
+    }
+
+    /**
+     * The firewall's refusals (a method other than GET/HEAD/POST/PUT/PATCH/DELETE/OPTIONS, an encoded slash or
+     * dot segment, a control character in a header...) as problem+json, written here: the default handler's
+     * sendError would send a TRACE to the error page, where the firewall refuses it again and only a bare status
+     * comes back.
+     */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(ObjectMapper json) {
+        return (request, response, e) -> {
+            boolean method = e.getMessage() != null && e.getMessage().contains("HTTP method");
+            writeProblem(response, json, method ? HttpStatus.METHOD_NOT_ALLOWED : HttpStatus.BAD_REQUEST,
+                    method ? "Method not allowed" : "Bad request", method ? "Method '" + request.getMethod() + "' is not allowed here."
+                            : "The request's URL or headers are not acceptable here (encoded separators, control characters...).");
+        };
     }
 
     /** The dashboard's sessions by user, so that a password change can end the others ({@code AccountPages}). */
