@@ -1,6 +1,7 @@
 package dev.pgfleet.backup;
 
 import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -48,9 +50,11 @@ class BackupController {
     }
 
     @GetMapping("/backups")
-    @Operation(summary = "The database's backups, newest first")
-    List<BackupView> list(@PathVariable UUID databaseId) {
-        return service.list(CurrentTenant.get(), databaseId).stream().map(BackupView::of).toList();
+    @Operation(summary = "The database's backups, newest first; paged with ?limit=&cursor= (Link: rel=\"next\" names the next page)")
+    ResponseEntity<List<BackupView>> list(@PathVariable UUID databaseId, @RequestParam(required = false) String limit,
+                                          @RequestParam(required = false) String cursor) {
+        Pagination.PageRequest page = Pagination.PageRequest.of(limit, cursor);
+        return Pagination.response(service.page(CurrentTenant.get(), databaseId, page).map(BackupView::of), page);
     }
 
     @GetMapping("/backups/{backupId}")
@@ -84,9 +88,11 @@ class BackupController {
     }
 
     @GetMapping("/restores")
-    @Operation(summary = "Restores into this database, newest first")
-    List<RestoreView> restores(@PathVariable UUID databaseId) {
-        return service.restoresInto(CurrentTenant.get(), databaseId).stream().map(RestoreView::of).toList();
+    @Operation(summary = "Restores into this database, newest first; paged with ?limit=&cursor=")
+    ResponseEntity<List<RestoreView>> restores(@PathVariable UUID databaseId, @RequestParam(required = false) String limit,
+                                               @RequestParam(required = false) String cursor) {
+        Pagination.PageRequest page = Pagination.PageRequest.of(limit, cursor);
+        return Pagination.response(service.restoresPage(CurrentTenant.get(), databaseId, page).map(RestoreView::of), page);
     }
 
     record RestoreView(UUID id, UUID backupId, UUID targetDatabaseId, boolean overwrite, String status, String statusReason,

@@ -6,6 +6,7 @@ import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
@@ -104,6 +105,14 @@ class BackupService {
         return restores.findByTargetDatabaseIdOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId());
     }
 
+    /** One page of the restores into the database, newest first (the API's list). */
+    @Transactional(readOnly = true)
+    Pagination.Page<Restore> restoresPage(TenantPrincipal caller, UUID databaseId, Pagination.PageRequest request) {
+        Pagination.Cursor before = request.afterOr(Pagination.Cursor.AFTER_ALL);
+        return Pagination.Page.of(restores.findPage(databaseService.get(caller, databaseId).getId(), before.createdAt(), before.id(),
+                request.probe()), request, r -> new Pagination.Cursor(r.getCreatedAt(), r.getId()));
+    }
+
     @Transactional(readOnly = true)
     BackupPolicy policy(TenantPrincipal caller, UUID databaseId) {
         Database db = databaseService.get(caller, databaseId);
@@ -165,6 +174,14 @@ class BackupService {
     @Transactional(readOnly = true)
     List<Backup> list(TenantPrincipal caller, UUID databaseId) {
         return backups.findByDatabaseIdOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId());
+    }
+
+    /** One page of the database's backups, newest first (the API's list). */
+    @Transactional(readOnly = true)
+    Pagination.Page<Backup> page(TenantPrincipal caller, UUID databaseId, Pagination.PageRequest request) {
+        Pagination.Cursor before = request.afterOr(Pagination.Cursor.AFTER_ALL);
+        return Pagination.Page.of(backups.findPage(databaseService.get(caller, databaseId).getId(), before.createdAt(), before.id(),
+                request.probe()), request, b -> new Pagination.Cursor(b.getCreatedAt(), b.getId()));
     }
 
     @Transactional(readOnly = true)

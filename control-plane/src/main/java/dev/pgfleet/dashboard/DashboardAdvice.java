@@ -1,6 +1,7 @@
 package dev.pgfleet.dashboard;
 
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ClientFaults;
 import dev.pgfleet.tenant.DashboardUser;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
@@ -9,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -50,11 +52,18 @@ class DashboardAdvice {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ModelAndView notAnId(MethodArgumentTypeMismatchException e, HttpServletResponse response) {
-        return errorPage(response, HttpStatus.NOT_FOUND, "Not found", "'" + e.getValue() + "' is not the id of anything here.");
+        ProblemDetail p = ClientFaults.problemFor(e).orElseThrow(); // a path id: 404; a query parameter: 400
+        return errorPage(response, HttpStatus.valueOf(p.getStatus()), p.getTitle(), p.getDetail());
     }
 
+    /** A request the client got wrong (a form field of the wrong kind, a missing parameter...) is its 4xx; anything else is ours. */
     @ExceptionHandler(Exception.class)
     ModelAndView unexpected(Exception e, HttpServletResponse response) {
+        var clientFault = ClientFaults.problemFor(e);
+        if (clientFault.isPresent()) {
+            ProblemDetail p = clientFault.get();
+            return errorPage(response, HttpStatus.valueOf(p.getStatus()), p.getTitle(), p.getDetail());
+        }
         String reference = UUID.randomUUID().toString().substring(0, 8);
         log.error("unexpected error on a dashboard page (reference {})", reference, e);
         return errorPage(response, HttpStatus.INTERNAL_SERVER_ERROR, "Something went wrong",
@@ -66,7 +75,7 @@ class DashboardAdvice {
         ModelAndView page = new ModelAndView(Views.ERROR);
         page.setStatus(status);
         page.addObject("status", status.value());
-        page.addObject("title", title);
+        page.addObject("problemTitle", title);
         page.addObject("detail", detail);
         return page;
     }

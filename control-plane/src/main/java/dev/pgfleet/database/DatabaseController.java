@@ -1,6 +1,7 @@
 package dev.pgfleet.database;
 
 import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import java.net.URI;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Tenant-scoped database API: every call sees only the caller's databases. */
@@ -34,9 +36,11 @@ class DatabaseController {
     }
 
     @GetMapping
-    @Operation(summary = "List your databases")
-    List<DatabaseViews.DatabaseView> list() {
-        return service.list(CurrentTenant.get()).stream().map(d -> views.view(d, false)).toList();
+    @Operation(summary = "List your databases, oldest first; paged with ?limit=&cursor= (Link: rel=\"next\" names the next page)")
+    ResponseEntity<List<DatabaseViews.DatabaseView>> list(@RequestParam(required = false) String limit,
+                                                          @RequestParam(required = false) String cursor) {
+        Pagination.PageRequest page = Pagination.PageRequest.of(limit, cursor);
+        return Pagination.response(service.page(CurrentTenant.get(), page).map(d -> views.view(d, false)), page);
     }
 
     @GetMapping("/{id}")

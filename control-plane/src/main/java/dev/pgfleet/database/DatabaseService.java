@@ -5,6 +5,7 @@ import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ScramVerifier;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.SecretCipher;
 import dev.pgfleet.tenant.Tenant;
 import dev.pgfleet.tenant.TenantPrincipal;
@@ -80,6 +81,14 @@ public class DatabaseService {
     @Transactional(readOnly = true)
     public List<Database> list(TenantPrincipal caller) {
         return databases.findByTenantIdOrderByCreatedAt(caller.tenantId());
+    }
+
+    /** One page of the caller's databases, oldest first (the API's list). */
+    @Transactional(readOnly = true)
+    public Pagination.Page<Database> page(TenantPrincipal caller, Pagination.PageRequest request) {
+        Pagination.Cursor after = request.afterOr(Pagination.Cursor.BEFORE_ALL);
+        return Pagination.Page.of(databases.findPage(caller.tenantId(), after.createdAt(), after.id(), request.probe()), request,
+                d -> new Pagination.Cursor(d.getCreatedAt(), d.getId()));
     }
 
     /** The caller's database; another tenant's database is indistinguishable from a missing one. */

@@ -1,6 +1,7 @@
 package dev.pgfleet.drill;
 
 import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import java.net.URI;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -41,9 +43,12 @@ class DrillController {
     }
 
     @GetMapping("/drills")
-    @Operation(summary = "Drill history, newest first, with what each measured and whether it met the plan's targets")
-    List<DrillView> drills(@PathVariable UUID databaseId) {
-        return service.list(CurrentTenant.get(), databaseId).stream().map(DrillView::of).toList();
+    @Operation(summary = "Drill history, newest first, with what each measured and whether it met the plan's targets;"
+            + " paged with ?limit=&cursor=")
+    ResponseEntity<List<DrillView>> drills(@PathVariable UUID databaseId, @RequestParam(required = false) String limit,
+                                           @RequestParam(required = false) String cursor) {
+        Pagination.PageRequest page = Pagination.PageRequest.of(limit, cursor);
+        return Pagination.response(service.page(CurrentTenant.get(), databaseId, page).map(DrillView::of), page);
     }
 
     @GetMapping("/drills/{drillId}")

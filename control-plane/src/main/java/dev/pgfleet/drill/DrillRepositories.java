@@ -10,6 +10,13 @@ interface DrillRepository extends JpaRepository<Drill, UUID> {
 
     Optional<Drill> findByIdAndDatabaseId(UUID id, UUID databaseId);
 
+    /** A page of a database's drills (not the API's plain switchovers), newest first: those before (createdAt, id). */
+    @org.springframework.data.jpa.repository.Query("select d from Drill d where d.databaseId = :databaseId and d.trigger <> :excluded and"
+            + " (d.createdAt < :beforeAt or (d.createdAt = :beforeAt and d.id < :beforeId))"
+            + " order by d.createdAt desc, d.id desc")
+    List<Drill> findPage(UUID databaseId, Drill.Trigger excluded, java.time.Instant beforeAt, UUID beforeId,
+                         org.springframework.data.domain.Limit limit);
+
     List<Drill> findByStatusIn(List<Drill.Status> statuses);
 
     Optional<Drill> findFirstByDatabaseIdAndStatusIn(UUID databaseId, List<Drill.Status> statuses);

@@ -11,6 +11,7 @@ import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
@@ -131,6 +132,14 @@ class DrillService {
     @Transactional(readOnly = true)
     List<Drill> list(TenantPrincipal caller, UUID databaseId) {
         return drills.findByDatabaseIdAndTriggerNotOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId(), Drill.Trigger.API);
+    }
+
+    /** One page of the database's drills, newest first (the API's list). */
+    @Transactional(readOnly = true)
+    Pagination.Page<Drill> page(TenantPrincipal caller, UUID databaseId, Pagination.PageRequest request) {
+        Pagination.Cursor before = request.afterOr(Pagination.Cursor.AFTER_ALL);
+        return Pagination.Page.of(drills.findPage(databaseService.get(caller, databaseId).getId(), Drill.Trigger.API, before.createdAt(),
+                before.id(), request.probe()), request, d -> new Pagination.Cursor(d.getCreatedAt(), d.getId()));
     }
 
     @Transactional(readOnly = true)

@@ -60,9 +60,18 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return p;
     }
 
-    /** Anything unexpected: a 500 that says where to look, still as problem+json, with no internals leaked. */
+    /**
+     * Anything else: first, is it a request the client got wrong ({@link ClientFaults}: a multipart body, a
+     * parameter of the wrong type...)? That is its 4xx. Only what remains is a 500 that says where to look, still
+     * as problem+json, with no internals leaked.
+     */
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception e) {
+    ProblemDetail unexpected(Exception e, jakarta.servlet.http.HttpServletResponse response) {
+        var clientFault = ClientFaults.problemFor(e);
+        if (clientFault.isPresent()) {
+            response.setStatus(clientFault.get().getStatus());
+            return clientFault.get();
+        }
         String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
         log.error("unexpected error (reference {})", reference, e);
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
@@ -71,18 +80,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return p;
     }
 
+    /** A path id that is not a UUID names nothing (404); a query parameter of the wrong type is a bad request (400). */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
-        // A path id that is not a UUID names nothing that exists.
-        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                "'" + e.getValue() + "' is not the id of anything here.");
-        p.setTitle("Not found");
+    ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e, jakarta.servlet.http.HttpServletResponse response) {
+        ProblemDetail p = ClientFaults.problemFor(e).orElseThrow();
+        response.setStatus(p.getStatus());
         return p;
     }
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
                                                                   HttpStatusCode status, WebRequest request) {
+        if (ex.getCause() instanceof RequestBodyTooLarge tooLarge) {
+            ProblemDetail p = ClientFaults.problemFor(tooLarge).orElseThrow();
+            return handleExceptionInternal(ex, p, headers, HttpStatus.PAYLOAD_TOO_LARGE, request);
+        }
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(ex.getCause()));
         p.setTitle("Invalid request body");
         return handleExceptionInternal(ex, p, headers, HttpStatus.BAD_REQUEST, request);

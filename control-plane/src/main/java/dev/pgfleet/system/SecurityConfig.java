@@ -2,6 +2,7 @@ package dev.pgfleet.system;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.tenant.TenantService;
+import dev.pgfleet.tenant.ThrottledSignIn;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,7 +27,13 @@ import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 import org.springframework.security.crypto.password.DelegatingPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.core.session.SessionRegistry;
+import org.springframework.security.core.session.SessionRegistryImpl;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.session.HttpSessionEventPublisher;
+import org.springframework.security.web.session.SessionInformationExpiredEvent;
 import org.springframework.security.web.header.writers.ContentSecurityPolicyHeaderWriter;
 import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
@@ -64,10 +71,17 @@ class SecurityConfig {
         return http.build();
     }
 
+    /**
+     * Form login, throttled per user name and per client address ({@link ThrottledSignIn}: a throttled attempt is
+     * refused before its password is checked). Every session is registered, so that a password change can end the
+     * user's other sessions; an ended session's next request goes to the login page.
+     */
     @Bean
     @Order(2)
-    SecurityFilterChain dashboardSecurity(HttpSecurity http) throws Exception {
-        http.formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/databases", false).permitAll())
+    SecurityFilterChain dashboardSecurity(HttpSecurity http, ThrottledSignIn throttledSignIn, SessionRegistry sessions) throws Exception {
+        http.formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/databases", false).failureHandler(throttledSignIn).permitAll())
+                .addFilterBefore(throttledSignIn.filter(), UsernamePasswordAuthenticationFilter.class)
+                .sessionManagement(s -> s.maximumSessions(-1).sessionRegistry(sessions).expiredSessionStrategy(SecurityConfig::signInAgain))
                 .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout").deleteCookies("JSESSIONID"))
                 .httpBasic(b -> b.disable())
                 .exceptionHandling(e -> e.authenticationEntryPoint(signInFirst()))
@@ -91,6 +105,47 @@ class SecurityConfig {
         var delegating = new org.springframework.security.web.authentication.DelegatingAuthenticationEntryPoint(entryPoints);
         delegating.setDefaultEntryPoint(new org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint("/login"));
         return delegating;
+    }
+
+    /**
+     * The firewall's refusals (a method other than GET/HEAD/POST/PUT/PATCH/DELETE/OPTIONS, an encoded slash or
+     * dot segment, a control character in a header...) as problem+json, written here: the default handler's
+     * sendError would send a TRACE to the error page, where the firewall refuses it again and only a bare status
+     * comes back.
+     */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(ObjectMapper json) {
+        return (request, response, e) -> {
+            boolean method = e.getMessage() != null && e.getMessage().contains("HTTP method");
+            writeProblem(response, json, method ? HttpStatus.METHOD_NOT_ALLOWED : HttpStatus.BAD_REQUEST,
+                    method ? "Method not allowed" : "Bad request", method ? "Method '" + request.getMethod() + "' is not allowed here."
+                            : "The request's URL or headers are not acceptable here (encoded separators, control characters...).");
+        };
+    }
+
+    /** The dashboard's sessions by user, so that a password change can end the others ({@code AccountPages}). */
+    @Bean
+    SessionRegistry sessionRegistry() {
+        return new SessionRegistryImpl();
+    }
+
+    /** Tells the registry when the container ends a session (timeout, sign-out), so that it forgets it. */
+    @Bean
+    HttpSessionEventPublisher httpSessionEventPublisher() {
+        return new HttpSessionEventPublisher();
+    }
+
+    /** A session ended by a password change elsewhere: to the login page, as a whole page for htmx too. */
+    private static void signInAgain(SessionInformationExpiredEvent event) throws IOException {
+        HttpServletRequest request = event.getRequest();
+        HttpServletResponse response = event.getResponse();
+        String login = request.getContextPath() + "/login?expired";
+        if ("true".equals(request.getHeader("HX-Request"))) {
+            response.setHeader("HX-Redirect", login);
+            response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        } else {
+            response.sendRedirect(login);
+        }
     }
 
     /** Dashboard passwords: Argon2id, behind the delegating encoder so that stored hashes name their algorithm. */

@@ -1,13 +1,12 @@
 package dev.pgfleet.system;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-/** Tells the person who started the control plane where it is and how to authenticate. */
+/** Tells the person who started the control plane where it is and where its credentials are (never the credentials). */
 @Component
 class StartupBanner {
     private final PgfleetProperties properties;
@@ -17,17 +16,15 @@ class StartupBanner {
     }
 
     @EventListener
-    void onReady(ApplicationReadyEvent event) throws java.io.IOException {
+    void onReady(ApplicationReadyEvent event) {
         if (!(event.getApplicationContext() instanceof WebServerApplicationContext web)) {
             return;
         }
         int port = web.getWebServer().getPort();
         Path tokenFile = properties.resolvedHome().resolve("admin-token");
-        // Only a token pgfleet generated is shown; one the operator supplied (a Kubernetes Secret) stays out of logs.
+        // Never the token itself: it was printed once, when it was generated; from then on, where it is.
         boolean supplied = properties.adminToken() != null && !properties.adminToken().isBlank();
-        String token = supplied ? "(the one you supplied in PGFLEET_ADMIN_TOKEN)"
-                : Files.isReadable(tokenFile) ? Files.readString(tokenFile).strip() + "   (also in " + tokenFile + ")"
-                : "(see " + tokenFile + ")";
+        String token = supplied ? "the one you supplied in PGFLEET_ADMIN_TOKEN" : "in " + tokenFile;
         System.out.println();
         System.out.println("pgfleet control plane is up");
         System.out.println("  Dashboard:    http://localhost:" + port + "   (user admin; password in "

@@ -4,10 +4,12 @@ import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.CurrentTenant;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,15 +18,17 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The signed-in user's own account: API tokens for their tenant (a new one shown once), and their password. */
+/** The signed-in user's own account: API tokens for their tenant (a new one shown once), and their password (a change signs out their other sessions). */
 @Controller
 class AccountPages implements DashboardPage {
     static final String VIEW = "account/index";
 
     private final AccountService accounts;
+    private final OtherSessions otherSessions;
 
-    AccountPages(AccountService accounts) {
+    AccountPages(AccountService accounts, OtherSessions otherSessions) {
         this.accounts = accounts;
+        this.otherSessions = otherSessions;
     }
 
     @GetMapping("/account")
@@ -57,10 +61,12 @@ class AccountPages implements DashboardPage {
     @PostMapping("/account/password")
     String changePassword(@RequestParam(defaultValue = "") String current, @RequestParam(defaultValue = "") String next,
                           @RequestParam(defaultValue = "") String confirmation, Model model, RedirectAttributes flash,
-                          HttpServletResponse response) {
+                          HttpServletRequest request, HttpServletResponse response) {
         try {
             accounts.changePassword(CurrentTenant.get(), current, next, confirmation);
-            flash.addFlashAttribute("notice", "Password changed.");
+            int ended = otherSessions.endAllBut(SecurityContextHolder.getContext().getAuthentication(), request.getSession().getId());
+            flash.addFlashAttribute("notice", ended == 0 ? "Password changed."
+                    : "Password changed; your " + ended + (ended == 1 ? " other session was" : " other sessions were") + " signed out.");
             return "redirect:/account";
         } catch (ApiException e) {
             FormErrors errors = new FormErrors();

@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  * On the very first start, creates the admin tenant and user and writes the admin token to
  * $PGFLEET_HOME/admin-token (mode 0600). The token is generated, or taken from PGFLEET_ADMIN_TOKEN where the
  * home does not survive restarts (a Kubernetes pod). The token is printed on the console because the person who
- * ran {@code ./pgfleet up} needs it for their first API call.
+ * ran {@code ./pgfleet up} needs it for their first API call — but only that once, when it is generated: later
+ * starts print where it is (see StartupBanner), so that a token does not pile up in every log of every start.
  *
  * <p>Likewise the admin user's dashboard password (user {@code admin}): set once, when the admin user has none
  * (a first start, or the first start of a version with the dashboard), generated and written to
@@ -84,6 +85,9 @@ class AdminBootstrap implements ApplicationRunner {
         Path file = properties.resolvedHome().resolve("admin-token");
         writePrivateFile(file, admin.token());
         log.info("created the admin tenant; its API token is in {}", file);
+        // Printed this once, like the dashboard password: the console of the very first start, not the log.
+        System.out.println();
+        System.out.println("pgfleet API: the admin token is " + admin.token() + "   (also in " + file + "; shown only this once)");
     }
 
     private static void writePrivateFile(Path file, String secret) {

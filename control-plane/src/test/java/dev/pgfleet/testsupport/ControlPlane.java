@@ -93,6 +93,11 @@ public final class ControlPlane implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Every bean of a type, by name (e.g. all the handler mappings, to enumerate the routes). */
+    public <T> Map<String, T> beans(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     public String adminToken() {
         try {
             return Files.readString(home.resolve("admin-token")).strip();
