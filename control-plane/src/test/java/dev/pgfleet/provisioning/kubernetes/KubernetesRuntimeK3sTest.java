@@ -59,7 +59,7 @@ class KubernetesRuntimeK3sTest {
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
             UUID id = UUID.randomUUID();
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
-            DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw"), "owner-pw",
+            DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw", "dcs-pw"), "owner-pw",
                     "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
                     List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
 

@@ -86,7 +86,7 @@ class KubernetesRuntimeMockTest {
     private static DesiredCluster desired(Plan plan) {
         UUID id = UUID.randomUUID();
         ClusterSpec spec = new ClusterSpec(id.toString(), "shop", plan, 15);
-        return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest"), "owner-pw",
+        return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", "dcs"), "owner-pw",
                 "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
                 IntStream.range(0, plan.members()).mapToObj(i -> new DesiredCluster.MemberSlot(i, spec.memberName(i), 5432, 8008)).toList(),
                 5432);
