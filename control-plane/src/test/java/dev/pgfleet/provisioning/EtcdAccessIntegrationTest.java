@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.blueprint.Dcs;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,29 +29,21 @@ class EtcdAccessIntegrationTest {
     private static final String ROOT_PASSWORD = "RootPassword0123456789";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private Path dir;
-    private Process etcd;
-    private int clientPort;
-    private int peerPort;
+    private TestEtcd server;
     private EtcdClient root;
     private EtcdAccess access;
 
     @BeforeEach
     void startEtcd() throws Exception {
-        dir = Files.createTempDirectory("pgfleet-etcd-auth-");
-        clientPort = freePort();
-        peerPort = freePort();
-        startEtcdProcess();
-        root = new EtcdClient(http, JSON, URI.create("http://127.0.0.1:" + clientPort), () -> ROOT_PASSWORD);
+        // Tokens live one second here, so a test can outlive one.
+        server = TestEtcd.start("--auth-token-ttl", "1");
+        root = new EtcdClient(http, JSON, server.uri(), () -> ROOT_PASSWORD);
         access = new EtcdAccess(root);
     }
 
     @AfterEach
     void stopEtcd() throws Exception {
-        stopEtcdProcess();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        server.close();
     }
 
     @Test
@@ -123,7 +112,7 @@ class EtcdAccessIntegrationTest {
     void aWrongRootPasswordIsAClearErrorAndChangesNothing() throws Exception {
         access.ensureRoot(ROOT_PASSWORD);
         access.enableAuthentication();
-        EtcdAccess impostor = new EtcdAccess(new EtcdClient(http, JSON, URI.create("http://127.0.0.1:" + clientPort), () -> "not-the-password"));
+        EtcdAccess impostor = new EtcdAccess(new EtcdClient(http, JSON, server.uri(), () -> "not-the-password"));
         assertThatThrownBy(() -> impostor.ensureRoot("not-the-password")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("refuses the control plane's root password");
         assertThat(access.authenticationEnabled()).isTrue();
@@ -138,8 +127,7 @@ class EtcdAccessIntegrationTest {
         Thread.sleep(2500);
         assertThat(root.get("/pgfleet/shop/leader")).contains("shop-0");
 
-        stopEtcdProcess();
-        startEtcdProcess();
+        server.restart();
         assertThat(root.get("/pgfleet/shop/leader")).contains("shop-0");
         assertThat(root.get("/pgfleet/shop/missing")).isEqualTo(Optional.empty());
     }
@@ -148,7 +136,7 @@ class EtcdAccessIntegrationTest {
     void healthAnswersWithoutCredentialsWhileAuthenticationIsOn() throws Exception {
         access.ensureRoot(ROOT_PASSWORD);
         access.enableAuthentication();
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + clientPort + "/health")).build(),
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(server.uri().resolve("/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("true");
@@ -159,53 +147,11 @@ class EtcdAccessIntegrationTest {
     }
 
     private HttpResponse<String> as(String token, String path, Object body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + clientPort + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri().resolve(path))
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         if (token != null) {
             request.header("Authorization", token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void startEtcdProcess() throws Exception {
-        String client = "http://127.0.0.1:" + clientPort;
-        String peer = "http://127.0.0.1:" + peerPort;
-        ProcessBuilder pb = new ProcessBuilder("etcd", "--name", "test", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer,
-                "--auth-token-ttl", "1");
-        pb.environment().clear();
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile());
-        etcd = pb.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health")).timeout(Duration.ofSeconds(1)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("true")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not yet
-            }
-            if (System.nanoTime() > deadline || !etcd.isAlive()) {
-                throw new IllegalStateException("etcd did not start: " + Files.readString(dir.resolve("etcd.log")));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private void stopEtcdProcess() throws InterruptedException {
-        if (etcd != null) {
-            etcd.destroy();
-            etcd.waitFor();
-            etcd = null;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

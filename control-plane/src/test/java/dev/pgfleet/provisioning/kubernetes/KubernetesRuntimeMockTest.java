@@ -50,9 +50,12 @@ class KubernetesRuntimeMockTest {
     private static KubernetesMockServer server;
     private static ServerSideApplyCrudDispatcher dispatcher;
     private static KubernetesClient client;
+    /** The shared etcd the runtime administers is real: only the API server is a mock. */
+    private static dev.pgfleet.provisioning.TestEtcd etcd;
 
     @BeforeAll
-    static void startMockServer() {
+    static void startMockServer() throws Exception {
+        etcd = dev.pgfleet.provisioning.TestEtcd.start();
         dispatcher = new ServerSideApplyCrudDispatcher();
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
@@ -60,7 +63,8 @@ class KubernetesRuntimeMockTest {
     }
 
     @AfterAll
-    static void stopMockServer() {
+    static void stopMockServer() throws Exception {
+        etcd.close();
         client.close();
         server.destroy();
     }
@@ -80,7 +84,8 @@ class KubernetesRuntimeMockTest {
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                 settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
         return new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
-                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
+                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
+                new KubernetesEtcd(client, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()));
     }
 
     private static DesiredCluster desired(Plan plan) {
