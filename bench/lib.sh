@@ -248,7 +248,7 @@ stop_control_plane_and_home() {
     done
     # A postmaster can outlive a Patroni that was killed, and a backup verification's scratch instance can
     # outlive a control plane stopped mid-restore; SIGINT is PostgreSQL's fast shutdown.
-    for f in "$BENCH_HOME"/databases/*/members/*/pgdata/postmaster.pid "$BENCH_HOME"/scratch/*/pgdata/postmaster.pid \
+    for f in "$BENCH_HOME"/databases/*/members/*/data/pgdata/postmaster.pid "$BENCH_HOME"/scratch/*/pgdata/postmaster.pid \
              "$BENCH_HOME"/metadata/pgdata/postmaster.pid; do
       stop_pidfile "$f" "$(dirname "$f")" 60 INT
     done

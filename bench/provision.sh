@@ -266,9 +266,11 @@ direct_run() {
   for member in "${members[@]}"; do
     make_owned_dir "$run_dir/members/$member"
     make_owned_dir "$run_dir/members/$member/log"
+    make_owned_dir "$run_dir/members/$member/data"
     rewrite_config "$template/members/$member/patroni.yml" "$run_dir/members/$member/patroni.yml" "$source_dir" "$run_dir" "$scope"
   done
   make_owned_dir "$run_dir/pooler"
+  make_owned_dir "$run_dir/pooler/log"
   rewrite_config "$template/pooler/userlist.txt" "$run_dir/pooler/userlist.txt" "$source_dir" "$run_dir" "$scope"
   rewrite_config "$template/pooler/pgbouncer.ini" "$run_dir/pooler/pgbouncer.ini" "$source_dir" "$run_dir" "$scope"
 
@@ -285,7 +287,7 @@ direct_run() {
   start_detached "$run_dir/pooler" "$run_dir/pooler/pgbouncer.out" pgbouncer "$run_dir/pooler/pgbouncer.ini"
   DIRECT_PIDS+=("$LAST_PID")
   if ! wait_for_vector_query "$uri"; then
-    show_log "$run_dir/pooler/pgbouncer.log"
+    show_log "$run_dir/pooler/log/pgbouncer.log"
     die "direct run $plan #$run: no vector query through the pooler within ${PROVISION_TIMEOUT}s"
   fi
   t1="$(now)"
@@ -359,7 +361,7 @@ stop_direct_run() {
   [ -n "$run_dir" ] || return 0
   # PgBouncer and all Patroni members get SIGTERM together (stopping is not timed).
   stop_pids "$run_dir/" "$STOP_GRACE" TERM "${DIRECT_PIDS[@]}"
-  for pgdata in "$run_dir"/members/*/pgdata; do
+  for pgdata in "$run_dir"/members/*/data/pgdata; do
     stop_pidfile "$pgdata/postmaster.pid" "$pgdata" "$STOP_GRACE" INT
   done
   # Every key under <namespace><scope>/ : etcd's range_end is the prefix with its last byte incremented

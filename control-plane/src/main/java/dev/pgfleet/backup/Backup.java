@@ -93,6 +93,20 @@ class Backup {
         this.manifest = manifest;
     }
 
+    /** A backup that never started (the tenant's storage quota was reached): FAILED, with the reason. */
+    void refuse(String reason) {
+        status = Status.FAILED;
+        finishedAt = Instant.now();
+        statusReason = reason;
+    }
+
+    /** A PENDING backup waiting for its turn, and why. */
+    void waiting(String reason) {
+        if (status == Status.PENDING) {
+            statusReason = reason;
+        }
+    }
+
     /** A failed attempt: back to PENDING for a retry, or FAILED for good. Never looks like a success. */
     void fail(String reason, boolean willRetry) {
         status = willRetry ? Status.PENDING : Status.FAILED;

@@ -38,6 +38,19 @@ class BackupLedger {
         }
     }
 
+    /** A backup that was not taken, recorded as FAILED with the reason so that the history shows it. */
+    @Transactional
+    Backup recordRefused(UUID databaseId, Backup.Trigger trigger, String reason) {
+        Backup b = new Backup(databaseId, trigger);
+        b.refuse(reason);
+        return backups.save(b);
+    }
+
+    @Transactional
+    void waiting(UUID id, String reason) {
+        backups.findById(id).ifPresent(b -> b.waiting(reason));
+    }
+
     @Transactional(readOnly = true)
     Optional<Backup> active(UUID databaseId) {
         return backups.findFirstByDatabaseIdAndStatusIn(databaseId, List.of(Backup.Status.PENDING, Backup.Status.RUNNING));

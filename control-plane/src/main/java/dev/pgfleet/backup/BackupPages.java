@@ -5,6 +5,7 @@ import dev.pgfleet.dashboard.FormErrors;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.CronIntervals;
 import dev.pgfleet.system.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -31,10 +32,16 @@ class BackupPages implements DashboardPage {
 
     private final BackupService service;
     private final DatabaseService databases;
+    private final Limits limits;
 
-    BackupPages(BackupService service, DatabaseService databases) {
+    BackupPages(BackupService service, DatabaseService databases, BackupProperties settings) {
         this.service = service;
         this.databases = databases;
+        this.limits = new Limits(CronIntervals.describe(settings.minimumInterval()), settings.maxRetentionCount(), settings.maxRetentionDays());
+    }
+
+    /** The policy's limits, shown under the form so that a tenant knows them before a refusal. */
+    record Limits(String interval, int count, int days) {
     }
 
     /** One line of the backups table. */
@@ -141,6 +148,7 @@ class BackupPages implements DashboardPage {
         Database db = databases.get(CurrentTenant.get(), id);
         model.addAttribute("db", db);
         model.addAttribute("tab", "backups");
+        model.addAttribute("limits", limits);
         addRows(db, model);
         return TAB;
     }

@@ -1,7 +1,6 @@
 package dev.pgfleet.backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
@@ -9,7 +8,8 @@ import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.provisioning.SuperuserConnections;
+import dev.pgfleet.provisioning.DatabaseSessions;
+import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
@@ -133,7 +133,8 @@ class BackupRunner {
     }
 
     void applyRetention(UUID databaseId, BackupPolicy policy) {
-        for (Backup expired : Retention.expired(ledger.newestFirst(databaseId), policy, Instant.now())) {
+        for (Backup expired : Retention.expired(ledger.newestFirst(databaseId), policy, Instant.now(),
+                settings.maxRetentionCount())) {
             try {
                 store.delete(databaseId, expired.getFileName());
                 ledger.delete(expired.getId());
@@ -160,18 +161,25 @@ class BackupRunner {
      * Opens a repeatable-read transaction on the source, exports its snapshot, records the manifest and the
      * database's size in it and has pg_dump dump that very snapshot (with parallel workers, which all import
      * it, in directory format), so counts and dump agree exactly. A failed dump leaves no partial behind.
+     *
+     * <p>Both the session and pg_dump connect as the database's owner role, never as a superuser: whatever tenant
+     * code a dump or a count can reach (row-level security policies, a relation swapped for a view mid-dump) runs
+     * with the tenant's own rights. Both pin search_path at connect time (DatabaseSessions; pg_dump through PGOPTIONS).
      */
     private Dump dumpInOneSnapshot(Database db, DatabaseMember member, UUID backupId) throws SQLException, IOException {
         RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(db, member);
-        String password = desiredClusters.of(db).secrets().superuserPassword();
-        try (Connection c = SuperuserConnections.open(endpoint, db.getName(), password, "pgfleet-backup", Duration.ZERO)) {
+        DesiredCluster desired = desiredClusters.of(db);
+        String owner = desired.spec().ownerUsername();
+        String password = desired.ownerPassword();
+        try (Connection c = DatabaseSessions.open(endpoint, db.getName(), owner, password, "pgfleet-backup", Duration.ZERO)) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
             String snapshot;
             long sizeBytes;
             try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("select pg_export_snapshot(), pg_database_size(current_database())")) {
+                 ResultSet rs = s.executeQuery("select pg_catalog.pg_export_snapshot(),"
+                         + " pg_catalog.pg_database_size(pg_catalog.current_database())")) {
                 rs.next();
                 snapshot = rs.getString(1);
                 sizeBytes = rs.getLong(2);
@@ -180,14 +188,14 @@ class BackupRunner {
             String format = settings.formatFor(sizeBytes);
             Path partial = store.partialPath(db.getId(), backupId, format);
             List<String> command = new ArrayList<>(List.of(installations.binDir(db.getPostgresVersion()).resolve("pg_dump").toString(),
-                    "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + ClusterSecrets.SUPERUSER,
+                    "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + owner,
                     "--dbname=" + db.getName(), "--format=" + format, "--snapshot=" + snapshot, "--no-password", "--file=" + partial));
             if (Backup.FORMAT_DIRECTORY.equals(format)) {
                 command.add("--jobs=" + settings.resolvedParallelJobs());
             }
             try {
                 processes.runClientToCompletion(command, partial.getParent(), Duration.ofHours(6), "PGPASSWORD", password,
-                        "PGCONNECT_TIMEOUT", "5");
+                        "PGCONNECT_TIMEOUT", "5", "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS);
             } catch (RuntimeException e) {
                 deleteQuietly(partial);
                 throw e;
@@ -197,32 +205,44 @@ class BackupRunner {
         }
     }
 
-    private static DumpManifest manifest(Connection c, String databaseName) throws SQLException {
+    /** Tables (ordinary and partitioned) outside the system schemas. Every name schema-qualified: see DatabaseSessions. */
+    static final String TABLES_SQL = "select n.nspname, c.relname from pg_catalog.pg_class c"
+            + " join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace"
+            + " where c.relkind operator(pg_catalog.=) any (array['r', 'p']::pg_catalog.\"char\"[])"
+            + " and n.nspname operator(pg_catalog.<>) all (array['pg_catalog', 'information_schema']::pg_catalog.name[])"
+            + " and c.relpersistence operator(pg_catalog.<>) 't'"
+            + " and not pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast') order by 1, 2";
+    static final String INDEXES_SQL = "select pg_catalog.concat(schemaname, '.', indexname) from pg_catalog.pg_indexes"
+            + " where schemaname operator(pg_catalog.<>) all (array['pg_catalog', 'information_schema']::pg_catalog.name[])"
+            + " order by 1";
+    static final String EXTENSIONS_SQL = "select extname from pg_catalog.pg_extension"
+            + " where extname operator(pg_catalog.<>) 'plpgsql' order by 1";
+
+    /** What the snapshot holds: each table's row count, the indexes and the extensions (I/O, in the caller's snapshot). */
+    static DumpManifest manifest(Connection c, String databaseName) throws SQLException {
         Map<String, Long> rowCounts = new LinkedHashMap<>();
         List<String> indexes = new ArrayList<>();
         List<String> extensions = new ArrayList<>();
         List<String[]> tables = new ArrayList<>();
         try (Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                    + " where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')"
-                    + " and n.nspname not like 'pg\\_toast%' order by 1, 2")) {
+            try (ResultSet rs = s.executeQuery(TABLES_SQL)) {
                 while (rs.next()) {
                     tables.add(new String[] {rs.getString(1), rs.getString(2)});
                 }
             }
             for (String[] t : tables) {
-                try (ResultSet rs = s.executeQuery("select count(*) from " + Names.quoteIdentifier(t[0]) + "." + Names.quoteIdentifier(t[1]))) {
+                try (ResultSet rs = s.executeQuery("select pg_catalog.count(*) from " + Names.quoteIdentifier(t[0]) + "."
+                        + Names.quoteIdentifier(t[1]))) {
                     rs.next();
                     rowCounts.put(t[0] + "." + t[1], rs.getLong(1));
                 }
             }
-            try (ResultSet rs = s.executeQuery("select schemaname || '.' || indexname from pg_indexes"
-                    + " where schemaname not in ('pg_catalog', 'information_schema') order by 1")) {
+            try (ResultSet rs = s.executeQuery(INDEXES_SQL)) {
                 while (rs.next()) {
                     indexes.add(rs.getString(1));
                 }
             }
-            try (ResultSet rs = s.executeQuery("select extname from pg_extension where extname <> 'plpgsql' order by 1")) {
+            try (ResultSet rs = s.executeQuery(EXTENSIONS_SQL)) {
                 while (rs.next()) {
                     extensions.add(rs.getString(1));
                 }

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class BackupSchedules {
-    private static final String GROUP = "backup";
+    static final String GROUP = "backup";
 
     private final Scheduler scheduler;
 

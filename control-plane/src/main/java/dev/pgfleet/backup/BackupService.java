@@ -7,12 +7,14 @@ import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.TimeZone;
 import java.util.UUID;
-import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -35,10 +37,14 @@ class BackupService {
     private final BackupSchedules schedules;
     private final BackupStore store;
     private final RestoreRepository restores;
+    private final BackupProperties settings;
+    private final BackupQuota quota;
+    private final RestoreAdmission restoreAdmission;
 
     BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
                   BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store,
-                  RestoreRepository restores) {
+                  RestoreRepository restores, BackupProperties settings, BackupQuota quota,
+                  RestoreAdmission restoreAdmission) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.policies = policies;
@@ -47,11 +53,15 @@ class BackupService {
         this.schedules = schedules;
         this.store = store;
         this.restores = restores;
+        this.settings = settings;
+        this.quota = quota;
+        this.restoreAdmission = restoreAdmission;
     }
 
     /**
      * Restores a successful backup into a new database of the same plan and version (provisioned first), or
-     * over the source database — only when the request says {@code "overwrite": true}.
+     * over the source database — only when the request says {@code "overwrite": true}. One restore at a time into
+     * a database and a bounded number per tenant ({@link RestoreAdmission}).
      */
     @Transactional
     Restore requestRestore(TenantPrincipal caller, UUID databaseId, RestoreRequest request) {
@@ -68,6 +78,9 @@ class BackupService {
         if (request.newDatabaseName() != null && overwrite) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Ambiguous restore",
                     "Give either 'newDatabaseName' (restore into a new database) or 'overwrite': true (restore over this one), not both.");
+        }
+        if (request.newDatabaseName() != null || overwrite) {
+            restoreAdmission.require(caller.tenantId(), overwrite ? source.getId() : null);
         }
         Restore restore;
         if (request.newDatabaseName() != null) {
@@ -101,10 +114,8 @@ class BackupService {
     @Transactional
     BackupPolicy updatePolicy(TenantPrincipal caller, UUID databaseId, PolicyRequest request) {
         Database db = databaseService.get(caller, databaseId);
-        if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 3 * * ?' for daily at 03:00.", "cron");
-        }
+        ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 3 * * ?' for daily at 03:00", "backups",
+                TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null || request.verifyAfterBackup() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
         }
@@ -116,6 +127,14 @@ class BackupService {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.",
                     request.retentionCount() != null && request.retentionCount() < 1 ? "retentionCount" : "retentionDays");
         }
+        if (request.retentionCount() != null && request.retentionCount() > settings.maxRetentionCount()) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "At most " + settings.maxRetentionCount()
+                    + " backups are kept per database, not " + request.retentionCount() + ".", "retentionCount");
+        }
+        if (request.retentionDays() != null && request.retentionDays() > settings.maxRetentionDays()) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "Backups are kept at most "
+                    + settings.maxRetentionDays() + " days, not " + request.retentionDays() + ".", "retentionDays");
+        }
         BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
         policy.update(request.cron(), request.enabled(), request.retentionCount(), request.retentionDays(), request.verifyAfterBackup());
         policies.save(policy);
@@ -123,6 +142,10 @@ class BackupService {
         return policy;
     }
 
+    /**
+     * Starts a backup (202) of a READY database: refused (409) while one of it is pending or running, or when the
+     * tenant's stored backups have reached its quota; beyond the tenant's running backups it waits its turn.
+     */
     Backup requestBackup(TenantPrincipal caller, UUID databaseId) {
         Database db = databaseService.get(caller, databaseId);
         if (db.isDeletionRequested()) {
@@ -132,6 +155,7 @@ class BackupService {
             throw new ApiException(HttpStatus.CONFLICT, "Database not ready",
                     "The database is " + db.getStatus() + "; a backup can be taken once it is READY.");
         }
+        quota.requireRoom(db.getTenantId());
         Backup backup = ledger.createIfIdle(db.getId(), Backup.Trigger.ON_DEMAND).orElseThrow(() -> new ApiException(
                 HttpStatus.CONFLICT, "Backup in progress", "A backup of this database is already pending or running; wait for it."));
         schedules.runLater(db.getId(), backup.getId(), Duration.ZERO);

@@ -1,6 +1,7 @@
 package dev.pgfleet.backup;
 
 import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.provisioning.DatabaseSessions;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongConsumer;
@@ -89,50 +88,58 @@ public final class BackupVerifier {
         if (!directory && !Files.isRegularFile(dumpFile, LinkOption.NOFOLLOW_LINKS)) {
             return new Check(false, "dump " + dumpFile + " does not exist");
         }
-        processes.user().createOwnedDirectories(scratchRoot);
+        processes.user().createControlledDirectories(scratchRoot);
         processes.user().requireReachable(scratchRoot);
         Path dir = scratchRoot.resolve("verify-" + HexFormat.of().formatHex(randomBytes(6)));
         // pg_restore runs as the data-plane user, who may not read the backup store: restore from a copy.
         String copyName = directory ? "backup.dir" : "backup.dump";
         try (ScratchInstance scratch = ScratchInstance.prepare(processes, binDir, dir, Map.of(copyName, dumpFile))) {
             Path dump = dir.resolve(copyName);
+            String toc;
             try {
-                processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--list", dump.toString()),
+                toc = processes.runToCompletion(List.of(binDir.resolve("pg_restore").toString(), "--list", dump.toString()),
                         dir, LIST_TIMEOUT);
             } catch (IllegalStateException e) {
                 return new Check(false, "pg_restore cannot read the dump: " + firstErrorLine(e.getMessage()));
             }
+            // The extensions are created by the superuser before the restore (createRestoreTarget); their entries,
+            // which only an extension's owner could run (COMMENT ON EXTENSION), are left out.
+            Path list = dir.resolve("restore.list");
+            processes.user().writeOwnedFile(list, withoutExtensionEntries(toc));
             scratch.start();
             postmasterStarted.accept(scratch.postmasterPid());
             String database = manifest.databaseName();
-            if (!"postgres".equals(database)) {
-                try (Connection c = scratch.connect("postgres"); Statement s = c.createStatement()) {
-                    s.execute("CREATE DATABASE " + Names.quoteIdentifier(database) + " TEMPLATE template0");
-                }
-            }
+            scratch.createRestoreTarget(database, manifest.extensions());
             List<String> restore = new ArrayList<>(List.of(binDir.resolve("pg_restore").toString(), "--exit-on-error", "--no-owner",
-                    "--no-privileges", "-h", "127.0.0.1", "-p", Integer.toString(scratch.port()), "-U", ScratchInstance.SUPERUSER,
-                    "-w", "-d", database));
+                    "--no-privileges", "-h", "127.0.0.1", "-p", Integer.toString(scratch.port()), "-U", ScratchInstance.RESTORER,
+                    "-w", "-d", database, "--use-list=" + list));
             if (directory && parallelJobs > 1) {
                 restore.add("--jobs=" + parallelJobs);
             }
             restore.add(dump.toString());
             try {
-                processes.runToCompletion(restore, dir, RESTORE_TIMEOUT, "PGPASSWORD", scratch.password());
+                processes.runToCompletion(restore, dir, RESTORE_TIMEOUT, "PGPASSWORD", scratch.restorerPassword(),
+                        "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS);
             } catch (IllegalStateException e) {
                 return new Check(false, "pg_restore failed: " + firstErrorLine(e.getMessage()));
             }
-            try (Connection c = scratch.connect(database)) {
+            try (Connection c = scratch.connectAsRestorer(database)) {
                 return compare(c, manifest);
             }
         }
     }
 
+    /** A pg_restore --list without the extension entries (CREATE EXTENSION, COMMENT ON EXTENSION). Pure. */
+    static String withoutExtensionEntries(String toc) {
+        return toc.lines().filter(line -> !line.contains(" EXTENSION ")).collect(java.util.stream.Collectors.joining("\n")) + "\n";
+    }
+
     /** Every manifest table with exactly its row count, every manifest index and extension. */
     private static Check compare(Connection c, DumpManifest manifest) throws SQLException {
         Map<String, String> tables = new HashMap<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')")) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+                + " WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'm']::pg_catalog.\"char\"[])")) {
             while (rs.next()) {
                 tables.put(rs.getString(1) + "." + rs.getString(2),
                         Names.quoteIdentifier(rs.getString(1)) + "." + Names.quoteIdentifier(rs.getString(2)));
@@ -145,7 +152,7 @@ public final class BackupVerifier {
                 problems.add("table " + expected.getKey() + " missing");
                 continue;
             }
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quoted)) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_catalog.count(*) FROM " + quoted)) {
                 rs.next();
                 long actual = rs.getLong(1);
                 if (actual != expected.getValue()) {
@@ -153,9 +160,9 @@ public final class BackupVerifier {
                 }
             }
         }
-        Set<String> indexes = strings(c, "SELECT schemaname || '.' || indexname FROM pg_indexes");
+        Set<String> indexes = strings(c, "SELECT pg_catalog.concat(schemaname, '.', indexname) FROM pg_catalog.pg_indexes");
         manifest.indexes().stream().sorted().filter(i -> !indexes.contains(i)).forEach(i -> problems.add("index " + i + " missing"));
-        Set<String> extensions = strings(c, "SELECT extname FROM pg_extension");
+        Set<String> extensions = strings(c, "SELECT extname FROM pg_catalog.pg_extension");
         manifest.extensions().stream().sorted().filter(e -> !extensions.contains(e))
                 .forEach(e -> problems.add("extension " + e + " missing"));
         if (!problems.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.pgfleet.backup;
 
-import dev.pgfleet.blueprint.ClusterSecrets;
+import dev.pgfleet.provisioning.DatabaseSessions;
+import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
@@ -16,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -24,7 +24,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs restores once their target database is READY (I/O): pg_restore as the database's owner role, in one
+ * Runs restores once their target database is READY (I/O): pg_restore connected as the database's owner role
+ * (never a superuser), in one
  * transaction, so a restore that fails part-way changes nothing — which is what makes restoring over the
  * source (only on explicit request) safe to attempt. The vector extension already exists in every pgfleet
  * database, so the dump's extension entries are skipped.
@@ -95,7 +96,11 @@ class RestoreRunner {
         events.normal(target.getId(), "RestoreStarted", "Restoring backup " + backup.getId() + " taken " + backup.getCreatedAt()
                 + (r.isOverwrite() ? " over this database's current contents" : "") + ".");
         RuntimeInfo.Endpoint endpoint = runtime.memberEndpoint(target, leader);
-        String password = desiredClusters.of(target).secrets().superuserPassword();
+        // The owner role itself, never a superuser with --role: tenant code in the dump (CHECK constraints, index
+        // expressions, triggers, defaults) runs with exactly the tenant's rights.
+        DesiredCluster desired = desiredClusters.of(target);
+        String owner = desired.spec().ownerUsername();
+        String password = desired.ownerPassword();
         Path bin = installations.binDir(target.getPostgresVersion());
         Path dump = store.path(backup.getDatabaseId(), backup.getFileName());
         Path work = null;
@@ -113,16 +118,17 @@ class RestoreRunner {
             Path list = work.resolve("toc.list");
             String toc = processes.runClientToCompletion(List.of(bin.resolve("pg_restore").toString(), "--list", dump.toString()),
                     work, Duration.ofMinutes(5));
-            Files.writeString(list, toc.lines().filter(line -> !line.contains(" EXTENSION ")).collect(Collectors.joining("\n")) + "\n");
+            Files.writeString(list, BackupVerifier.withoutExtensionEntries(toc));
             List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("pg_restore").toString(),
-                    "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + ClusterSecrets.SUPERUSER,
-                    "--dbname=" + target.getName(), "--role=" + target.getName(), "--no-owner", "--no-privileges",
+                    "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + owner,
+                    "--dbname=" + target.getName(), "--no-owner", "--no-privileges",
                     "--exit-on-error", "--single-transaction", "--no-password", "--use-list=" + list));
             if (r.isOverwrite()) {
                 command.addAll(List.of("--clean", "--if-exists"));
             }
             command.add(dump.toString());
-            processes.runClientToCompletion(command, work, Duration.ofHours(6), "PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5");
+            processes.runClientToCompletion(command, work, Duration.ofHours(6), "PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5",
+                    "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS);
             finish(r.getId(), target.getId(), true, String.format("Restored backup %s in %.1f s.", backup.getId(),
                     (System.nanoTime() - started) / 1e9));
         } catch (Exception e) {

@@ -1,6 +1,8 @@
 package dev.pgfleet.backup;
 
 import dev.pgfleet.blueprint.Names;
+import dev.pgfleet.database.RuntimeInfo;
+import dev.pgfleet.provisioning.DatabaseSessions;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.LocalProcesses;
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongConsumer;
@@ -37,11 +37,21 @@ import org.slf4j.LoggerFactory;
 /**
  * A throw-away PostgreSQL instance in a directory of its own: loopback TCP only on a free port, a generated
  * superuser password, durability off. {@link #close()} stops it (immediate) and deletes the directory.
+ *
+ * <p>A tenant's dump is restored into it by an unprivileged role ({@value #RESTORER}) that owns the restored
+ * objects, so tenant code in the dump (CHECK constraints, index expressions, defaults, triggers, materialized
+ * views) runs with that role's rights only. The superuser only creates that role, the empty database and the
+ * extensions, before any tenant object exists.
+ *
+ * <p>Files: the directory is the control plane's; the dump copy, the password file and the restore list are the
+ * control plane's files the data-plane user may read (root:user 0640); only pgdata/ and log/ are handed over.
  */
 final class ScratchInstance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScratchInstance.class);
 
     static final String SUPERUSER = "pgfleet_verify";
+    /** Restores tenant dumps and owns what it restores; no superuser, no CREATEROLE, no server-file or program access. */
+    static final String RESTORER = "pgfleet_restore";
     private static final String SETTINGS = "\n# pgfleet: a scratch instance, thrown away after use\n"
             + "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 10\n"
             + "shared_buffers = 32MB\nmaintenance_work_mem = 64MB\nfsync = off\nsynchronous_commit = off\n"
@@ -52,6 +62,7 @@ final class ScratchInstance implements AutoCloseable {
     private final Path dir;
     private final Path pgdata;
     private final String password = HexFormat.of().formatHex(BackupVerifier.randomBytes(24));
+    private final String restorerPassword = HexFormat.of().formatHex(BackupVerifier.randomBytes(24));
     private int port;
 
     private ScratchInstance(LocalProcesses processes, Path binDir, Path dir) {
@@ -62,25 +73,24 @@ final class ScratchInstance implements AutoCloseable {
     }
 
     /**
-     * Creates {@code dir} with {@code copies} (file name to source) and the password file in it. The
-     * directory stays root's until it is filled, so nothing can be planted where root writes; then it and
-     * its files go to the data-plane user.
+     * Creates {@code dir} (the control plane's) with {@code copies} (file name to source) and the password file in
+     * it, readable by the data-plane user but not writable, and the two leaves the instance writes.
      */
     static ScratchInstance prepare(LocalProcesses processes, Path binDir, Path dir, Map<String, Path> copies) {
         ScratchInstance instance = new ScratchInstance(processes, binDir, dir);
         try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             try {
                 List<Path> files = new ArrayList<>();
                 for (Map.Entry<String, Path> copy : copies.entrySet()) {
                     files.addAll(copyTree(copy.getValue(), dir.resolve(copy.getKey())));
                 }
-                files.add(Files.writeString(instance.pwfile(), instance.password + "\n"));
                 for (Path file : files) {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(Files.isDirectory(file) ? "rwx------" : "rw-------"));
-                    processes.user().handOver(file);
+                    processes.user().shareReadOnly(file);
                 }
-                processes.user().handOver(dir);
+                processes.user().writeOwnedFile(instance.pwfile(), instance.password + "\n");
+                processes.user().createOwnedLeaf(instance.pgdata);
+                processes.user().createOwnedLeaf(dir.resolve("log"));
             } catch (IOException | RuntimeException e) {
                 instance.close();
                 throw e;
@@ -128,11 +138,42 @@ final class ScratchInstance implements AutoCloseable {
             Files.deleteIfExists(pwfile());
         }
         port = freePort();
-        // pgdata belongs to the data-plane user: never append through a link planted there.
+        // pgdata belongs to the data-plane user (its parent is ours, so pgdata itself cannot be swapped): never
+        // append through a link planted in it.
         Files.writeString(pgdata.resolve("postgresql.conf"), SETTINGS + "port = " + port + "\n",
                 StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
         processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60", "-D",
-                pgdata.toString(), "-l", dir.resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+                pgdata.toString(), "-l", dir.resolve("log").resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+    }
+
+    /**
+     * As the superuser, before any tenant object exists: the unprivileged {@value #RESTORER} role, an empty
+     * {@code database} it owns, and {@code extensions} (those installed here; the dump's own extension entries
+     * are skipped, as a non-superuser could not create most of them). I/O.
+     */
+    void createRestoreTarget(String database, List<String> extensions) throws SQLException {
+        try (Connection c = connect("postgres", SUPERUSER, password); Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + RESTORER + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+                    + " PASSWORD " + Names.quoteLiteral(restorerPassword));
+            if (!"postgres".equals(database)) {
+                s.execute("CREATE DATABASE " + Names.quoteIdentifier(database) + " OWNER " + RESTORER + " TEMPLATE template0");
+            } else {
+                s.execute("ALTER DATABASE postgres OWNER TO " + RESTORER);
+            }
+        }
+        try (Connection c = connect(database, SUPERUSER, password); Statement s = c.createStatement()) {
+            Set<String> available = new HashSet<>();
+            try (ResultSet rs = s.executeQuery("select name from pg_catalog.pg_available_extensions")) {
+                while (rs.next()) {
+                    available.add(rs.getString(1));
+                }
+            }
+            for (String extension : extensions) {
+                if (available.contains(extension)) {
+                    s.execute("CREATE EXTENSION IF NOT EXISTS " + Names.quoteIdentifier(extension) + " WITH SCHEMA public");
+                }
+            }
+        }
     }
 
     Path dir() {
@@ -143,21 +184,32 @@ final class ScratchInstance implements AutoCloseable {
         return port;
     }
 
-    String password() {
-        return password;
-    }
-
     long postmasterPid() {
         return LocalProcesses.readPid(pgdata.resolve("postmaster.pid")).orElse(0L);
     }
 
-    Connection connect(String database) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", SUPERUSER);
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("ApplicationName", "pgfleet-verify");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
+    /** A session as the restoring role, search_path pinned (it reads what tenant code restored). */
+    Connection connectAsRestorer(String database) throws SQLException {
+        return connect(database, RESTORER, restorerPassword);
+    }
+
+    String restorerPassword() {
+        return restorerPassword;
+    }
+
+    /** For tests that build a source database in a scratch instance: a superuser session. */
+    Connection connectAsSuperuser(String database) throws SQLException {
+        return connect(database, SUPERUSER, password);
+    }
+
+    /** For tests that dump from a scratch instance. */
+    String superuserPassword() {
+        return password;
+    }
+
+    private Connection connect(String database, String user, String secret) throws SQLException {
+        return DatabaseSessions.open(new RuntimeInfo.Endpoint("127.0.0.1", port), database, user, secret, "pgfleet-verify",
+                Duration.ZERO);
     }
 
     /** Stops the instance if it runs (by pg_ctl, else by its PID) and deletes the directory; never throws. */

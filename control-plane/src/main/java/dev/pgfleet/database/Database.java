@@ -62,6 +62,8 @@ public class Database {
      */
     @Column(name = "dcs_password_enc", insertable = false, updatable = false)
     private String dcsPasswordEnc;
+    @Column(name = "monitor_password_enc")
+    private String monitorPasswordEnc;
     @Column(name = "pooler_port")
     private Integer poolerPort;
     @Column(name = "created_at")
@@ -95,12 +97,13 @@ public class Database {
         this.restApiPasswordEnc = secrets.restApiPasswordEnc();
         this.poolerAdminPasswordEnc = secrets.poolerAdminPasswordEnc();
         this.poolerAdminScramVerifier = secrets.poolerAdminScramVerifier();
+        this.monitorPasswordEnc = secrets.monitorPasswordEnc();
     }
 
     /** Encrypted passwords and the SCRAM verifiers derived from them, fixed at creation. */
     record Secrets(String ownerPasswordEnc, String ownerScramVerifier, String superuserPasswordEnc,
                    String replicationPasswordEnc, String restApiPasswordEnc, String poolerAdminPasswordEnc,
-                   String poolerAdminScramVerifier) {
+                   String poolerAdminScramVerifier, String monitorPasswordEnc) {
     }
 
     /** Sets the status; returns whether anything changed (so callers write and log only real changes). */
@@ -202,6 +205,18 @@ public class Database {
 
     public String getPoolerAdminPasswordEnc() {
         return poolerAdminPasswordEnc;
+    }
+
+    /** The control plane's monitoring role's password; null for a database created before that role existed. */
+    public String getMonitorPasswordEnc() {
+        return monitorPasswordEnc;
+    }
+
+    /** For a database created before the monitoring role existed: its password, set once. */
+    public void assignMonitorPassword(String encrypted) {
+        if (monitorPasswordEnc == null) {
+            monitorPasswordEnc = encrypted;
+        }
     }
 
     public String getPoolerAdminScramVerifier() {

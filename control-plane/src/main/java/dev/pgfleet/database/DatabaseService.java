@@ -133,7 +133,7 @@ public class DatabaseService {
         return new Database.Secrets(
                 cipher.encrypt(owner), ScramVerifier.of(owner, Passwords.salt()),
                 cipher.encrypt(Passwords.generate()), cipher.encrypt(Passwords.generate()), cipher.encrypt(Passwords.generate()),
-                cipher.encrypt(poolerAdmin), ScramVerifier.of(poolerAdmin, Passwords.salt()));
+                cipher.encrypt(poolerAdmin), ScramVerifier.of(poolerAdmin, Passwords.salt()), cipher.encrypt(Passwords.generate()));
     }
 
     private static String planIds() {

@@ -7,6 +7,7 @@ import dev.pgfleet.dashboard.FormErrors;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.CronIntervals;
 import dev.pgfleet.system.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
@@ -33,10 +34,12 @@ class DrillPages implements DashboardPage {
 
     private final DrillService service;
     private final DatabaseService databases;
+    private final String minimumInterval;
 
-    DrillPages(DrillService service, DatabaseService databases) {
+    DrillPages(DrillService service, DatabaseService databases, DrillProperties settings) {
         this.service = service;
         this.databases = databases;
+        this.minimumInterval = CronIntervals.describe(settings.minimumInterval());
     }
 
     /** One line of the drill history. */
@@ -107,6 +110,7 @@ class DrillPages implements DashboardPage {
         Database db = databases.get(CurrentTenant.get(), id);
         Optional<FailoverTargets> targets = Plan.fromId(db.getPlan()).flatMap(Plan::failoverTargets);
         model.addAttribute("tab", "drills");
+        model.addAttribute("minimumInterval", minimumInterval);
         model.addAttribute("targets", targets.orElse(null));
         addHistory(db, model);
         return TAB;

@@ -12,12 +12,14 @@ import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.tenant.TenantPrincipal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.TimeZone;
 import java.util.UUID;
-import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -48,10 +50,13 @@ class DrillService {
     private final DataPlaneRuntime runtime;
     private final DesiredClusters desiredClusters;
     private final DatabaseEvents events;
+    private final DrillProperties settings;
+    private final DrillAdmission admission;
 
     DrillService(DatabaseService databaseService, DatabaseRepository databases, DrillRepository drills, DrillPolicyRepository policies,
                  DrillLedger ledger, DrillSchedules schedules, DrillRunner runner, Switchover switchover, DataPlaneRuntime runtime,
-                 DesiredClusters desiredClusters, DatabaseEvents events) {
+                 DesiredClusters desiredClusters, DatabaseEvents events, DrillProperties settings,
+                 DrillAdmission admission) {
         this.databaseService = databaseService;
         this.databases = databases;
         this.drills = drills;
@@ -63,6 +68,8 @@ class DrillService {
         this.runtime = runtime;
         this.desiredClusters = desiredClusters;
         this.events = events;
+        this.settings = settings;
+        this.admission = admission;
     }
 
     record DrillRequest(String type) {
@@ -74,12 +81,15 @@ class DrillService {
     record PolicyRequest(String cron, Boolean enabled, String type) {
     }
 
-    /** Starts a drill in the background (202): refused unless the database is READY with every member healthy. */
+    /**
+     * Starts a drill in the background (202): refused unless the database is READY with every member healthy, and
+     * (409) while one of it is running or the tenant already runs its number of drills ({@link DrillAdmission}).
+     */
     Drill requestDrill(TenantPrincipal caller, UUID databaseId, DrillRequest request) {
         Database db = databaseService.get(caller, databaseId);
         Drill.Kind kind = kind(request == null ? null : request.type());
         refuseIfNotRunnable(db);
-        Drill drill = ledger.createIfIdle(db.getId(), kind, Drill.Trigger.ON_DEMAND).orElseThrow(DrillService::busy);
+        Drill drill = admitted(admission.admit(db.getTenantId(), db.getId(), kind, Drill.Trigger.ON_DEMAND));
         schedules.runNow(db.getId(), drill.getId());
         return drill;
     }
@@ -99,7 +109,7 @@ class DrillService {
         if (choice.member() == null) {
             throw new ApiException(HttpStatus.CONFLICT, "Switchover not possible", choice.refusal());
         }
-        Drill lock = ledger.createIfIdle(db.getId(), Drill.Kind.SWITCHOVER, Drill.Trigger.API).orElseThrow(DrillService::busy);
+        Drill lock = admitted(admission.admit(db.getTenantId(), db.getId(), Drill.Kind.SWITCHOVER, Drill.Trigger.API));
         ledger.start(lock.getId(), leader);
         events.normal(db.getId(), "SwitchoverStarted", "Switchover from " + leader + " to " + choice.member() + " requested.");
         try {
@@ -140,10 +150,8 @@ class DrillService {
     @Transactional
     DrillPolicy updatePolicy(TenantPrincipal caller, UUID databaseId, PolicyRequest request) {
         Database db = databaseService.get(caller, databaseId);
-        if (request.cron() == null || !CronExpression.isValidExpression(request.cron())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + request.cron() + "' is not a Quartz cron"
-                    + " expression (seconds minutes hours day-of-month month day-of-week), e.g. '0 0 4 ? * SUN' for Sundays at 04:00.", "cron");
-        }
+        ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 4 ? * SUN' for Sundays at 04:00", "drills",
+                TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Field 'enabled' is required.");
         }
@@ -172,7 +180,12 @@ class DrillService {
             events.warningOnce(databaseId, "DrillFailed", "Scheduled " + kind.apiName() + " drill not run: " + refusal.get());
             return Optional.empty();
         }
-        return ledger.createIfIdle(databaseId, kind, Drill.Trigger.SCHEDULED).map(Drill::getId);
+        DrillAdmission.Result admitted = admission.admit(db.getTenantId(), databaseId, kind, Drill.Trigger.SCHEDULED);
+        if (admitted instanceof DrillAdmission.Result.TenantBusy busy) {
+            ledger.recordNotRun(databaseId, kind, busy.reason());
+            events.warningOnce(databaseId, "DrillFailed", "Scheduled " + kind.apiName() + " drill not run: " + busy.reason());
+        }
+        return admitted instanceof DrillAdmission.Result.Admitted a ? Optional.of(a.drill().getId()) : Optional.empty();
     }
 
     /** Records a drill or switchover whose control plane stopped as failed, and resumes its pooler. */
@@ -236,6 +249,16 @@ class DrillService {
     private static Drill.Kind kind(String type) {
         return Drill.Kind.fromApiName(type).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, "Invalid drill type",
                 "'type' must be \"switchover\" or \"kill-primary\", not " + (type == null ? "missing" : "'" + type + "'") + ".", "type"));
+    }
+
+    private static Drill admitted(DrillAdmission.Result result) {
+        if (result instanceof DrillAdmission.Result.TenantBusy busy) {
+            throw new ApiException(HttpStatus.CONFLICT, "Too many drills", "Not started: " + busy.reason());
+        }
+        if (result instanceof DrillAdmission.Result.Admitted a) {
+            return a.drill();
+        }
+        throw busy();
     }
 
     private static ApiException busy() {

@@ -7,7 +7,7 @@ import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.provisioning.SuperuserConnections;
+import dev.pgfleet.provisioning.DatabaseSessions;
 import dev.pgfleet.provisioning.PatroniRest;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -94,7 +94,7 @@ class Switchover {
         long deadline = System.nanoTime() + PROMOTION_TIMEOUT.toNanos();
         try (Statement s = candidate.createStatement()) {
             while (true) {
-                try (ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+                try (ResultSet rs = s.executeQuery("select pg_catalog.pg_is_in_recovery()")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         return;
@@ -123,9 +123,13 @@ class Switchover {
         }
     }
 
+    /**
+     * A superuser session in the maintenance database {@code postgres} (never a tenant's: tenants cannot connect to
+     * it), for commands only a superuser may run; search_path pinned like every session (DatabaseSessions).
+     */
     private Connection superuser(Database db, DatabaseMember member, ClusterSecrets secrets) throws SQLException {
-        return SuperuserConnections.open(runtime.memberEndpoint(db, member), "postgres", secrets.superuserPassword(),
-                "pgfleet-switchover", Duration.ofSeconds(30));
+        return DatabaseSessions.open(runtime.memberEndpoint(db, member), "postgres", ClusterSecrets.SUPERUSER,
+                secrets.superuserPassword(), "pgfleet-switchover", Duration.ofSeconds(30));
     }
 
     private static DatabaseMember member(Database db, String name) {

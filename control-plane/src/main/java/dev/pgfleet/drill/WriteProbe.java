@@ -48,12 +48,16 @@ final class WriteProbe implements AutoCloseable {
         this.drillId = drillId;
     }
 
-    /** Creates the probe's table (through the pooler, as the owner) and starts writing. */
+    /**
+     * Creates the probe's table (through the pooler, as the owner) and starts writing. The probe has the tenant's own
+     * rights and no more, so tenant code it meets cannot escalate; PgBouncer does not pass a startup search_path, so
+     * instead every name in its statements is schema-qualified (a tenant's look-alike cannot bend the measurement).
+     */
     void start() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("create schema if not exists " + SCHEMA);
             s.execute("create table if not exists " + SCHEMA + ".probe (drill_id uuid not null, seq bigint not null,"
-                    + " written_at timestamptz not null default clock_timestamp(), primary key (drill_id, seq))");
+                    + " written_at timestamptz not null default pg_catalog.clock_timestamp(), primary key (drill_id, seq))");
         }
         running = true;
         thread = new Thread(this::writeUntilStopped, "drill-probe-" + drillId);
@@ -102,7 +106,7 @@ final class WriteProbe implements AutoCloseable {
     Set<Long> readBack(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("select seq from " + SCHEMA + ".probe where drill_id = ?")) {
+            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("select seq from " + SCHEMA + ".probe where drill_id operator(pg_catalog.=) ?")) {
                 ps.setObject(1, drillId);
                 Set<Long> seqs = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {

@@ -18,20 +18,26 @@ import org.springframework.stereotype.Component;
  * Fetches what a tenant wants to see of a running database besides its members: the pooler's figures (SHOW POOLS,
  * SHOW STATS), the database's size and its vector indexes. Read-only and cheap: a few catalog queries on the
  * leader and two admin-console commands, so the dashboard may poll it.
+ *
+ * <p>The queries run as the monitoring role (pg_monitor, no superuser) in a session whose search_path is pinned at
+ * connect time ({@link DatabaseSessions}); every function and operator is also written schema-qualified, so a tenant's
+ * {@code public.pg_relation_size(oid)} or {@code operator = (name, name)} is never what runs.
  */
 @Component
 public class DatabaseInsights {
     /** HNSW and IVFFlat indexes with their size and scans: what tells a tenant whether an index is used at all. */
     static final String VECTOR_INDEXES_SQL = """
             select s.schemaname, s.indexrelname, s.relname, am.amname,
-                   coalesce(opc.opcname, ''), pg_relation_size(s.indexrelid), s.idx_scan
-              from pg_stat_user_indexes s
-              join pg_class c on c.oid = s.indexrelid
-              join pg_am am on am.oid = c.relam
-              join pg_index i on i.indexrelid = s.indexrelid
-              left join pg_opclass opc on opc.oid = i.indclass[0]
-             where am.amname in ('hnsw', 'ivfflat')
-             order by pg_relation_size(s.indexrelid) desc, s.indexrelname""";
+                   coalesce(opc.opcname, ''), pg_catalog.pg_relation_size(s.indexrelid), s.idx_scan
+              from pg_catalog.pg_stat_user_indexes s
+              join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) s.indexrelid
+              join pg_catalog.pg_am am on am.oid operator(pg_catalog.=) c.relam
+              join pg_catalog.pg_index i on i.indexrelid operator(pg_catalog.=) s.indexrelid
+              left join pg_catalog.pg_opclass opc on opc.oid operator(pg_catalog.=) i.indclass[0]
+             where am.amname operator(pg_catalog.=) any (array['hnsw', 'ivfflat']::pg_catalog.name[])
+             order by 6 desc, 2""";
+
+    static final String SIZE_SQL = "select pg_catalog.pg_database_size(pg_catalog.current_database())";
 
     private final DataPlaneRuntime runtime;
     private final DesiredClusters desiredClusters;
@@ -62,8 +68,13 @@ public class DatabaseInsights {
         if (leader.isEmpty()) {
             problems.add("There is no leader right now, so size and indexes are unknown.");
         } else {
-            try (Connection c = SuperuserConnections.open(runtime.memberEndpoint(db, leader.get()), db.getName(),
-                    desired.secrets().superuserPassword(), "pgfleet-insights", Duration.ofSeconds(10))) {
+            Optional<String> monitorPassword = desiredClusters.monitorPassword(db);
+            if (monitorPassword.isEmpty()) {
+                problems.add("The monitoring role is being created; size and indexes appear shortly.");
+                return new DatabaseInsight(Instant.now(), pooler, null, List.of(), problems);
+            }
+            try (Connection c = DatabaseSessions.open(runtime.memberEndpoint(db, leader.get()), db.getName(),
+                    TenantDatabaseInitializer.MONITOR_ROLE, monitorPassword.get(), "pgfleet-insights", Duration.ofSeconds(10))) {
                 c.setReadOnly(true);
                 size = fetchSize(c);
                 indexes = fetchVectorIndexes(c);
@@ -75,7 +86,7 @@ public class DatabaseInsights {
     }
 
     private static long fetchSize(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_database_size(current_database())")) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SIZE_SQL)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -35,6 +35,16 @@ public class DesiredClusters {
         return new ClusterSpec(DatabaseService.scopeOf(d), d.getName(), plan, d.getPostgresVersion());
     }
 
+    /** The password of the control plane's monitoring role in this database's cluster; empty before it has one. */
+    public java.util.Optional<String> monitorPassword(Database d) {
+        return java.util.Optional.ofNullable(d.getMonitorPasswordEnc()).map(cipher::decrypt);
+    }
+
+    /** Encrypts a newly generated secret for storage. */
+    public String encrypt(String secret) {
+        return cipher.encrypt(secret);
+    }
+
     /** The desired cluster; gives a database created before per-scope etcd users its DCS password first (I/O then). */
     public DesiredCluster of(Database d) {
         ClusterSpec spec = specOf(d);

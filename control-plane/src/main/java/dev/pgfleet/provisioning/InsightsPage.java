@@ -10,13 +10,17 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 
-/** The overview's pooler, size and vector-index panel, loaded by htmx after the page and refreshed every 15 s. */
+/**
+ * The overview's pooler, size and vector-index panel, loaded by htmx after the page and refreshed every 15 s. Over
+ * the tenant's rate it shows the last figures with their time and a note (or only the note when there are none),
+ * so a busy tenant sees a pause in refreshing rather than an error.
+ */
 @Controller
 class InsightsPage implements DashboardPage {
     private final DatabaseService databases;
-    private final DatabaseInsights insights;
+    private final InsightsCache insights;
 
-    InsightsPage(DatabaseService databases, DatabaseInsights insights) {
+    InsightsPage(DatabaseService databases, InsightsCache insights) {
         this.databases = databases;
         this.insights = insights;
     }
@@ -25,7 +29,12 @@ class InsightsPage implements DashboardPage {
     String panel(@PathVariable UUID id, Model model) {
         Database db = databases.get(CurrentTenant.get(), id);
         model.addAttribute("db", db);
-        model.addAttribute("insight", insights.fetchInsight(db));
+        try {
+            model.addAttribute("insight", insights.insightFor(CurrentTenant.get(), db));
+        } catch (InsightsCache.RateLimited e) {
+            model.addAttribute("insight", e.lastKnown().orElse(null));
+            model.addAttribute("limited", e.getMessage());
+        }
         return "databases/insights :: panel";
     }
 }

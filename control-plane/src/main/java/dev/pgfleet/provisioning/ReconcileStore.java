@@ -34,6 +34,12 @@ class ReconcileStore {
         databases.findById(id).ifPresent(Database::markInitialized);
     }
 
+    /** A database created before the monitoring role existed gets its password (encrypted) once. */
+    @Transactional
+    void assignMonitorPassword(UUID id, String encrypted) {
+        databases.findById(id).ifPresent(d -> d.assignMonitorPassword(encrypted));
+    }
+
     /** Writes the status and the members' roles, and records a status change as an event. */
     @Transactional
     void writeObservation(UUID id, StatusTransitions.Next next, ClusterObservation obs) {

@@ -1,6 +1,7 @@
 package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.Database;
+import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.system.PgfleetProperties;
@@ -63,11 +64,17 @@ class Reconciler {
         ClusterObservation obs = runtime.observeCluster(desired);
         boolean initialized = db.isInitialized();
         if (stepFailure == null && !initialized && obs.leader().isPresent()) {
-            initializer.ensureOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired);
+            RuntimeInfo.Endpoint leader = runtime.leaderEndpoint(desired, obs.leader().get());
+            initializer.ensureRolesOnLeader(leader, desired, monitorPassword(db), false);
+            initializer.createExtensionOnLeader(leader, desired);
+            initializer.allowOwnerLogin(leader, desired);
             store.markInitialized(id);
             events.normal(id, "DatabaseCreated", "Created database " + db.getName() + ", its owner role and the vector extension on "
                     + obs.leader().get() + ".");
             initialized = true;
+        } else if (stepFailure == null && initialized && db.getMonitorPasswordEnc() == null && obs.leader().isPresent()) {
+            // Created before the monitoring role existed: add it (from the maintenance database only).
+            initializer.ensureRolesOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired, monitorPassword(db), true);
         }
         if (stepFailure == null && initialized) {
             runtime.ensurePooler(desired);
@@ -81,6 +88,15 @@ class Reconciler {
             throw stepFailure;
         }
         return Optional.of(next.status() == DatabaseStatus.READY ? timing.resyncInterval() : CONVERGING_POLL);
+    }
+
+    /** The stored monitoring password, or a new one stored first (for a database created before the role existed). */
+    private String monitorPassword(Database db) {
+        return desiredClusters.monitorPassword(db).orElseGet(() -> {
+            String password = dev.pgfleet.database.Passwords.generate();
+            store.assignMonitorPassword(db.getId(), desiredClusters.encrypt(password));
+            return password;
+        });
     }
 
     /** Records a failed pass: the reason goes to events (once) and, while provisioning, to the status. */

@@ -56,6 +56,8 @@ public record PgfleetProperties(
      * @param portRangeEnd   last port handed to data-plane processes
      * @param osUser         unprivileged user that runs data-plane processes when the control plane is root
      * @param postgresRoot   where PostgreSQL major versions are installed (one directory per version)
+     * @param metadataOsUser unprivileged user that runs the embedded metadata store when the control plane is root;
+     *                       never the same as {@code osUser}, so the data plane cannot reach the control plane's state
      */
     public record Local(
             @DefaultValue("127.0.0.1") String listenAddress,
@@ -64,7 +66,8 @@ public record PgfleetProperties(
             @DefaultValue("29999") int portRangeEnd,
             @DefaultValue("postgres") String osUser,
             @DefaultValue("/usr/lib/postgresql") String postgresRoot,
-            @DefaultValue("/usr/share/postgresql") String postgresShareRoot) {
+            @DefaultValue("/usr/share/postgresql") String postgresShareRoot,
+            @DefaultValue("pgfleet") String metadataOsUser) {
     }
 
     /**

@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +37,8 @@ class BackupIntegrationTest {
 
     @BeforeAll
     void createDatabaseWithVectors() throws Exception {
-        cp = ControlPlane.start();
+        // The policy tests fire every 10 seconds: the production minimum interval would refuse that schedule.
+        cp = ControlPlane.start(Map.of("pgfleet.backup.minimum-interval", "10s"));
         alice = cp.createTenant("alice");
         bob = cp.createTenant("bob");
         id = cp.post("/api/v1/databases", alice, "{\"name\":\"shop\",\"plan\":\"dev\"}").json().get("id").asText();

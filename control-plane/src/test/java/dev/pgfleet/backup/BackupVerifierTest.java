@@ -49,10 +49,11 @@ class BackupVerifierTest {
 
         source = ScratchInstance.prepare(processes, BIN, home.resolve("source"), Map.of());
         source.start();
-        try (Connection c = source.connect("postgres"); Statement s = c.createStatement()) {
+        try (Connection c = source.connectAsSuperuser("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE shop");
         }
-        try (Connection c = source.connect("shop"); Statement s = c.createStatement()) {
+        try (Connection c = source.connectAsSuperuser("shop"); Statement s = c.createStatement()) {
+            s.execute("SET search_path = public"); // sessions start pinned to pg_catalog, pg_temp
             s.execute("CREATE EXTENSION vector");
             s.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(16))");
             // The WHERE ties the inner query to g, so each row gets its own random vector.
@@ -62,16 +63,16 @@ class BackupVerifierTest {
             manifest = manifestOf(c, "shop");
         }
         Path sourceDump = source.dir().resolve("shop.dump");
-        processes.runToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fc", "-h", "127.0.0.1", "-p",
+        processes.runClientToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fc", "-h", "127.0.0.1", "-p",
                 Integer.toString(source.port()), "-U", ScratchInstance.SUPERUSER, "-w", "-d", "shop", "-f", sourceDump.toString()),
-                source.dir(), Duration.ofSeconds(60), "PGPASSWORD", source.password());
+                source.dir(), Duration.ofSeconds(60), "PGPASSWORD", source.superuserPassword());
         // Like the backup store: readable by the control plane only, so the verifier must bring its own copy.
         Path store = Files.createDirectory(home.resolve("backups"));
         dump = storeCopy(Files.readAllBytes(sourceDump), store.resolve("shop.dump"));
         Path sourceDirectory = source.dir().resolve("shop.dir");
-        processes.runToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fd", "-j", "2", "-h", "127.0.0.1", "-p",
+        processes.runClientToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fd", "-j", "2", "-h", "127.0.0.1", "-p",
                 Integer.toString(source.port()), "-U", ScratchInstance.SUPERUSER, "-w", "-d", "shop", "-f", sourceDirectory.toString()),
-                source.dir(), Duration.ofSeconds(60), "PGPASSWORD", source.password());
+                source.dir(), Duration.ofSeconds(60), "PGPASSWORD", source.superuserPassword());
         directoryDump = storeCopy(sourceDirectory, store.resolve("shop.dir"));
         verifier = new BackupVerifier(processes, scratchRoot, BIN, 2, postmasters::add);
     }

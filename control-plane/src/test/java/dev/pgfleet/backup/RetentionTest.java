@@ -42,7 +42,7 @@ class RetentionTest {
         Backup b1 = backup(1, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
         Backup b2 = backup(2, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
         BackupPolicy keepTwo = new BackupPolicy(DB, BackupPolicy.DEFAULT_CRON, true, 2, null, true);
-        assertThat(Retention.expired(newestFirst(b0, b1, b2), keepTwo, NOW)).containsExactly(b2);
+        assertThat(Retention.expired(newestFirst(b0, b1, b2), keepTwo, NOW, 100)).containsExactly(b2);
     }
 
     @Test
@@ -51,7 +51,7 @@ class RetentionTest {
         Backup verified = backup(20, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
         Backup olderVerified = backup(30, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
         BackupPolicy sevenDays = new BackupPolicy(DB, BackupPolicy.DEFAULT_CRON, true, null, 7, true);
-        assertThat(Retention.expired(newestFirst(failedVerification, verified, olderVerified), sevenDays, NOW))
+        assertThat(Retention.expired(newestFirst(failedVerification, verified, olderVerified), sevenDays, NOW, 100))
                 .containsExactly(failedVerification, olderVerified);
     }
 
@@ -61,6 +61,19 @@ class RetentionTest {
         Backup failed = backup(1, Backup.Status.FAILED, Backup.Verification.NOT_VERIFIED);
         Backup ok = backup(2, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
         BackupPolicy keepOne = new BackupPolicy(DB, BackupPolicy.DEFAULT_CRON, true, 1, null, true);
-        assertThat(Retention.expired(newestFirst(running, failed, ok), keepOne, NOW)).isEmpty();
+        assertThat(Retention.expired(newestFirst(running, failed, ok), keepOne, NOW, 100)).isEmpty();
+    }
+
+    @Test
+    void aPolicyOfDaysAloneStillKeepsNoMoreThanTheMaximumCount() {
+        Backup b0 = backup(0, Backup.Status.SUCCEEDED, Backup.Verification.PASSED);
+        Backup b1 = backup(1, Backup.Status.SUCCEEDED, Backup.Verification.NOT_VERIFIED);
+        Backup b2 = backup(2, Backup.Status.SUCCEEDED, Backup.Verification.NOT_VERIFIED);
+        BackupPolicy yearOfDays = new BackupPolicy(DB, BackupPolicy.DEFAULT_CRON, true, null, 365, true);
+        BackupPolicy keepFive = new BackupPolicy(DB, BackupPolicy.DEFAULT_CRON, true, 5, null, true);
+
+        assertThat(Retention.expired(newestFirst(b0, b1, b2), yearOfDays, NOW, 2)).containsExactly(b2);
+        assertThat(Retention.expired(newestFirst(b0, b1, b2), keepFive, NOW, 2)).containsExactly(b2);
+        assertThat(Retention.expired(newestFirst(b0, b1, b2), yearOfDays, NOW, 100)).isEmpty();
     }
 }

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -47,7 +48,9 @@ class DrillIntegrationTest {
 
     @BeforeAll
     void createDatabases() throws Exception {
-        cp = ControlPlane.start();
+        // The policy tests fire every 10 seconds: the production minimum interval would refuse that schedule.
+        // One drill per tenant at a time (default 2), so that the bound is reached with alice's two databases.
+        cp = ControlPlane.start(Map.of("pgfleet.drill.minimum-interval", "10s", "pgfleet.drill.max-running-per-tenant", 1));
         alice = cp.createTenant("alice");
         bob = cp.createTenant("bob");
         ha = cp.post("/api/v1/databases", alice, "{\"name\":\"orders\",\"plan\":\"ha\"}").json().get("id").asText();
@@ -232,6 +235,54 @@ class DrillIntegrationTest {
     // ---- helpers ----
 
     /** PASSED, or FAILED for the write-unavailability target alone (a timing this machine's load can stretch). */
+    @Test
+    @Order(7)
+    void aTenantRunsNoMoreDrillsOrSwitchoversAtOnceThanItsBound() throws Exception {
+        awaitNoActiveDrill();
+        DrillLedger ledger = cp.bean(DrillLedger.class);
+        int before = cp.get(base(ha) + "/drills", alice).json().size();
+        String leaderBefore = leader(ha);
+        // A drill of alice's other database, held pending as if it were running: her one slot is taken.
+        Drill held = ledger.createIfIdle(java.util.UUID.fromString(dev), Drill.Kind.SWITCHOVER, Drill.Trigger.ON_DEMAND).orElseThrow();
+        try {
+            ControlPlane.Response switchover = cp.post(base(ha) + "/switchover", alice, "");
+            assertThat(switchover.status()).as(switchover.body()).isEqualTo(409);
+            assertThat(switchover.isProblem()).isTrue();
+            assertThat(switchover.json().get("title").asText()).isEqualTo("Too many drills");
+            ControlPlane.Response drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            assertThat(drill.status()).isEqualTo(409);
+            assertThat(drill.json().get("detail").asText()).contains("at most 1 drills or switchovers run at once per tenant");
+            assertThat(cp.get(base(ha) + "/drills", alice).json()).as("nothing was started").hasSize(before);
+            assertThat(leader(ha)).as("no switchover happened").isEqualTo(leaderBefore);
+
+            // A scheduled firing over the bound is recorded as not run, with the reason.
+            assertThat(cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"0/10 * * * * ?\",\"enabled\":true,\"type\":\"switchover\"}")
+                    .status()).isEqualTo(200);
+            JsonNode notRun = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (notRun == null && System.nanoTime() < deadline) {
+                for (JsonNode d : cp.get(base(ha) + "/drills", alice).json()) {
+                    if (d.get("statusReason") != null && d.get("statusReason").asText().contains("at most 1 drills")) {
+                        notRun = d;
+                    }
+                }
+                Thread.sleep(500);
+            }
+            assertThat(cp.put(base(ha) + "/drill-policy", alice, "{\"cron\":\"0/10 * * * * ?\",\"enabled\":false,\"type\":\"switchover\"}")
+                    .status()).isEqualTo(200);
+            assertThat(notRun).as("a scheduled drill recorded as not run").isNotNull();
+            assertThat(notRun.get("trigger").asText()).isEqualTo("SCHEDULED");
+            assertThat(notRun.get("status").asText()).isEqualTo("FAILED");
+            assertThat(leader(ha)).isEqualTo(leaderBefore);
+        } finally {
+            ledger.finish(held.getId(), null, false, "released by the test");
+        }
+        ControlPlane.Response freed = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+        assertThat(freed.status()).as("the slot is free again: " + freed.body()).isEqualTo(202);
+        JsonNode finished = awaitDrill(freed.json().get("id").asText());
+        assertThat(finished.get("status").asText()).isIn("PASSED", "FAILED");
+    }
+
     private static void assertOnlyTimingMayMiss(JsonNode drill) {
         assertThat(drill.get("status").asText()).isIn("PASSED", "FAILED");
         if ("FAILED".equals(drill.get("status").asText())) {

@@ -44,7 +44,10 @@ public final class DataPlaneProcesses {
     }
 
     public static Optional<ProcessHandle> postmaster(Path memberDir) {
-        Path pgdata = memberDir.resolve("pgdata");
+        return postmasterOf(memberDir.resolve("data").resolve("pgdata"));
+    }
+
+    public static Optional<ProcessHandle> postmasterOf(Path pgdata) {
         return find(pgdata.resolve("postmaster.pid"), pgdata.toString());
     }
 
@@ -70,7 +73,7 @@ public final class DataPlaneProcesses {
         for (Path member : dirs(home.resolve("databases"), "members")) {
             postmaster(member).ifPresent(all::add);
         }
-        postmaster(home.resolve("metadata")).ifPresent(all::add);
+        postmasterOf(home.resolve("metadata").resolve("pgdata")).ifPresent(all::add);
         etcd(home).ifPresent(all::add);
         terminate(all);
     }

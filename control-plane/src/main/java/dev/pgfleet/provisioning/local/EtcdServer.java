@@ -68,7 +68,8 @@ class EtcdServer {
         Path data = dir.resolve("data");
         Optional<ProcessHandle> running = processes.findRunning(dir.resolve("etcd.pid"), data.toString());
         if (running.isEmpty()) {
-            processes.user().createOwnedDirectories(dir);
+            processes.user().createControlledDirectories(dir);
+            processes.user().createOwnedLeaf(data);
             String peer = "http://" + host + ":" + peerPort;
             String client = "http://" + host + ":" + clientPort;
             running = Optional.of(processes.startDetached(List.of("etcd", "--name", "pgfleet", "--data-dir", data.toString(),

@@ -7,9 +7,13 @@ import java.util.UUID;
  * Where the local data plane keeps its files under PGFLEET_HOME:
  * <pre>
  * etcd/                      the shared DCS: data/, etcd.pid, etcd.log
- * databases/&lt;id&gt;/members/&lt;n&gt;/  patroni.yml, pgdata/, pgpass, log/, patroni.pid, patroni.out
- * databases/&lt;id&gt;/pooler/     pgbouncer.ini, userlist.txt, pgbouncer.log, pgbouncer.pid
+ * databases/&lt;id&gt;/members/&lt;n&gt;/  patroni.yml, patroni.pid, patroni.out, data/ (pgdata/, pgpass), log/
+ * databases/&lt;id&gt;/pooler/     pgbouncer.ini, userlist.txt, pgbouncer.pid, pgbouncer.out, log/
  * </pre>
+ * Every directory is the control plane's except the leaves the data-plane user writes: etcd/data, a member's
+ * data/ and log/, the pooler's log/. So the data-plane user can never replace a directory on the path of a file
+ * the control plane writes (see DataPlaneUser). Patroni removes and re-creates pgdata when it re-clones a member,
+ * which is why pgdata sits in a leaf of its own rather than being one.
  */
 record LocalLayout(Path home) {
 
@@ -23,6 +27,15 @@ record LocalLayout(Path home) {
 
     Path memberDir(UUID id, int ordinal) {
         return databaseDir(id).resolve("members").resolve(Integer.toString(ordinal));
+    }
+
+    /** The member's own directory: data/pgdata (PostgreSQL's data directory) and data/pgpass. */
+    Path memberDataDir(UUID id, int ordinal) {
+        return memberDir(id, ordinal).resolve("data");
+    }
+
+    Path pgdata(UUID id, int ordinal) {
+        return memberDataDir(id, ordinal).resolve("pgdata");
     }
 
     Path poolerDir(UUID id) {

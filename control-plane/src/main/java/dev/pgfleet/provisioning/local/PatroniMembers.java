@@ -50,7 +50,9 @@ class PatroniMembers {
         boolean reloaded = false;
         for (DesiredCluster.MemberSlot slot : desired.members()) {
             Path dir = layout.memberDir(desired.id(), slot.ordinal());
-            processes.user().createOwnedDirectories(dir.resolve("log"));
+            processes.user().createControlledDirectories(dir);
+            processes.user().createOwnedLeaf(layout.memberDataDir(desired.id(), slot.ordinal()));
+            processes.user().createOwnedLeaf(dir.resolve("log"));
             Path config = dir.resolve("patroni.yml");
             boolean changed = processes.user().writeOwnedFile(config, PatroniConfig.render(desired.spec(), member(desired, slot), dcs,
                     desired.secrets(), trusted));
@@ -77,7 +79,7 @@ class PatroniMembers {
 
     /** The PostgreSQL postmaster of a member, if one runs (it can outlive a killed Patroni). */
     Optional<ProcessHandle> findPostmaster(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
-        Path pgdata = layout.memberDir(desired.id(), slot.ordinal()).resolve("pgdata");
+        Path pgdata = layout.pgdata(desired.id(), slot.ordinal());
         return processes.findRunning(pgdata.resolve("postmaster.pid"), pgdata.toString());
     }
 
@@ -94,7 +96,8 @@ class PatroniMembers {
     PatroniMember member(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
         Path dir = layout.memberDir(desired.id(), slot.ordinal());
         return new PatroniMember(slot.name(), listenHost, connectHost, slot.pgPort(), slot.restPort(),
-                dir.resolve("pgdata").toString(), binDirOfVersion.apply(desired.spec().postgresMajorVersion()).toString(),
-                dir.resolve("pgpass").toString(), dir.resolve("log").toString());
+                layout.pgdata(desired.id(), slot.ordinal()).toString(),
+                binDirOfVersion.apply(desired.spec().postgresMajorVersion()).toString(),
+                layout.memberDataDir(desired.id(), slot.ordinal()).resolve("pgpass").toString(), dir.resolve("log").toString());
     }
 }

@@ -35,7 +35,8 @@ class PgBouncerPooler {
     /** PgBouncer runs and sends connections to {@code leader}; returns whether anything had to be done. */
     boolean ensure(DesiredCluster desired, String leader) {
         Path dir = layout.poolerDir(desired.id());
-        processes.user().createOwnedDirectories(dir);
+        processes.user().createControlledDirectories(dir);
+        processes.user().createOwnedLeaf(dir.resolve("log"));
         Path ini = dir.resolve("pgbouncer.ini");
         boolean changed = processes.user().writeOwnedFile(dir.resolve("userlist.txt"), PgBouncerConfig.renderAuthFile(List.of(
                 new PgBouncerConfig.UserSecret(desired.spec().ownerUsername(), desired.ownerScramVerifier()),
@@ -145,7 +146,7 @@ class PgBouncerPooler {
         while (!accepting(desired)) {
             if (System.nanoTime() > deadline || find(desired).isEmpty()) {
                 throw new IllegalStateException("PgBouncer did not start listening on port " + desired.poolerPort() + "; see "
-                        + layout.poolerDir(desired.id()).resolve("pgbouncer.log"));
+                        + layout.poolerDir(desired.id()).resolve("log").resolve("pgbouncer.log"));
             }
             try {
                 Thread.sleep(50);
@@ -159,6 +160,6 @@ class PgBouncerPooler {
     private PoolerSettings settings(DesiredCluster desired) {
         Path dir = layout.poolerDir(desired.id());
         return new PoolerSettings(listenHost, desired.poolerPort(), dir.resolve("userlist.txt").toString(),
-                dir.resolve("pgbouncer.log").toString(), ClusterSecrets.POOLER_ADMIN_USER);
+                dir.resolve("log").resolve("pgbouncer.log").toString(), ClusterSecrets.POOLER_ADMIN_USER);
     }
 }

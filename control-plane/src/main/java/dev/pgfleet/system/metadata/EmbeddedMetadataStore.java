@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * The control plane's private PostgreSQL under PGFLEET_HOME/metadata, used when no external metadata
  * database is configured. Initialised once; on later starts the same instance (and its port and
  * password) is reused, and an instance that is still running is adopted rather than started twice.
+ *
+ * <p>It runs as its own OS user (pgfleet.local.metadata-os-user), never as the data plane's: a tenant who
+ * reached a shell as the data-plane user must not be able to read tenants' secrets or tokens from it. metadata/
+ * is the control plane's; only pgdata/ and log/ are handed to that user; connection.properties is root's, 0600.
  */
 public final class EmbeddedMetadataStore {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedMetadataStore.class);
@@ -33,7 +37,17 @@ public final class EmbeddedMetadataStore {
     private final Path binDir;
     private final LocalProcesses processes;
 
-    public EmbeddedMetadataStore(Path home, Path binDir, LocalProcesses processes) {
+    /**
+     * {@code processes} run as the metadata store's own user; {@code dataPlaneUser} is the tenants' one, which it
+     * must not be (checked here, so a misconfiguration stops the start with a clear message).
+     */
+    public EmbeddedMetadataStore(Path home, Path binDir, LocalProcesses processes, String dataPlaneUser) {
+        if (processes.user().name().equals(dataPlaneUser)) {
+            throw new IllegalStateException("The embedded metadata store would run as '" + dataPlaneUser + "', the same OS user as"
+                    + " the tenants' databases, who could then read every tenant's secrets. Run the control plane as root (the"
+                    + " store then runs as pgfleet.local.metadata-os-user, '" + processes.user().name() + "' is not allowed), or"
+                    + " point it at an external metadata database with PGFLEET_DB_URL.");
+        }
         this.dir = home.resolve("metadata");
         this.pgdata = dir.resolve("pgdata");
         this.binDir = binDir;
@@ -47,7 +61,7 @@ public final class EmbeddedMetadataStore {
         if (!accepting(port)) {
             log.info("starting the embedded metadata PostgreSQL on port {}", port);
             processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60",
-                    "-D", pgdata.toString(), "-l", dir.resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+                    "-D", pgdata.toString(), "-l", logFile().toString()), dir, Duration.ofSeconds(90));
         }
         return new Connection("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, USER, settings.getProperty("password"));
     }
@@ -72,7 +86,8 @@ public final class EmbeddedMetadataStore {
             }
             log.info("initialising the embedded metadata PostgreSQL in {}", pgdata);
             DataPlaneUser user = processes.user();
-            user.createOwnedDirectories(dir);
+            user.createControlledDirectories(dir);
+            user.createOwnedLeaf(dir.resolve("log"));
             // A first start that failed half-way may have left a running instance: stop it before starting over.
             if (Files.exists(pgdata.resolve("postmaster.pid"))) {
                 try {
@@ -83,6 +98,7 @@ public final class EmbeddedMetadataStore {
                 }
             }
             Directories.deleteRecursively(pgdata);
+            user.createOwnedLeaf(pgdata);
             String password = HexFormat.of().formatHex(randomBytes(24));
             Path pwfile = dir.resolve("initdb.pw");
             user.writeOwnedFile(pwfile, password + "\n");
@@ -97,23 +113,31 @@ public final class EmbeddedMetadataStore {
             String conf = "\n# pgfleet: the metadata store listens on loopback TCP only\n"
                     + "port = " + port + "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
                     + "max_connections = 50\nshared_buffers = 64MB\n";
-            Files.writeString(pgdata.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND);
+            // pgdata is the store user's: never append through a link planted there.
+            Files.writeString(pgdata.resolve("postgresql.conf"), conf, java.nio.file.StandardOpenOption.APPEND,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60",
-                    "-D", pgdata.toString(), "-l", dir.resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+                    "-D", pgdata.toString(), "-l", logFile().toString()), dir, Duration.ofSeconds(90));
             processes.runToCompletion(List.of(binDir.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
                     "-U", USER, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE " + DATABASE),
                     dir, Duration.ofSeconds(30), "PGPASSWORD", password);
             Properties p = new Properties();
             p.setProperty("port", Integer.toString(port));
             p.setProperty("password", password);
-            try (var out = Files.newOutputStream(settingsFile)) {
+            Files.deleteIfExists(settingsFile);
+            try (var out = Files.newOutputStream(settingsFile, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.setPosixFilePermissions(settingsFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 p.store(out, "embedded metadata store (generated by pgfleet)");
             }
-            Files.setPosixFilePermissions(settingsFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             return p;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot initialise the embedded metadata store in " + dir, e);
         }
+    }
+
+    private Path logFile() {
+        return dir.resolve("log").resolve("postgresql.log");
     }
 
     private static boolean accepting(int port) {

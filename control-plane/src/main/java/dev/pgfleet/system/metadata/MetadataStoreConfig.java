@@ -2,6 +2,7 @@ package dev.pgfleet.system.metadata;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.io.IOException;
@@ -22,9 +23,11 @@ class MetadataStoreConfig {
 
     @Bean(destroyMethod = "stop")
     @org.springframework.context.annotation.Lazy
-    EmbeddedMetadataStore embeddedMetadataStore(PgfleetProperties properties, LocalProcesses processes,
+    EmbeddedMetadataStore embeddedMetadataStore(PgfleetProperties properties, LocalProcesses dataPlane,
                                                 PostgresInstallations installations) {
-        return new EmbeddedMetadataStore(createHome(properties.resolvedHome()), installations.newestBinDir(), processes);
+        LocalProcesses own = new LocalProcesses(DataPlaneUser.forCurrentProcess(properties.local().metadataOsUser()));
+        return new EmbeddedMetadataStore(createHome(properties.resolvedHome()), installations.newestBinDir(), own,
+                dataPlane.user().name());
     }
 
     @Bean

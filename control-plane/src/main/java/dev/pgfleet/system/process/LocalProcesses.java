@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,11 +54,15 @@ public final class LocalProcesses {
             // These directories belong to the data-plane user; as root, never follow a link planted there.
             refuseSymlink(logFile);
             refuseSymlink(pidFile);
+            // Both files sit in a directory the control plane owns (see DataPlaneUser), so nobody can swap them
+            // between this check and the open.
+            user.requireControlled(logFile.toAbsolutePath().getParent());
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            replaceEnvironment(pb, workDir);
             Process process = pb.start();
             Files.write(pidFile, (process.pid() + "\n").getBytes(), java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE,
@@ -72,7 +77,8 @@ public final class LocalProcesses {
     /**
      * Runs a short command as the data-plane user and waits for it; returns its output, or throws with
      * the output when it fails. {@code env} holds extra environment variables as name, value pairs
-     * (how secrets reach a command without appearing in its argument list).
+     * (how secrets reach a command without appearing in its argument list), from {@link ProcessEnvironment}'s
+     * allow-list.
      */
     public String runToCompletion(List<String> command, Path workDir, Duration timeout, String... env) {
         List<String> argv = new ArrayList<>(user.privilegeDropPrefix());
@@ -96,9 +102,7 @@ public final class LocalProcesses {
             try {
                 ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true)
                         .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-                for (int i = 0; i + 1 < env.length; i += 2) {
-                    pb.environment().put(env[i], env[i + 1]);
-                }
+                replaceEnvironment(pb, workDir, env);
                 Process process = pb.start();
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroyForcibly();
@@ -118,6 +122,13 @@ public final class LocalProcesses {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + command.get(0), e);
         }
+    }
+
+    /** Never the control plane's own environment: see {@link ProcessEnvironment}. */
+    private static void replaceEnvironment(ProcessBuilder pb, Path workDir, String... env) {
+        Map<String, String> environment = pb.environment();
+        environment.clear();
+        environment.putAll(ProcessEnvironment.build(workDir, env));
     }
 
     private static void refuseSymlink(Path file) throws IOException {

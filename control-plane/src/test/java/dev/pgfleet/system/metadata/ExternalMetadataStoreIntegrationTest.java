@@ -27,7 +27,7 @@ class ExternalMetadataStoreIntegrationTest {
         PostgresInstallations installations = new PostgresInstallations(Path.of("/usr/lib/postgresql"), Path.of("/usr/share/postgresql"));
         // A separate PostgreSQL instance stands in for the operator's external database.
         EmbeddedMetadataStore external = new EmbeddedMetadataStore(externalDir, installations.newestBinDir(),
-                new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
+                new LocalProcesses(DataPlaneUser.forCurrentProcess("pgfleet")), "postgres");
         try {
             EmbeddedMetadataStore.Connection c = external.startIfNeeded();
             try (ControlPlane cp = ControlPlane.start(Map.of(

@@ -1,0 +1,46 @@
+package dev.pgfleet.provisioning;
+
+import dev.pgfleet.database.RuntimeInfo;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * Every JDBC session the control plane opens in a database it does not control (a tenant's database, a scratch
+ * restore of a tenant's dump). Tenants own their database and may create functions and operators of any name in
+ * it, so every session pins {@code search_path} to {@value #PINNED_SEARCH_PATH} in the startup packet: it holds
+ * from the first statement, a tenant's {@code ALTER ROLE/DATABASE ... SET search_path} cannot override it (startup
+ * options win), and pg_temp is never searched for functions or operators. Our queries then resolve every function
+ * and operator in pg_catalog, never to a tenant's look-alike in public. Which role a session uses is the caller's
+ * choice and never the superuser once a database has been created: see docs/security.md.
+ */
+public final class DatabaseSessions {
+    public static final String PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
+    /** libpq's and pgjdbc's form of the same setting, for PGOPTIONS and the {@code options} property. */
+    public static final String PINNED_OPTIONS = "-c search_path=pg_catalog,pg_temp";
+
+    private DatabaseSessions() {
+    }
+
+    /**
+     * Opens a session (I/O). {@code application} names the caller in pg_stat_activity; statements that run
+     * longer than {@code socketTimeout} fail instead of hanging the caller (zero: no limit, for dumps).
+     */
+    public static Connection open(RuntimeInfo.Endpoint endpoint, String database, String user, String password,
+                                  String application, Duration socketTimeout) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("options", PINNED_OPTIONS);
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
+        props.setProperty("ApplicationName", application);
+        // A database name is validated at the edge; the URL still must not be able to carry parameters.
+        if (!database.matches("[a-z][a-z0-9_-]*")) {
+            throw new SQLException("not a database name pgfleet creates: " + database);
+        }
+        return DriverManager.getConnection("jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/" + database, props);
+    }
+}
