@@ -42,7 +42,8 @@ app.kubernetes.io/part-of: pgfleet
 {{/* Labels that select a component's pods; never change them (selectors are immutable). */}}
 {{- define "pgfleet.selectorLabels" -}}
 {{- if eq .component "control-plane" }}
-{{- /* Fixed: the databases' NetworkPolicies admit the control plane by this label, in any namespace. */}}
+{{- /* Fixed: the databases' NetworkPolicies admit the control plane by this label, and only in the release's
+namespace (matched by kubernetes.io/metadata.name, which the control plane reads from its service-account mount). */}}
 app.kubernetes.io/name: pgfleet-control-plane
 {{- else }}
 app.kubernetes.io/name: {{ include "pgfleet.name" .ctx }}

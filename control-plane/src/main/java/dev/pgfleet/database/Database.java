@@ -55,6 +55,13 @@ public class Database {
     private String poolerAdminPasswordEnc;
     @Column(name = "pooler_admin_scram_verifier")
     private String poolerAdminScramVerifier;
+    /**
+     * The password of the database's own etcd user, encrypted. Never written through JPA: it is set once, by a
+     * conditional update (see DesiredClusters), also for databases created before it existed, and a stale
+     * entity saved later must not write it back to null.
+     */
+    @Column(name = "dcs_password_enc", insertable = false, updatable = false)
+    private String dcsPasswordEnc;
     @Column(name = "monitor_password_enc")
     private String monitorPasswordEnc;
     @Column(name = "pooler_port")
@@ -214,6 +221,11 @@ public class Database {
 
     public String getPoolerAdminScramVerifier() {
         return poolerAdminScramVerifier;
+    }
+
+    /** Null until the reconciler first converged the database (see DesiredClusters). */
+    public String getDcsPasswordEnc() {
+        return dcsPasswordEnc;
     }
 
     public Integer getPoolerPort() {

@@ -5,16 +5,28 @@ import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
+import dev.pgfleet.database.Passwords;
 import dev.pgfleet.system.SecretCipher;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Resolves a stored database into the desired cluster a runtime converges (decrypting its secrets). */
 @Component
 public class DesiredClusters {
     private final SecretCipher cipher;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate ownTransaction;
 
-    DesiredClusters(SecretCipher cipher) {
+    DesiredClusters(SecretCipher cipher, JdbcTemplate jdbc, PlatformTransactionManager transactions) {
         this.cipher = cipher;
+        this.jdbc = jdbc;
+        // Its own short transaction: callers may hold a read-only one.
+        this.ownTransaction = new TransactionTemplate(transactions);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     /** The blueprint's view of a stored database (no secrets). */
@@ -33,15 +45,34 @@ public class DesiredClusters {
         return cipher.encrypt(secret);
     }
 
+    /** The desired cluster; gives a database created before per-scope etcd users its DCS password first (I/O then). */
     public DesiredCluster of(Database d) {
         ClusterSpec spec = specOf(d);
+        String dcsPassword = d.getDcsPasswordEnc() != null ? cipher.decrypt(d.getDcsPasswordEnc()) : ensureDcsPassword(d.getId());
         ClusterSecrets secrets = new ClusterSecrets(cipher.decrypt(d.getSuperuserPasswordEnc()),
-                cipher.decrypt(d.getReplicationPasswordEnc()), cipher.decrypt(d.getRestApiPasswordEnc()));
+                cipher.decrypt(d.getReplicationPasswordEnc()), cipher.decrypt(d.getRestApiPasswordEnc()), dcsPassword);
         return new DesiredCluster(d.getId(), spec, secrets, cipher.decrypt(d.getOwnerPasswordEnc()), d.getOwnerScramVerifier(),
                 cipher.decrypt(d.getPoolerAdminPasswordEnc()), d.getPoolerAdminScramVerifier(),
                 d.getMembers().stream()
                         .map(m -> new DesiredCluster.MemberSlot(m.getOrdinal(), m.getName(), m.getPgPort(), m.getRestPort()))
                         .toList(),
                 d.getPoolerPort() == null ? 0 : d.getPoolerPort());
+    }
+
+    /**
+     * Generates and stores the database's etcd password unless one is stored already, and returns the stored one.
+     * The update only fills a null, so two control planes (or two passes) racing here end with the same password.
+     * New databases get theirs here too, on their first pass: one path for old and new.
+     */
+    String ensureDcsPassword(UUID id) {
+        String stored = ownTransaction.execute(tx -> {
+            jdbc.update("update databases set dcs_password_enc = ? where id = ? and dcs_password_enc is null",
+                    cipher.encrypt(Passwords.generate()), id);
+            return jdbc.queryForObject("select dcs_password_enc from databases where id = ?", String.class, id);
+        });
+        if (stored == null) {
+            throw new IllegalStateException("database " + id + " has no DCS password and none could be stored");
+        }
+        return cipher.decrypt(stored);
     }
 }

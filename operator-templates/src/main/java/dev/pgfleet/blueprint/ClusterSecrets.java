@@ -1,7 +1,13 @@
 package dev.pgfleet.blueprint;
 
-/** Passwords the data plane itself uses (never shown to tenants). */
-public record ClusterSecrets(String superuserPassword, String replicationPassword, String restApiPassword) {
+/**
+ * Passwords the data plane itself uses (never shown to tenants).
+ *
+ * @param dcsPassword the password of the database's own etcd user ({@link Dcs#scopeUser}), which may touch only
+ *                    the keys of its scope
+ */
+public record ClusterSecrets(String superuserPassword, String replicationPassword, String restApiPassword,
+                             String dcsPassword) {
     public static final String SUPERUSER = "postgres";
     public static final String REPLICATION_USER = "replicator";
     public static final String REST_API_USER = "pgfleet";

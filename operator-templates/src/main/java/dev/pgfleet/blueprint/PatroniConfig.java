@@ -18,7 +18,12 @@ public final class PatroniConfig {
     private PatroniConfig() {
     }
 
-    public static String render(ClusterSpec spec, PatroniMember member, Dcs dcs, ClusterSecrets secrets) {
+    /**
+     * @param trusted where the control plane and the members connect from: the only addresses that reach the
+     *                superuser and replication roles and Patroni's state-changing REST endpoints
+     */
+    public static String render(ClusterSpec spec, PatroniMember member, Dcs dcs, ClusterSecrets secrets,
+                                TrustedNetworks trusted) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("scope", spec.scope());
         doc.put("namespace", dcs.namespace());
@@ -26,12 +31,11 @@ public final class PatroniConfig {
 
         doc.put("log", map("dir", member.logDir(), "level", "INFO", "file_num", 4, "file_size", 10 << 20));
 
-        doc.put("restapi", map(
-                "listen", member.listenHost() + ":" + member.restPort(),
-                "connect_address", member.connectHost() + ":" + member.restPort(),
-                "authentication", map("username", ClusterSecrets.REST_API_USER, "password", secrets.restApiPassword())));
+        doc.put("restapi", restApi(member, secrets, trusted));
 
-        doc.put("etcd3", map("hosts", dcs.etcdHosts(), "protocol", "http"));
+        // The scope's own etcd user: its role may read and write only this scope's keys.
+        doc.put("etcd3", map("hosts", dcs.etcdHosts(), "protocol", "http",
+                "username", Dcs.scopeUser(spec.scope()), "password", secrets.dcsPassword()));
 
         doc.put("bootstrap", bootstrap(spec.plan()));
 
@@ -50,7 +54,7 @@ public final class PatroniConfig {
         postgresql.put("remove_data_directory_on_rewind_failure", true);
         postgresql.put("remove_data_directory_on_diverged_timelines", true);
         postgresql.put("basebackup", List.of(map("checkpoint", "fast")));
-        postgresql.put("pg_hba", pgHba());
+        postgresql.put("pg_hba", pgHba(spec, trusted));
         Map<String, Object> parameters = PostgresParameters.asYamlMap(PostgresParameters.tuned(spec.memberResources()));
         // Only TCP: no socket files to collide between members sharing a machine.
         parameters.put("unix_socket_directories", "");
@@ -69,11 +73,11 @@ public final class PatroniConfig {
      * settings (addresses, paths, DCS hosts): Spilo on Kubernetes merges this over its own template.
      * Returns a new map on every call, so callers may add to it.
      */
-    public static Map<String, Object> clusterWide(ClusterSpec spec) {
+    public static Map<String, Object> clusterWide(ClusterSpec spec, TrustedNetworks trusted) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("bootstrap", bootstrap(spec.plan()));
         Map<String, Object> postgresql = new LinkedHashMap<>();
-        postgresql.put("pg_hba", new ArrayList<>(pgHba()));
+        postgresql.put("pg_hba", new ArrayList<>(pgHba(spec, trusted)));
         postgresql.put("parameters", PostgresParameters.asYamlMap(PostgresParameters.tuned(spec.memberResources())));
         doc.put("postgresql", postgresql);
         return doc;
@@ -104,10 +108,42 @@ public final class PatroniConfig {
         return dcs;
     }
 
-    static List<String> pgHba() {
-        return List.of(
-                "host replication " + ClusterSecrets.REPLICATION_USER + " all scram-sha-256",
-                "host all all all scram-sha-256");
+    /**
+     * Every state-changing endpoint (/switchover, /failover, /restart, /reload, /config, ...) needs the REST API
+     * password, and with an allowlist also comes only from the trusted networks or a member's address. Patroni
+     * checks both only on those endpoints; the read-only ones (/cluster, /health, ...) stay open to probes.
+     */
+    static Map<String, Object> restApi(PatroniMember member, ClusterSecrets secrets, TrustedNetworks trusted) {
+        Map<String, Object> restapi = map(
+                "listen", member.listenHost() + ":" + member.restPort(),
+                "connect_address", member.connectHost() + ":" + member.restPort(),
+                "authentication", map("username", ClusterSecrets.REST_API_USER, "password", secrets.restApiPassword()));
+        if (!trusted.isAnywhere()) {
+            restapi.put("allowlist", trusted.cidrs());
+            restapi.put("allowlist_include_members", true);
+        }
+        return restapi;
+    }
+
+    /**
+     * First match wins. Replication and every role but the owner (the superuser, and any role the control plane
+     * adds for itself) only from the trusted networks; the tenant's owner into its own database from anywhere;
+     * everything else is rejected, in so many words rather than by falling off the end.
+     */
+    static List<String> pgHba(ClusterSpec spec, TrustedNetworks trusted) {
+        List<String> hba = new ArrayList<>();
+        for (String cidr : trusted.cidrs()) {
+            hba.add("host replication " + ClusterSecrets.REPLICATION_USER + " " + cidr + " scram-sha-256");
+        }
+        // "all" below does not cover replication connections: they need a reject of their own.
+        hba.add("host replication all all reject");
+        // Validated names (lowercase letters, digits, hyphens), quoted because a hyphen needs it in pg_hba.
+        hba.add("host \"" + spec.databaseName() + "\" \"" + spec.ownerUsername() + "\" all scram-sha-256");
+        for (String cidr : trusted.cidrs()) {
+            hba.add("host all all " + cidr + " scram-sha-256");
+        }
+        hba.add("host all all all reject");
+        return List.copyOf(hba);
     }
 
     static Map<String, Object> map(Object... keyValues) {

@@ -5,7 +5,9 @@ import java.util.List;
 /** Fixed inputs for the golden files: every value spelled out so a diff shows exactly what changed. */
 final class Fixtures {
     static final Dcs DCS = new Dcs(List.of("127.0.0.1:2379"), "/pgfleet/");
-    static final ClusterSecrets SECRETS = new ClusterSecrets("su-secret", "repl-secret", "rest-secret");
+    static final ClusterSecrets SECRETS = new ClusterSecrets("su-secret", "repl-secret", "rest-secret", "dcs-secret");
+    /** The control plane and the members on one machine, as the local runtime sees them. */
+    static final TrustedNetworks TRUSTED = new TrustedNetworks(List.of("127.0.0.1/32", "::1/128"));
 
     private Fixtures() {
     }

@@ -12,14 +12,14 @@ class PatroniConfigTest {
     void devMemberMatchesGoldenFile() {
         ClusterSpec spec = Fixtures.spec(Plan.DEV);
         Golden.assertMatches("patroni-dev-0.yml",
-                PatroniConfig.render(spec, Fixtures.member(spec, 0), Fixtures.DCS, Fixtures.SECRETS));
+                PatroniConfig.render(spec, Fixtures.member(spec, 0), Fixtures.DCS, Fixtures.SECRETS, Fixtures.TRUSTED));
     }
 
     @Test
     void haMemberMatchesGoldenFile() {
         ClusterSpec spec = Fixtures.spec(Plan.HA);
         Golden.assertMatches("patroni-ha-1.yml",
-                PatroniConfig.render(spec, Fixtures.member(spec, 1), Fixtures.DCS, Fixtures.SECRETS));
+                PatroniConfig.render(spec, Fixtures.member(spec, 1), Fixtures.DCS, Fixtures.SECRETS, Fixtures.TRUSTED));
     }
 
     @Test
@@ -80,6 +80,89 @@ class PatroniConfigTest {
         assertThat(doc).containsEntry("scope", "3f1c2b7a-shop").containsEntry("name", "shop-1");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void patroniUsesItsScopesOwnEtcdUser() {
+        Map<String, Object> etcd = (Map<String, Object>) parse(Plan.HA).get("etcd3");
+        assertThat(etcd).containsEntry("username", "patroni-3f1c2b7a-shop").containsEntry("password", "dcs-secret");
+        assertThat(Fixtures.DCS.scopePrefix("3f1c2b7a-shop")).isEqualTo("/pgfleet/3f1c2b7a-shop/");
+        assertThat(Fixtures.DCS.leaderKey("3f1c2b7a-shop")).startsWith(Fixtures.DCS.scopePrefix("3f1c2b7a-shop"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void unsafeRestEndpointsNeedThePasswordAndATrustedAddress() {
+        Map<String, Object> restapi = (Map<String, Object>) parse(Plan.HA).get("restapi");
+        assertThat(restapi).containsEntry("allowlist", List.of("127.0.0.1/32", "::1/128"))
+                .containsEntry("allowlist_include_members", true)
+                .containsEntry("authentication", Map.of("username", "pgfleet", "password", "rest-secret"));
+    }
+
+    @Test
+    void superuserAndReplicationOnlyFromTrustedNetworksTheOwnerOnlyIntoItsDatabase() {
+        ClusterSpec spec = Fixtures.spec(Plan.HA);
+        List<String> hba = PatroniConfig.pgHba(spec, new TrustedNetworks(List.of("10.1.2.3/32")));
+        assertThat(hba).containsExactly(
+                "host replication replicator 10.1.2.3/32 scram-sha-256",
+                "host replication all all reject",
+                "host \"shop\" \"shop\" all scram-sha-256",
+                "host all all 10.1.2.3/32 scram-sha-256",
+                "host all all all reject");
+        // Anything not from 10.1.2.3 falls through to the reject line unless it is the owner into its database.
+        assertThat(firstMatch(hba, "postgres", "postgres", "10.9.9.9")).isEqualTo("host all all all reject");
+        assertThat(firstMatch(hba, "replication", "replicator", "10.9.9.9")).isEqualTo("host replication all all reject");
+        assertThat(firstMatch(hba, "replication", "replicator", "10.1.2.3")).isEqualTo(hba.get(0));
+        assertThat(firstMatch(hba, "shop", "postgres", "10.9.9.9")).isEqualTo("host all all all reject");
+        assertThat(firstMatch(hba, "postgres", "shop", "10.9.9.9")).isEqualTo("host all all all reject");
+        assertThat(firstMatch(hba, "shop", "shop", "10.9.9.9")).endsWith("scram-sha-256");
+        assertThat(firstMatch(hba, "postgres", "postgres", "10.1.2.3")).isEqualTo("host all all 10.1.2.3/32 scram-sha-256");
+    }
+
+    @Test
+    void trustedNetworksAreCidrsAndNothingElse() {
+        assertThat(new TrustedNetworks(List.of("127.0.0.1/32", "::1/128", "fd00::/8")).isAnywhere()).isFalse();
+        assertThat(TrustedNetworks.anywhere().isAnywhere()).isTrue();
+        for (String bad : List.of("all", "127.0.0.1", "300.0.0.1/32", "10.0.0.0/33", "10.0.0.0/8 trust", "", "::1/129")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrustedNetworks(List.of(bad)))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** The first pg_hba line that matches a TCP connection, with the subset of pg_hba's rules these lines use. */
+    private static String firstMatch(List<String> hba, String database, String user, String ipv4) {
+        for (String line : hba) {
+            String[] f = line.split("\\s+");
+            boolean db = f[1].equals("all") ? !database.equals("replication")
+                    : f[1].equals("replication") ? database.equals("replication") : f[1].equals("\"" + database + "\"");
+            boolean role = f[2].equals("all") || f[2].equals(user) || f[2].equals("\"" + user + "\"");
+            if (db && role && inNetwork(f[3], ipv4)) {
+                return line;
+            }
+        }
+        return "no match";
+    }
+
+    private static boolean inNetwork(String cidr, String ipv4) {
+        if (cidr.equals("all")) {
+            return true;
+        }
+        if (cidr.contains(":")) {
+            return false;
+        }
+        String[] parts = cidr.split("/");
+        int bits = Integer.parseInt(parts[1]);
+        long mask = bits == 0 ? 0 : (0xffffffffL << (32 - bits)) & 0xffffffffL;
+        return (toLong(parts[0]) & mask) == (toLong(ipv4) & mask);
+    }
+
+    private static long toLong(String ip) {
+        long v = 0;
+        for (String octet : ip.split("\\.")) {
+            v = (v << 8) | Integer.parseInt(octet);
+        }
+        return v;
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> bootstrapDcs(Plan plan) {
         return (Map<String, Object>) ((Map<String, Object>) parse(plan).get("bootstrap")).get("dcs");
@@ -87,7 +170,7 @@ class PatroniConfigTest {
 
     private static Map<String, Object> parse(Plan plan) {
         ClusterSpec spec = Fixtures.spec(plan);
-        String yaml = PatroniConfig.render(spec, Fixtures.member(spec, 1), Fixtures.DCS, Fixtures.SECRETS);
+        String yaml = PatroniConfig.render(spec, Fixtures.member(spec, 1), Fixtures.DCS, Fixtures.SECRETS, Fixtures.TRUSTED);
         return new org.yaml.snakeyaml.Yaml().load(yaml);
     }
 }

@@ -44,10 +44,13 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final PgfleetProperties.Kubernetes properties;
     private final KubernetesObservations observations;
     private final KubernetesFailoverOperations failover;
+    private final KubernetesEtcd etcd;
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
-                      com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes) {
+                      com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
+                      KubernetesEtcd etcd) {
         this.client = client;
+        this.etcd = etcd;
         this.settings = settings;
         this.properties = properties.kubernetes();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
@@ -98,17 +101,23 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     // ---- converging -------------------------------------------------------------------------------
 
-    /** Applies the shared etcd, the database's root object, then every object the blueprint builds for it. */
+    /**
+     * Applies the shared etcd, the database's etcd user (before its members: with authentication on they cannot
+     * start without it, so until the shared etcd answers this step fails and is retried), the root object, then
+     * every object the blueprint builds for it; last, etcd's authentication once every member has credentials.
+     */
     @Override
     public void ensureMembers(DesiredCluster desired) {
-        for (HasMetadata etcd : KubernetesBlueprint.sharedEtcd(settings)) {
-            apply(etcd);
+        for (HasMetadata object : KubernetesBlueprint.sharedEtcd(settings)) {
+            apply(object);
         }
+        etcd.ensureScope(desired);
         ConfigMap root = (ConfigMap) apply(KubernetesBlueprint.root(desired.spec(), settings));
         for (HasMetadata object : KubernetesBlueprint.databaseObjects(desired.spec(), settings,
                 KubernetesSecrets.of(desired), root.getMetadata().getUid())) {
             apply(object);
         }
+        etcd.enableAuthenticationWhenEveryMemberHasCredentials();
     }
 
     /** The pooler is part of {@link #ensureMembers}: its Service and Deployment follow the primary Service. */
@@ -134,7 +143,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     /**
      * Deletes the root object with background propagation, so the garbage collector removes everything it
      * owns, and also deletes each owned object explicitly, so deletion does not wait on the collector. PVCs
-     * are kept unless the operator chose {@code pvc-retention=delete}.
+     * are kept unless the operator chose {@code pvc-retention=delete}. The scope's keys and etcd user go too.
      */
     @Override
     public void deleteCluster(DesiredCluster desired) {
@@ -145,6 +154,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
             client.resource(owned.get(i)).inNamespace(settings.namespace()).delete();
         }
         client.resource(root).inNamespace(settings.namespace()).delete();
+        // After the members: once its user is gone, a member still shutting down can write nothing more.
+        etcd.removeScope(desired);
         if ("delete".equals(properties.pvcRetention())) {
             client.persistentVolumeClaims().inNamespace(settings.namespace())
                     .withLabel(KubernetesNames.DATABASE_ID_LABEL, desired.spec().scope()).delete();

@@ -16,7 +16,7 @@ final class KubernetesSecrets {
 
     /** Every value replaced by {@code placeholder}: objects built from these can be shown without leaking anything. */
     static DatabaseSecrets redacted(String placeholder) {
-        return new DatabaseSecrets(new ClusterSecrets(placeholder, placeholder, placeholder), placeholder, placeholder,
+        return new DatabaseSecrets(new ClusterSecrets(placeholder, placeholder, placeholder, placeholder), placeholder, placeholder,
                 placeholder, placeholder);
     }
 }

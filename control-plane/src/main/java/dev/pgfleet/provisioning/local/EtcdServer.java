@@ -1,19 +1,17 @@
 package dev.pgfleet.provisioning.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.provisioning.EtcdAccess;
+import dev.pgfleet.provisioning.EtcdClient;
 import dev.pgfleet.system.process.LocalProcesses;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one etcd that every local database's Patroni uses as its DCS, supervised by the control plane.
  * Its two ports are the last two of the local port range, so they never collide with a database's. It
- * listens on loopback only: it has no authentication, and only local processes use it.
- * Talks to etcd through its v3 JSON gateway (no gRPC client needed).
+ * listens on loopback only, and requires authentication once every database's Patroni has its own
+ * credentials (see LocalRuntime): root is the control plane, each scope has a user of its own (EtcdAccess).
  */
 class EtcdServer {
     private static final Logger log = LoggerFactory.getLogger(EtcdServer.class);
@@ -33,16 +31,24 @@ class EtcdServer {
     private final int peerPort;
     private final LocalProcesses processes;
     private final HttpClient http;
-    private final ObjectMapper json;
+    private final Path rootPasswordFile;
+    private final EtcdClient client;
+    private final EtcdAccess access;
+    private volatile long rootCheckedFor = -1;
+    private volatile boolean authenticationEnabled;
 
-    EtcdServer(Path dir, String host, int clientPort, int peerPort, LocalProcesses processes, HttpClient http, ObjectMapper json) {
+    /** @param rootPasswordFile readable by the control plane's OS user only, outside {@code dir} (which the data-plane user owns) */
+    EtcdServer(Path dir, String host, int clientPort, int peerPort, LocalProcesses processes, HttpClient http, ObjectMapper json,
+               Path rootPasswordFile) {
         this.dir = dir;
         this.host = host;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.processes = processes;
         this.http = http;
-        this.json = json;
+        this.rootPasswordFile = rootPasswordFile;
+        this.client = new EtcdClient(http, json, URI.create("http://" + clientAddress()), this::rootPassword);
+        this.access = new EtcdAccess(client);
     }
 
     String clientAddress() {
@@ -82,6 +88,7 @@ class EtcdServer {
             }
             sleep(100);
         }
+        ensureRoot(running.get());
     }
 
     boolean healthy() {
@@ -97,43 +104,47 @@ class EtcdServer {
         }
     }
 
-    /** The value of one key, if it exists. */
-    Optional<String> get(String key) throws IOException, InterruptedException {
-        JsonNode r = post("/v3/kv/range", Map.of("key", b64(key)));
-        JsonNode kvs = r.path("kvs");
-        if (!kvs.isArray() || kvs.isEmpty()) {
-            return Optional.empty();
+    /** Root's client of this etcd (the control plane's only way in). */
+    EtcdClient client() {
+        return client;
+    }
+
+    EtcdAccess access() {
+        return access;
+    }
+
+    String rootPassword() {
+        return EtcdRootPassword.readOrCreate(rootPasswordFile);
+    }
+
+    /**
+     * Root exists with the password from the root-only file (created while etcd's authentication is still off,
+     * which it is on a fresh etcd). Checked once per etcd process this control plane has seen.
+     */
+    private void ensureRoot(ProcessHandle process) {
+        if (rootCheckedFor == process.pid()) {
+            return;
         }
-        return Optional.of(unb64(kvs.get(0).path("value").asText("")));
-    }
-
-    /** Deletes every key under a prefix. */
-    void deletePrefix(String prefix) throws IOException, InterruptedException {
-        post("/v3/kv/deleterange", Map.of("key", b64(prefix), "range_end", b64(prefixEnd(prefix))));
-    }
-
-    JsonNode post(String path, Object body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(clientUri(path)).timeout(Duration.ofSeconds(3))
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build();
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("etcd " + path + " answered " + r.statusCode() + ": " + r.body());
+        try {
+            access.ensureRoot(rootPassword());
+            authenticationEnabled = access.authenticationEnabled();
+        } catch (IOException e) {
+            throw new IllegalStateException("could not set up etcd's root user: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
-        return json.readTree(r.body());
+        rootCheckedFor = process.pid();
     }
 
-    static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    /** Whether etcd requires authentication, as last seen (ensureRunning looks on every new etcd process). */
+    boolean authenticationEnabled() {
+        return authenticationEnabled;
     }
 
-    static String unb64(String s) {
-        return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
-    }
-
-    /** The smallest key after every key with this prefix (etcd's range_end for a prefix). */
-    static String prefixEnd(String prefix) {
-        char last = prefix.charAt(prefix.length() - 1);
-        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    void enableAuthentication() throws IOException, InterruptedException {
+        access.enableAuthentication();
+        authenticationEnabled = true;
     }
 
     private static void sleep(long ms) {

@@ -2,6 +2,7 @@ package dev.pgfleet.provisioning.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.provisioning.EtcdClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * soon as Patroni writes it (scope, member). This is what lets the pooler follow a failover within about a
  * second of the election instead of waiting for the next resync. After a broken watch it reconnects and
  * calls {@code onReconnect}, so that leader changes missed meanwhile are picked up.
+ *
+ * <p>Watches as etcd's root: every (re)connect first fetches a fresh root token (tokens expire, and etcd may have
+ * restarted), and a watch etcd refuses or cancels is reconnected the same way.
  */
 class LeaderWatcher {
     private static final Logger log = LoggerFactory.getLogger(LeaderWatcher.class);
@@ -66,11 +70,15 @@ class LeaderWatcher {
         while (!stopped) {
             try {
                 String body = json.writeValueAsString(Map.of("create_request", Map.of(
-                        "key", EtcdServer.b64(namespace), "range_end", EtcdServer.b64(EtcdServer.prefixEnd(namespace)))));
-                HttpRequest request = HttpRequest.newBuilder(etcd.clientUri("/v3/watch"))
+                        "key", EtcdClient.b64(namespace), "range_end", EtcdClient.b64(EtcdClient.prefixEnd(namespace)))));
+                etcd.client().authenticate();
+                HttpRequest request = etcd.client().authorized(HttpRequest.newBuilder(etcd.clientUri("/v3/watch")))
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
                 HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
                 try (Stream<String> lines = response.body()) {
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("etcd refused the watch: " + response.statusCode());
+                    }
                     current = lines;
                     if (!first) {
                         onReconnect.run();
@@ -98,17 +106,28 @@ class LeaderWatcher {
         }
     }
 
+    /** One line of the watch stream; an error or a cancelled watch ends the stream, so that it reconnects. */
     void handle(String line) {
+        JsonNode message;
         try {
-            JsonNode events = json.readTree(line).path("result").path("events");
+            message = json.readTree(line);
+        } catch (Exception e) {
+            log.warn("could not read a watch message: {}", e.toString());
+            return;
+        }
+        if (message.has("error") || message.path("result").path("canceled").asBoolean(false)) {
+            throw new IllegalStateException("etcd ended the watch: " + line);
+        }
+        try {
+            JsonNode events = message.path("result").path("events");
             for (JsonNode event : events) {
                 if ("DELETE".equals(event.path("type").asText())) {
                     continue;
                 }
-                String key = EtcdServer.unb64(event.path("kv").path("key").asText(""));
+                String key = EtcdClient.unb64(event.path("kv").path("key").asText(""));
                 if (key.startsWith(namespace) && key.endsWith("/leader")) {
                     String scope = key.substring(namespace.length(), key.length() - "/leader".length());
-                    String leader = EtcdServer.unb64(event.path("kv").path("value").asText(""));
+                    String leader = EtcdClient.unb64(event.path("kv").path("value").asText(""));
                     onLeader.accept(scope, leader);
                 }
             }

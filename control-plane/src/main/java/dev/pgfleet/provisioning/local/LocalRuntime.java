@@ -55,6 +55,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     private final PgBouncerPooler pooler;
     private final PortLeases ports;
     private final LeaderWatcher watcher;
+    private final EtcdAuthGate authGate;
     private final DatabaseEvents events;
     private final ApplicationEventPublisher publisher;
     /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
@@ -77,10 +78,14 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         this.layout = new LocalLayout(properties.resolvedHome());
         String connectHost = settings.advertiseHost();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        // The root password lives next to master.key, outside etcd's directory (which the data-plane user owns).
         this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1, settings.portRangeEnd(),
-                processes, http, json);
+                processes, http, json, layout.home().resolve("etcd-root.password"));
+        this.authGate = new EtcdAuthGate(etcd, () -> jdbc.queryForList(
+                "select cast(id as varchar) from databases where not deletion_requested", String.class));
         this.rest = new PatroniRest(http, json);
-        this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir);
+        this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir,
+                LocalTrustedNetworks.of(settings.listenAddress(), connectHost));
         this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
         this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
         // The watch thread only hands leader events over: one database's slow pooler must not delay another's.
@@ -176,7 +181,11 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         watcher.ensureStarted();
         known.put(desired.spec().scope(), desired);
         try {
-            members.ensure(desired, dcs(), dcsLeader(desired));
+            // The scope's etcd user before its members: with authentication on, they cannot start without it.
+            etcd.access().ensureScope(dcs(), desired.spec().scope(), desired.secrets().dcsPassword());
+            boolean reloaded = members.ensure(desired, dcs(), dcsLeader(desired));
+            authGate.credentialed(desired.spec().scope(), reloaded);
+            authGate.enableWhenEveryScopeHasCredentials();
         } catch (IOException e) {
             throw new IllegalStateException("could not converge the members of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -247,7 +256,9 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
             members.stopAll(desired);
             etcd.ensureRunning();
             try {
-                etcd.deletePrefix(NAMESPACE + desired.spec().scope() + "/");
+                etcd.client().deletePrefix(dcs().scopePrefix(desired.spec().scope()));
+                etcd.access().removeScope(desired.spec().scope());
+                authGate.forget(desired.spec().scope());
                 Directories.deleteRecursively(layout.databaseDir(desired.id()));
             } catch (IOException e) {
                 throw new IllegalStateException("could not remove the data of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
@@ -365,7 +376,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     }
 
     private Optional<String> dcsLeader(DesiredCluster desired) throws IOException, InterruptedException {
-        return etcd.get(dcs().leaderKey(desired.spec().scope()));
+        return etcd.client().get(dcs().leaderKey(desired.spec().scope()));
     }
 
     private Dcs dcs() {

@@ -3,6 +3,7 @@ package dev.pgfleet.provisioning.local;
 import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.blueprint.PatroniConfig;
 import dev.pgfleet.blueprint.PatroniMember;
+import dev.pgfleet.blueprint.TrustedNetworks;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.system.process.LocalProcesses;
@@ -24,9 +25,12 @@ class PatroniMembers {
     private final String listenHost;
     private final String connectHost;
     private final java.util.function.IntFunction<Path> binDirOfVersion;
+    private final TrustedNetworks trusted;
 
+    /** @param trusted the addresses the control plane and the members connect from (pg_hba, REST allowlist) */
     PatroniMembers(LocalLayout layout, LocalProcesses processes, PatroniRest rest, String listenHost, String connectHost,
-                   java.util.function.IntFunction<Path> binDirOfVersion) {
+                   java.util.function.IntFunction<Path> binDirOfVersion, TrustedNetworks trusted) {
+        this.trusted = trusted;
         this.layout = layout;
         this.processes = processes;
         this.rest = rest;
@@ -39,8 +43,11 @@ class PatroniMembers {
      * Every member runs with its current configuration. A dead member is started again, except a dead
      * leader whose key is still in the DCS while other members exist: restarting it at once would race
      * its own failover, so it waits until a standby has taken over (at most one TTL).
+     *
+     * @return whether a running member was asked to reload (it applies the new file on its next loop, not at once)
      */
-    void ensure(DesiredCluster desired, Dcs dcs, Optional<String> dcsLeader) throws IOException, InterruptedException {
+    boolean ensure(DesiredCluster desired, Dcs dcs, Optional<String> dcsLeader) throws IOException, InterruptedException {
+        boolean reloaded = false;
         for (DesiredCluster.MemberSlot slot : desired.members()) {
             Path dir = layout.memberDir(desired.id(), slot.ordinal());
             processes.user().createControlledDirectories(dir);
@@ -48,10 +55,11 @@ class PatroniMembers {
             processes.user().createOwnedLeaf(dir.resolve("log"));
             Path config = dir.resolve("patroni.yml");
             boolean changed = processes.user().writeOwnedFile(config, PatroniConfig.render(desired.spec(), member(desired, slot), dcs,
-                    desired.secrets()));
+                    desired.secrets(), trusted));
             boolean running = find(desired, slot).isPresent();
             if (running && changed) {
                 rest.reload(connectHost, slot.restPort(), desired.secrets());
+                reloaded = true;
             } else if (!running) {
                 if (desired.members().size() > 1 && dcsLeader.equals(Optional.of(slot.name()))) {
                     log.info("{} is down but still holds the leader key; waiting for failover before restarting it", slot.name());
@@ -61,6 +69,7 @@ class PatroniMembers {
                         dir.resolve("patroni.pid"));
             }
         }
+        return reloaded;
     }
 
     Optional<ProcessHandle> find(DesiredCluster desired, DesiredCluster.MemberSlot slot) {

@@ -30,7 +30,7 @@ class KubernetesFailoverOperationsMockTest {
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final UUID id = UUID.randomUUID();
     private final ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.HA, 15);
-    private final DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest"), "owner-pw",
+    private final DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", "dcs"), "owner-pw",
             "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
             IntStream.range(0, 3).mapToObj(i -> new DesiredCluster.MemberSlot(i, KubernetesNames.podName(spec, i), 5432, 8008)).toList(),
             5432);

@@ -26,9 +26,12 @@ import org.junit.jupiter.api.Test;
 class KubernetesRuntimeApiMockTest {
     private static KubernetesMockServer server;
     private static KubernetesClient client;
+    /** The shared etcd is real; the control plane reaches it as it would through a port-forward. */
+    private static dev.pgfleet.provisioning.TestEtcd etcd;
 
     @BeforeAll
-    static void startMockServer() {
+    static void startMockServer() throws Exception {
+        etcd = dev.pgfleet.provisioning.TestEtcd.start();
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new ServerSideApplyCrudDispatcher(), false);
         server.init();
         client = server.createClient();
@@ -42,7 +45,8 @@ class KubernetesRuntimeApiMockTest {
     }
 
     @AfterAll
-    static void stopMockServer() {
+    static void stopMockServer() throws Exception {
+        etcd.close();
         for (String p : new String[] {"kubernetes.master", "kubernetes.trust.certificates", "kubernetes.auth.tryKubeConfig",
                 "kubernetes.auth.tryServiceAccount", "kubernetes.namespace"}) {
             System.clearProperty(p);
@@ -55,7 +59,8 @@ class KubernetesRuntimeApiMockTest {
     void admissionAndApplyThroughTheApi() throws Exception {
         nvmeNode("node-a");
         nvmeNode("node-b");
-        try (ControlPlane cp = ControlPlane.start(Map.of("pgfleet.runtime", "kubernetes", "pgfleet.kubernetes.namespace", "pgfleet"))) {
+        try (ControlPlane cp = ControlPlane.start(Map.of("pgfleet.runtime", "kubernetes", "pgfleet.kubernetes.namespace", "pgfleet",
+                "pgfleet.kubernetes.etcd-url", etcd.uri().toString()))) {
             String token = cp.createTenant("k8s-tenant");
 
             ControlPlane.Response refused = cp.post("/api/v1/databases", token, "{\"name\":\"shop\",\"plan\":\"ha\"}");
@@ -82,6 +87,13 @@ class KubernetesRuntimeApiMockTest {
             }
             assertThat(sts).as("the reconciler applied the StatefulSet once it held the lease").isNotNull();
             assertThat(sts.getSpec().getReplicas()).isEqualTo(3);
+            // Its etcd user was made before the members were applied, through etcd's own API.
+            assertThat(client.secrets().inNamespace("pgfleet").withName(KubernetesNames.etcdRootSecret()).get()).isNotNull();
+            String rootPassword = new KubernetesEtcd(client, dev.pgfleet.blueprint.kubernetes.KubernetesSettings.defaults(),
+                    java.net.http.HttpClient.newHttpClient(), new com.fasterxml.jackson.databind.ObjectMapper(), etcd.uri()).rootPassword();
+            var root = new dev.pgfleet.provisioning.EtcdAccess(new dev.pgfleet.provisioning.EtcdClient(
+                    java.net.http.HttpClient.newHttpClient(), new com.fasterxml.jackson.databind.ObjectMapper(), etcd.uri(), () -> rootPassword));
+            assertThat(root.userExists(dev.pgfleet.blueprint.Dcs.scopeUser(id))).isTrue();
             assertThat(client.leases().inNamespace("pgfleet").withName("pgfleet-leader").get().getSpec().getHolderIdentity())
                     .isNotBlank();
             // No pods run in a mock: the database stays PROVISIONING and says what it waits for.

@@ -55,21 +55,33 @@ class KubernetesRuntimeK3sTest {
                     null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                     settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                     settings.etcdImage(), "delete", "pgfleet-leader", List.of(15)), null);
+            // The control plane runs outside the cluster here: it reaches the shared etcd through a port-forward.
+            for (io.fabric8.kubernetes.api.model.HasMetadata o : dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint.sharedEtcd(settings)) {
+                client.resource(o).inNamespace(settings.namespace()).fieldManager("pgfleet").forceConflicts().serverSideApply();
+            }
+            client.pods().inNamespace(settings.namespace()).withName(KubernetesNames.etcdPodName(0))
+                    .waitUntilCondition(p -> p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()),
+                            5, java.util.concurrent.TimeUnit.MINUTES);
+            var etcdForward = client.pods().inNamespace(settings.namespace()).withName(KubernetesNames.etcdPodName(0)).portForward(2379);
             KubernetesRuntime runtime = new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
-                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
+                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
+                new KubernetesEtcd(client, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(),
+                        java.net.URI.create("http://127.0.0.1:" + etcdForward.getLocalPort())));
             UUID id = UUID.randomUUID();
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
-            DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw"), "owner-pw",
+            DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw", "dcs-pw"), "owner-pw",
                     "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
                     List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
-
-            runtime.ensureMembers(desired);
 
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             ClusterObservation obs = runtime.observeCluster(desired);
             while ((obs.leader().isEmpty() || !obs.poolerRunning()) && System.nanoTime() < deadline) {
+                try {
+                    runtime.ensureMembers(desired); // fails until the shared etcd has a quorum
+                } catch (IllegalStateException e) {
+                    // retried, as the reconciler would
+                }
                 Thread.sleep(5000);
-                runtime.ensureMembers(desired);
                 obs = runtime.observeCluster(desired);
             }
             assertThat(obs.leader()).as("a Patroni leader on k3s: " + obs).contains("shop-0");
@@ -77,6 +89,7 @@ class KubernetesRuntimeK3sTest {
             assertThat(obs.members()).singleElement().satisfies(m -> assertThat(m.state()).isEqualTo("running"));
 
             runtime.deleteCluster(desired);
+            etcdForward.close();
             assertThat(client.apps().statefulSets().inNamespace(settings.namespace())
                     .withName(KubernetesNames.statefulSet(spec)).get()).isNull();
         }

@@ -50,9 +50,12 @@ class KubernetesRuntimeMockTest {
     private static KubernetesMockServer server;
     private static ServerSideApplyCrudDispatcher dispatcher;
     private static KubernetesClient client;
+    /** The shared etcd the runtime administers is real: only the API server is a mock. */
+    private static dev.pgfleet.provisioning.TestEtcd etcd;
 
     @BeforeAll
-    static void startMockServer() {
+    static void startMockServer() throws Exception {
+        etcd = dev.pgfleet.provisioning.TestEtcd.start();
         dispatcher = new ServerSideApplyCrudDispatcher();
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
@@ -60,7 +63,8 @@ class KubernetesRuntimeMockTest {
     }
 
     @AfterAll
-    static void stopMockServer() {
+    static void stopMockServer() throws Exception {
+        etcd.close();
         client.close();
         server.destroy();
     }
@@ -80,13 +84,14 @@ class KubernetesRuntimeMockTest {
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                 settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
         return new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
-                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")));
+                new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
+                new KubernetesEtcd(client, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()));
     }
 
     private static DesiredCluster desired(Plan plan) {
         UUID id = UUID.randomUUID();
         ClusterSpec spec = new ClusterSpec(id.toString(), "shop", plan, 15);
-        return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest"), "owner-pw",
+        return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", "dcs"), "owner-pw",
                 "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
                 IntStream.range(0, plan.members()).mapToObj(i -> new DesiredCluster.MemberSlot(i, spec.memberName(i), 5432, 8008)).toList(),
                 5432);

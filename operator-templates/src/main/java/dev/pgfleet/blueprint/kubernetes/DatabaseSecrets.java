@@ -19,6 +19,7 @@ public record DatabaseSecrets(ClusterSecrets cluster, String ownerPassword, Stri
         requireValue("superuser password", cluster.superuserPassword());
         requireValue("replication password", cluster.replicationPassword());
         requireValue("REST API password", cluster.restApiPassword());
+        requireValue("DCS password", cluster.dcsPassword());
         requireValue("owner password", ownerPassword);
         requireValue("owner SCRAM verifier", ownerScramVerifier);
         requireValue("pooler admin password", poolerAdminPassword);

@@ -34,8 +34,10 @@ public final class KubernetesBlueprint {
     public static final String OWNER_PASSWORD_KEY = "owner-password";
     public static final String POOLER_USERLIST_KEY = "pooler-userlist";
     public static final String POOLER_ADMIN_PASSWORD_KEY = "pooler-admin-password";
+    /** The password of the database's own etcd user, which may touch only its scope's keys. */
+    public static final String DCS_PASSWORD_KEY = "dcs-password";
     /** Bumped when the objects built for an unchanged spec change, so that existing databases are rolled. */
-    static final String REVISION = "pgfleet-kubernetes-blueprint/1";
+    static final String REVISION = "pgfleet-kubernetes-blueprint/2";
 
     private KubernetesBlueprint() {
     }
@@ -86,7 +88,7 @@ public final class KubernetesBlueprint {
                 PoolerObjects.deployment(spec, s, meta),
                 PatroniObjects.pdb(spec, meta),
                 PoolerObjects.pdb(spec, meta),
-                NetworkPolicies.postgres(spec, meta),
+                NetworkPolicies.postgres(spec, s, meta),
                 NetworkPolicies.pooler(spec, meta));
     }
 
@@ -118,6 +120,7 @@ public final class KubernetesBlueprint {
         fields.put("storageClass", s.storageClass());
         fields.put("nvmeLabelKey", s.nvmeLabelKey());
         fields.put("nvmeLabelValue", s.nvmeLabelValue());
+        fields.put("controlPlaneNamespace", s.controlPlaneNamespace());
         StringBuilder canonical = new StringBuilder();
         // Length-prefixed, so no value can be confused with a field boundary.
         fields.forEach((k, v) -> canonical.append(k).append(':').append(v.length()).append(':').append(v).append('\n'));
@@ -136,6 +139,7 @@ public final class KubernetesBlueprint {
         data.put(SUPERUSER_PASSWORD_KEY, cluster.superuserPassword());
         data.put(REPLICATION_PASSWORD_KEY, cluster.replicationPassword());
         data.put(REST_API_PASSWORD_KEY, cluster.restApiPassword());
+        data.put(DCS_PASSWORD_KEY, cluster.dcsPassword());
         data.put(OWNER_PASSWORD_KEY, secrets.ownerPassword());
         data.put(POOLER_ADMIN_PASSWORD_KEY, secrets.poolerAdminPassword());
         data.put(POOLER_USERLIST_KEY, PgBouncerConfig.renderAuthFile(List.of(

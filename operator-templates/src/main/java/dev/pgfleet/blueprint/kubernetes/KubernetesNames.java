@@ -170,6 +170,19 @@ public final class KubernetesNames {
         return ETCD_APP + "-client";
     }
 
+    /**
+     * The Secret holding the shared etcd's root password, created by the control plane on first need. Member pods
+     * cannot read it: their Role grants nothing on Secrets, and the pods get only their own scope's password.
+     */
+    public static String etcdRootSecret() {
+        return ETCD_APP + "-root";
+    }
+
+    /** The shared etcd's clients address, for the control plane. */
+    public static String etcdClientUrl(KubernetesSettings s) {
+        return "http://" + etcdClientService() + "." + s.namespace() + ".svc:2379";
+    }
+
     public static String etcdPdb() {
         return ETCD_APP;
     }

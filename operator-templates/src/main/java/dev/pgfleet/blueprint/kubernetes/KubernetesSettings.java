@@ -4,14 +4,19 @@ package dev.pgfleet.blueprint.kubernetes;
  * Where and with what the Kubernetes runtime runs databases: the namespace, the images, and the NVMe nodes
  * (their label) with their storage class. One value for the whole control plane.
  *
- * @param pgbouncerImage any image with pgbouncer (1.18 or newer) on its PATH; the command is always set explicitly
+ * @param pgbouncerImage        any image with pgbouncer (1.18 or newer) on its PATH; the command is always set explicitly
+ * @param controlPlaneNamespace where the control plane's pods run: the only namespace NetworkPolicies admit it from
  */
 public record KubernetesSettings(String namespace, String patroniImage, String pgbouncerImage, String etcdImage,
-                                 String storageClass, String nvmeLabelKey, String nvmeLabelValue) {
+                                 String storageClass, String nvmeLabelKey, String nvmeLabelValue,
+                                 String controlPlaneNamespace) {
 
     public KubernetesSettings {
         if (!KubernetesNames.isDnsLabel(namespace)) {
             throw new IllegalArgumentException("namespace must be a DNS label: " + namespace);
+        }
+        if (!KubernetesNames.isDnsLabel(controlPlaneNamespace)) {
+            throw new IllegalArgumentException("controlPlaneNamespace must be a DNS label: " + controlPlaneNamespace);
         }
         requireImage("patroniImage", patroniImage);
         requireImage("pgbouncerImage", pgbouncerImage);
@@ -26,6 +31,12 @@ public record KubernetesSettings(String namespace, String patroniImage, String p
         if (nvmeLabelValue == null || nvmeLabelValue.isEmpty() || !KubernetesNames.isLabelValue(nvmeLabelValue)) {
             throw new IllegalArgumentException("nvmeLabelValue must be a non-empty label value: " + nvmeLabelValue);
         }
+    }
+
+    /** The control plane runs in the databases' namespace. */
+    public KubernetesSettings(String namespace, String patroniImage, String pgbouncerImage, String etcdImage,
+                              String storageClass, String nvmeLabelKey, String nvmeLabelValue) {
+        this(namespace, patroniImage, pgbouncerImage, etcdImage, storageClass, nvmeLabelKey, nvmeLabelValue, namespace);
     }
 
     /**

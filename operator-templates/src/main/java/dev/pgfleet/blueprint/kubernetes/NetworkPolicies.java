@@ -26,17 +26,21 @@ import java.util.TreeMap;
  * etcd's clients port, DNS, and the Kubernetes API, which Spilo's role callback patches.
  *
  * <p>The control plane is recognised by its pod label {@value KubernetesNames#NAME_LABEL}=
- * {@value KubernetesNames#CONTROL_PLANE_APP} in any namespace (the Helm chart may install it outside the
- * databases' namespace). The Kubernetes API's address is not known to the blueprint (and NetworkPolicy
+ * {@value KubernetesNames#CONTROL_PLANE_APP} in its own namespace only (the Helm chart may install it outside the
+ * databases' namespace): a label alone is not an identity, anyone who may create a pod anywhere could set it. The
+ * namespace is matched by {@value #NAMESPACE_NAME_LABEL}, which Kubernetes sets itself and nobody can change.
+ * Every other peer is a pod selector without a namespace selector, which means this policy's namespace. The
+ * Kubernetes API's address is not known to the blueprint (and NetworkPolicy
  * cannot name a Service), so that rule allows TCP 443 and 6443 to any address.
  */
 final class NetworkPolicies {
     static final int DNS_PORT = 53;
+    static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
     private NetworkPolicies() {
     }
 
-    static NetworkPolicy postgres(ClusterSpec spec, Meta meta) {
+    static NetworkPolicy postgres(ClusterSpec spec, KubernetesSettings s, Meta meta) {
         LabelSelector members = selector(KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT));
         LabelSelector poolers = selector(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT));
         int pg = PatroniObjects.POSTGRES_PORT;
@@ -48,7 +52,7 @@ final class NetworkPolicies {
                 .withPolicyTypes("Ingress", "Egress")
                 .withIngress(
                         ingress(List.of(pods(members)), tcp(pg), tcp(rest)),
-                        ingress(List.of(controlPlane()), tcp(pg), tcp(rest)),
+                        ingress(List.of(controlPlane(s)), tcp(pg), tcp(rest)),
                         ingress(List.of(pods(poolers)), tcp(pg)))
                 .withEgress(concat(
                         List.of(egress(List.of(pods(members)), tcp(pg), tcp(rest)),
@@ -85,7 +89,7 @@ final class NetworkPolicies {
                 .withPodSelector(etcd)
                 .withPolicyTypes("Ingress")
                 .withIngress(
-                        ingress(List.of(pods(anyMember), controlPlane()), tcp(SharedEtcd.CLIENT_PORT)),
+                        ingress(List.of(pods(anyMember), controlPlane(s)), tcp(SharedEtcd.CLIENT_PORT)),
                         ingress(List.of(pods(etcd)), tcp(SharedEtcd.CLIENT_PORT), tcp(SharedEtcd.PEER_PORT)))
                 .endSpec()
                 .build();
@@ -95,10 +99,10 @@ final class NetworkPolicies {
         return List.of(egress(List.of(), port("UDP", DNS_PORT), port("TCP", DNS_PORT)));
     }
 
-    /** Pods labelled as the control plane, in any namespace. */
-    private static NetworkPolicyPeer controlPlane() {
+    /** Pods labelled as the control plane, in the control plane's namespace only. */
+    private static NetworkPolicyPeer controlPlane(KubernetesSettings s) {
         return new NetworkPolicyPeerBuilder()
-                .withNamespaceSelector(new LabelSelector())
+                .withNamespaceSelector(selector(Map.of(NAMESPACE_NAME_LABEL, s.controlPlaneNamespace())))
                 .withPodSelector(selector(Map.of(KubernetesNames.NAME_LABEL, KubernetesNames.CONTROL_PLANE_APP)))
                 .build();
     }

@@ -2,6 +2,7 @@ package dev.pgfleet.blueprint.kubernetes;
 
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.PatroniConfig;
+import dev.pgfleet.blueprint.TrustedNetworks;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Endpoints;
@@ -67,7 +68,9 @@ final class PatroniObjects {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> spiloConfiguration(ClusterSpec spec) {
-        Map<String, Object> clusterWide = PatroniConfig.clusterWide(spec);
+        // Pod IPs are not known here (nor stable): the NetworkPolicy admits only members, the control plane and
+        // the poolers to PostgreSQL, and pg_hba still limits the owner to its own database.
+        Map<String, Object> clusterWide = PatroniConfig.clusterWide(spec, TrustedNetworks.anywhere());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("namespace", DCS_NAMESPACE);
         doc.putAll(clusterWide);
@@ -89,14 +92,16 @@ final class PatroniObjects {
                 .build();
     }
 
-    /** What Spilo's role callback does: label its own pod, and patch the scope's Endpoints on promotion. */
+    /**
+     * What Spilo's role callback does (callback_role.py): PATCH its own pod's role label, and the scope's Endpoints
+     * on promotion. Nothing else: no get, list or watch of pods, so a member cannot enumerate the namespace's
+     * pods (their labels, images and environment references); etcd, not the Kubernetes API, is the DCS.
+     */
     static Role role(ClusterSpec spec, Meta meta) {
         List<String> pods = IntStream.range(0, spec.plan().members()).mapToObj(i -> KubernetesNames.podName(spec, i)).toList();
         return new RoleBuilder()
                 .withMetadata(meta.owned(KubernetesNames.role(spec), labels(spec)))
                 .withRules(
-                        new PolicyRuleBuilder().withApiGroups("").withResources("pods")
-                                .withVerbs("get", "list", "watch").build(),
                         new PolicyRuleBuilder().withApiGroups("").withResources("pods").withResourceNames(pods)
                                 .withVerbs("patch", "update").build(),
                         new PolicyRuleBuilder().withApiGroups("").withResources("endpoints")

@@ -2,6 +2,7 @@ package dev.pgfleet.blueprint.kubernetes;
 
 import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.blueprint.Resources;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
@@ -118,6 +119,9 @@ final class PatroniStatefulSet {
                 value("SPILO_PROVIDER", "local"),
                 // Spilo's documented format: quoted "host:port" items, read as a YAML list.
                 value("ETCD3_HOSTS", etcd3HostsForSpilo(s)),
+                // Spilo turns ETCD3_<PARAM> into etcd3.<param> of patroni.yml: the scope's own etcd user.
+                value("ETCD3_USERNAME", Dcs.scopeUser(spec.scope())),
+                secretValue("ETCD3_PASSWORD", secret, KubernetesBlueprint.DCS_PASSWORD_KEY),
                 value("KUBERNETES_ROLE_LABEL", KubernetesNames.ROLE_LABEL),
                 value("PGUSER_SUPERUSER", ClusterSecrets.SUPERUSER),
                 secretValue("PGPASSWORD_SUPERUSER", secret, KubernetesBlueprint.SUPERUSER_PASSWORD_KEY),

@@ -31,8 +31,10 @@ import java.util.stream.IntStream;
  * PodDisruptionBudget keeps drains from taking two, because a Patroni leader that cannot reach the DCS
  * demotes itself, and that would happen to every database in the namespace at once.
  *
- * <p>Plain HTTP, no etcd authentication: the NetworkPolicy admits only database members, the control plane
- * and the peers.
+ * <p>Plain HTTP inside the namespace (the NetworkPolicy admits only database members, the control plane in its
+ * namespace, and the peers), with etcd authentication: the control plane enables it through etcd's API as
+ * {@code root} and gives each database's scope its own user and role, read-write on its own prefix only (see
+ * {@link dev.pgfleet.blueprint.Dcs}). /health still answers without credentials, so the probes need none.
  */
 final class SharedEtcd {
     static final int MEMBERS = 3;

@@ -74,7 +74,8 @@ class KubernetesBlueprintTest {
     @Test
     void specHashChangesWithThePlanAndIsStableOtherwise() {
         String dev = KubernetesBlueprint.specHash(spec(Plan.DEV), SETTINGS);
-        assertThat(KubernetesBlueprint.specHash(spec(Plan.DEV), KubernetesSettings.defaults())).isEqualTo(dev);
+        assertThat(KubernetesBlueprint.specHash(spec(Plan.DEV), KubernetesFixtures.withControlPlaneIn("pgfleet-system"))).isEqualTo(dev);
+        assertThat(KubernetesBlueprint.specHash(spec(Plan.DEV), KubernetesSettings.defaults())).isNotEqualTo(dev);
         assertThat(KubernetesBlueprint.specHash(spec(Plan.HA), SETTINGS)).isNotEqualTo(dev);
         assertThat(KubernetesBlueprint.specHash(new ClusterSpec(KubernetesFixtures.SCOPE, "shop", Plan.DEV, 14), SETTINGS))
                 .isNotEqualTo(dev);
@@ -84,7 +85,7 @@ class KubernetesBlueprintTest {
         assertThat(KubernetesBlueprint.specHash(spec(Plan.DEV), otherImage)).isNotEqualTo(dev);
 
         // Secrets and the root's uid are not part of the spec: rotating a password does not look like drift.
-        DatabaseSecrets other = new DatabaseSecrets(new ClusterSecrets("a", "b", "c"), "d", "e", "f", "g");
+        DatabaseSecrets other = new DatabaseSecrets(new ClusterSecrets("a", "b", "c", "h"), "d", "e", "f", "g");
         assertThat(KubernetesBlueprint.databaseObjects(spec(Plan.DEV), SETTINGS, other, "another-uid"))
                 .allSatisfy(o -> assertThat(o.getMetadata().getAnnotations()).containsEntry(KubernetesNames.SPEC_HASH_ANNOTATION, dev));
     }
@@ -120,7 +121,7 @@ class KubernetesBlueprintTest {
         assertThat(secret.getType()).isEqualTo("Opaque");
         Map<String, String> data = secret.getStringData();
         assertThat(data).containsOnlyKeys("superuser-password", "replication-password", "rest-api-password",
-                "owner-password", "pooler-userlist", "pooler-admin-password");
+                "owner-password", "pooler-userlist", "pooler-admin-password", "dcs-password");
         assertThat(data).containsEntry("superuser-password", "su-secret")
                 .containsEntry("replication-password", "repl-secret")
                 .containsEntry("rest-api-password", "rest-secret")

@@ -15,13 +15,20 @@ import java.util.stream.Collectors;
 final class KubernetesFixtures {
     static final String SCOPE = "3f1c2b7a-9d4e-4c1a-8b2f-5e6d7c8b9a01";
     static final String ROOT_UID = "00000000-0000-0000-0000-000000000001";
-    static final KubernetesSettings SETTINGS = KubernetesSettings.defaults();
+    /** The defaults, with the control plane in a namespace of its own (as the Helm chart may install it). */
+    static final KubernetesSettings SETTINGS = withControlPlaneIn("pgfleet-system");
     static final DatabaseSecrets SECRETS = new DatabaseSecrets(
-            new ClusterSecrets("su-secret", "repl-secret", "rest-secret"),
+            new ClusterSecrets("su-secret", "repl-secret", "rest-secret", "dcs-secret"),
             "owner-secret", ScramVerifier.of("owner-secret", salt("owner-salt")),
             "pooler-admin-secret", ScramVerifier.of("pooler-admin-secret", salt("admin-salt")));
 
     private KubernetesFixtures() {
+    }
+
+    static KubernetesSettings withControlPlaneIn(String namespace) {
+        KubernetesSettings d = KubernetesSettings.defaults();
+        return new KubernetesSettings(d.namespace(), d.patroniImage(), d.pgbouncerImage(), d.etcdImage(), d.storageClass(),
+                d.nvmeLabelKey(), d.nvmeLabelValue(), namespace);
     }
 
     static ClusterSpec spec(Plan plan) {

@@ -36,9 +36,9 @@ class KubernetesSettingsTest {
     @Test
     void secretsAreRedactedAndTheRestApiPasswordMustFitSpilosYaml() {
         assertThat(KubernetesFixtures.SECRETS.toString()).doesNotContain("secret-", "su-secret").contains("redacted");
-        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "it's"), "d", "e", "f", "g"))
+        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "it's", "h"), "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "c"), "", "e", "f", "g"))
+        assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "c", "h"), "", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -161,7 +161,7 @@ class PatroniStatefulSetTest {
         assertThat((Map<String, Object>) doc.get("restapi")).isEqualTo(
                 Map.of("authentication", Map.of("username", "pgfleet", "password", "Rest0Password9")));
         // Through YAML and back, like the document under test (numbers come back as the smallest fitting type).
-        Map<String, Object> clusterWide = new Yaml().load(dev.pgfleet.blueprint.Yaml.dump(PatroniConfig.clusterWide(spec)));
+        Map<String, Object> clusterWide = new Yaml().load(dev.pgfleet.blueprint.Yaml.dump(PatroniConfig.clusterWide(spec, dev.pgfleet.blueprint.TrustedNetworks.anywhere())));
         assertThat(doc.get("bootstrap")).isEqualTo(clusterWide.get("bootstrap"));
         Map<String, Object> postgresql = (Map<String, Object>) doc.get("postgresql");
         Map<String, Object> expectedPostgresql = (Map<String, Object>) clusterWide.get("postgresql");
@@ -202,5 +202,26 @@ class PatroniStatefulSetTest {
         assertThat(patchable).containsExactlyInAnyOrder("pods/shop-3f1c2b7a-0", "pods/shop-3f1c2b7a-1", "pods/shop-3f1c2b7a-2",
                 "endpoints/" + KubernetesFixtures.SCOPE);
         assertThat(KubernetesNames.leaderEndpoints(spec)).isEqualTo(spec.scope());
+        // Spilo's callback only patches; a member must not list or watch the namespace's pods.
+        assertThat(role.getRules()).noneSatisfy(rule -> assertThat(rule.getVerbs()).containsAnyOf("list", "watch"));
+        assertThat(role.getRules()).allSatisfy(rule -> assertThat(rule.getResourceNames()).isNotEmpty());
+    }
+
+    @Test
+    void spiloGetsItsScopesOwnEtcdUserWithThePasswordFromTheSecret() {
+        ClusterSpec spec = spec(Plan.HA);
+        List<EnvVar> env = container(Plan.HA).getEnv();
+        assertThat(env).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("ETCD3_USERNAME");
+            assertThat(e.getValue()).isEqualTo(dev.pgfleet.blueprint.Dcs.scopeUser(spec.scope()));
+        });
+        assertThat(env).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("ETCD3_PASSWORD");
+            assertThat(e.getValue()).isNull();
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(KubernetesNames.secret(spec));
+            assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(KubernetesBlueprint.DCS_PASSWORD_KEY);
+        });
+        io.fabric8.kubernetes.api.model.Secret secret = only(spec, io.fabric8.kubernetes.api.model.Secret.class, KubernetesNames.secret(spec));
+        assertThat(secret.getStringData()).containsEntry(KubernetesBlueprint.DCS_PASSWORD_KEY, "dcs-secret");
     }
 }

@@ -104,7 +104,10 @@ class PoolerAndNetworkPolicyTest {
         assertThat(members.getPodSelector().getMatchLabels()).isEqualTo(KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT));
         NetworkPolicyPeer controlPlane = ingress.get(1).getFrom().get(0);
         assertThat(controlPlane.getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/name", "pgfleet-control-plane");
-        assertThat(controlPlane.getNamespaceSelector()).isNotNull();
+        // A label alone is not an identity: only the control plane's own namespace, by the label Kubernetes sets.
+        assertThat(controlPlane.getNamespaceSelector().getMatchLabels())
+                .isEqualTo(java.util.Map.of("kubernetes.io/metadata.name", "pgfleet-system"));
+        assertThat(controlPlane.getNamespaceSelector().getMatchExpressions()).isNullOrEmpty();
         NetworkPolicyIngressRule fromPoolers = ingress.get(2);
         assertThat(fromPoolers.getFrom().get(0).getPodSelector().getMatchLabels())
                 .isEqualTo(KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT));

@@ -1,0 +1,159 @@
+package dev.pgfleet.provisioning.kubernetes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgfleet.blueprint.Dcs;
+import dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint;
+import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.database.Passwords;
+import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.EtcdAccess;
+import dev.pgfleet.provisioning.EtcdClient;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The namespace's shared etcd as the control plane administers it (I/O): root's password in a Secret only the
+ * control plane reads, each database's scope user created before its members start and removed with it, and
+ * authentication switched on once every Patroni pod in the namespace has its scope's credentials (a pod from
+ * before per-scope users would lose the DCS, and its leader would demote itself).
+ */
+class KubernetesEtcd {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesEtcd.class);
+    static final String ROOT_PASSWORD_KEY = "root-password";
+    static final String USERNAME_ENV = "ETCD3_USERNAME";
+
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final EtcdClient etcd;
+    private final EtcdAccess access;
+    private final Dcs dcs;
+    private volatile String rootPassword;
+    private volatile boolean authenticationEnabled;
+
+    /** @param endpoint the shared etcd's clients URL; {@link KubernetesNames#etcdClientUrl} in a cluster */
+    KubernetesEtcd(KubernetesClient client, KubernetesSettings settings, HttpClient http, ObjectMapper json, URI endpoint) {
+        this.client = client;
+        this.settings = settings;
+        this.etcd = new EtcdClient(http, json, endpoint, this::rootPassword);
+        this.access = new EtcdAccess(etcd);
+        this.dcs = new Dcs(List.of(KubernetesBlueprint.etcdHosts(settings)), "/pgfleet/");
+    }
+
+    /** The scope's user and role exist with the database's DCS password; then, if it is time, authentication goes on. */
+    void ensureScope(DesiredCluster desired) {
+        run("set up the etcd user of " + desired.spec().databaseName(), () -> {
+            access.ensureRoot(rootPassword());
+            access.ensureScope(dcs, desired.spec().scope(), desired.secrets().dcsPassword());
+        });
+    }
+
+    /** Switches authentication on when no Patroni pod of the namespace runs without its scope's credentials. */
+    void enableAuthenticationWhenEveryMemberHasCredentials() {
+        if (authenticationEnabled) {
+            return;
+        }
+        run("enable etcd authentication", () -> {
+            if (access.authenticationEnabled()) {
+                authenticationEnabled = true;
+                return;
+            }
+            List<String> without = client.pods().inNamespace(settings.namespace())
+                    .withLabel(KubernetesNames.MANAGED_BY_LABEL, KubernetesNames.MANAGER)
+                    .withLabel(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT)
+                    .list().getItems().stream().filter(p -> !hasCredentials(p)).map(p -> p.getMetadata().getName()).toList();
+            if (!without.isEmpty()) {
+                log.info("etcd authentication waits until these pods run with their scope's credentials: {}", without);
+                return;
+            }
+            access.enableAuthentication();
+            authenticationEnabled = true;
+            log.info("the shared etcd now requires authentication: each database's Patroni uses its own user");
+        });
+    }
+
+    /** Deletes the scope's keys, then its user and role. */
+    void removeScope(DesiredCluster desired) {
+        run("remove the etcd keys and user of " + desired.spec().databaseName(), () -> {
+            etcd.deletePrefix(dcs.scopePrefix(desired.spec().scope()));
+            access.removeScope(desired.spec().scope());
+        });
+    }
+
+    static boolean hasCredentials(Pod pod) {
+        return pod.getSpec() != null && pod.getSpec().getContainers().stream().map(Container::getEnv).filter(Objects::nonNull)
+                .flatMap(List::stream).anyMatch(e -> USERNAME_ENV.equals(e.getName()));
+    }
+
+    /**
+     * Root's password from its Secret, created with a generated one on first need. Two control planes racing here
+     * both end with the Secret that was created first.
+     */
+    String rootPassword() {
+        String known = rootPassword;
+        if (known != null) {
+            return known;
+        }
+        String name = KubernetesNames.etcdRootSecret();
+        Secret secret = client.secrets().inNamespace(settings.namespace()).withName(name).get();
+        if (secret == null) {
+            try {
+                client.secrets().inNamespace(settings.namespace()).resource(new SecretBuilder()
+                        .withNewMetadata().withName(name).withNamespace(settings.namespace()).withLabels(KubernetesNames.etcdLabels())
+                        .endMetadata()
+                        .withType("Opaque")
+                        .withStringData(Map.of(ROOT_PASSWORD_KEY, Passwords.generate()))
+                        .build()).create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+            secret = client.secrets().inNamespace(settings.namespace()).withName(name).get();
+        }
+        rootPassword = valueOf(secret);
+        return rootPassword;
+    }
+
+    private static String valueOf(Secret secret) {
+        if (secret == null) {
+            throw new IllegalStateException("the etcd root Secret " + KubernetesNames.etcdRootSecret() + " could not be read");
+        }
+        if (secret.getData() != null && secret.getData().containsKey(ROOT_PASSWORD_KEY)) {
+            return new String(Base64.getDecoder().decode(secret.getData().get(ROOT_PASSWORD_KEY)), StandardCharsets.UTF_8);
+        }
+        if (secret.getStringData() != null && secret.getStringData().containsKey(ROOT_PASSWORD_KEY)) {
+            return secret.getStringData().get(ROOT_PASSWORD_KEY);
+        }
+        throw new IllegalStateException("the etcd root Secret " + KubernetesNames.etcdRootSecret() + " has no " + ROOT_PASSWORD_KEY);
+    }
+
+    private interface Step {
+        void run() throws IOException, InterruptedException;
+    }
+
+    private static void run(String what, Step step) {
+        try {
+            step.run();
+        } catch (IOException e) {
+            throw new IllegalStateException("could not " + what + " (is the shared etcd up yet?): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
