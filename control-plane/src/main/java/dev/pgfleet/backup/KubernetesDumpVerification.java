@@ -92,7 +92,7 @@ class KubernetesDumpVerification implements DumpVerification {
                 b.getSizeBytes() == null ? 0 : b.getSizeBytes(), DatabaseService.scopeOf(database), b.getId().toString(),
                 JSON.writeValueAsString(manifest), installations.binDir(database.getPostgresVersion()).toString(),
                 backup.resolvedParallelJobs(), properties.activeDeadline().toSeconds(),
-                (int) Math.min(Integer.MAX_VALUE, properties.ttlAfterFinished().toSeconds()));
+                (int) Math.min(Integer.MAX_VALUE, properties.ttlAfterFinished().toSeconds()), properties.sameNodeAsControlPlane());
     }
 
     /** Every verification pod of the namespace denied all traffic, before the first one exists; idempotent. */

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param ttlAfterFinished Kubernetes deletes a finished Job after this long when the control plane could not
  * @param grace          how long past the deadline the control plane waits for Kubernetes to report the end
  * @param pollInterval   how often the control plane looks at the Job and its pod
+ * @param sameNodeAsControlPlane the claim is ReadWriteOnce: schedule each Job's pod on the control plane's node
  */
 @ConfigurationProperties("pgfleet.backup.verification")
 public record VerificationProperties(
@@ -24,7 +25,8 @@ public record VerificationProperties(
         @DefaultValue("6h") Duration activeDeadline,
         @DefaultValue("1h") Duration ttlAfterFinished,
         @DefaultValue("2m") Duration grace,
-        @DefaultValue("2s") Duration pollInterval) {
+        @DefaultValue("2s") Duration pollInterval,
+        @DefaultValue("false") boolean sameNodeAsControlPlane) {
 
     public VerificationProperties {
         if (activeDeadline.isNegative() || activeDeadline.toSeconds() < 1) {

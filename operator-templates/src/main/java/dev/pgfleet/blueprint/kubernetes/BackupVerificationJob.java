@@ -1,5 +1,7 @@
 package dev.pgfleet.blueprint.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -30,6 +32,8 @@ import java.util.TreeMap;
  *   <li>Sized scratch: an emptyDir of {@link #scratchBytes} (a limit the kubelet enforces by evicting the pod)
  *       with the same ephemeral-storage request (so the scheduler picks a node with the room).</li>
  *   <li>Bounded: activeDeadlineSeconds, no retries (backoffLimit 0), deleted by TTL if the control plane is gone.</li>
+ *   <li>Schedulable: with a ReadWriteOnce store, required affinity to the control plane's node (which has the
+ *       claim attached); with ReadWriteMany, anywhere.</li>
  * </ul>
  */
 public final class BackupVerificationJob {
@@ -110,6 +114,7 @@ public final class BackupVerificationJob {
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
+                .withAffinity(spec.sameNodeAsControlPlane() ? sameNodeAsControlPlane() : null)
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true).withRunAsUser(USER_ID).withRunAsGroup(USER_ID)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
@@ -145,6 +150,14 @@ public final class BackupVerificationJob {
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /** On a node where a control-plane pod of this namespace runs (required: elsewhere the claim cannot attach). */
+    private static Affinity sameNodeAsControlPlane() {
+        return new AffinityBuilder().withNewPodAffinity().addNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withNewLabelSelector().withMatchLabels(new TreeMap<>(Map.of(KubernetesNames.NAME_LABEL, KubernetesNames.CONTROL_PLANE_APP)))
+                .endLabelSelector().withTopologyKey("kubernetes.io/hostname")
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAffinity().build();
     }
 
     /**

@@ -18,10 +18,12 @@ import java.util.Arrays;
  * @param parallelJobs           pg_restore workers for a directory-format dump
  * @param activeDeadlineSeconds  Kubernetes stops the Job after this long, pending time included
  * @param ttlSecondsAfterFinished Kubernetes deletes a finished Job after this long if the control plane did not
+ * @param sameNodeAsControlPlane the claim is ReadWriteOnce: only pods on the node that has it mounted (the control
+ *                               plane's) can mount it too, so the pod must be scheduled there
  */
 public record VerificationJobSpec(String namespace, String image, String backupClaim, String dumpPathInClaim, long dumpBytes,
                                   String databaseId, String backupId, String manifestJson, String binDir, int parallelJobs,
-                                  long activeDeadlineSeconds, int ttlSecondsAfterFinished) {
+                                  long activeDeadlineSeconds, int ttlSecondsAfterFinished, boolean sameNodeAsControlPlane) {
     /** Kubernetes stores an object in at most 1.5 MiB; the manifest travels in the Job's arguments. */
     public static final int MANIFEST_MAX_BYTES = 1024 * 1024;
 

@@ -30,7 +30,7 @@ class BackupVerificationJobTest {
     static VerificationJobSpec spec(long dumpBytes) {
         return new VerificationJobSpec("pgfleet-system", "registry.example.com/pgfleet-control-plane:0.1.0", "prod-pgfleet-backups",
                 KubernetesFixtures.SCOPE + "/" + BACKUP_ID + ".dump", dumpBytes, KubernetesFixtures.SCOPE, BACKUP_ID, MANIFEST,
-                "/usr/lib/postgresql/15/bin", 2, 21_600, 3_600);
+                "/usr/lib/postgresql/15/bin", 2, 21_600, 3_600, false);
     }
 
     private final Job job = BackupVerificationJob.job(spec(300L << 20));
@@ -130,6 +130,21 @@ class BackupVerificationJobTest {
     }
 
     @Test
+    void withAReadWriteOnceStoreThePodMustRunOnTheControlPlanesNode() {
+        assertThat(pod.getAffinity()).as("ReadWriteMany: anywhere").isNull();
+        VerificationJobSpec s = spec(1);
+        Job rwo = BackupVerificationJob.job(new VerificationJobSpec(s.namespace(), s.image(), s.backupClaim(), s.dumpPathInClaim(),
+                s.dumpBytes(), s.databaseId(), s.backupId(), s.manifestJson(), s.binDir(), s.parallelJobs(), s.activeDeadlineSeconds(),
+                s.ttlSecondsAfterFinished(), true));
+        var terms = rwo.getSpec().getTemplate().getSpec().getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        assertThat(terms).singleElement().satisfies(term -> {
+            assertThat(term.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+            assertThat(term.getLabelSelector().getMatchLabels())
+                    .containsExactly(Map.entry(KubernetesNames.NAME_LABEL, KubernetesNames.CONTROL_PLANE_APP));
+        });
+    }
+
+    @Test
     void theNetworkPolicyDeniesAllIngressAndEgressToEveryVerificationPod() {
         NetworkPolicy policy = BackupVerificationJob.networkPolicy("pgfleet-system");
         assertThat(policy.getMetadata().getNamespace()).isEqualTo("pgfleet-system");
@@ -172,23 +187,23 @@ class BackupVerificationJobTest {
     @ValueSource(strings = {"/abs/x.dump", "../x.dump", "a/../x.dump", "a//x.dump", "a/x y.dump", "a/$(id).dump", ""})
     void aDumpPathThatIsNotARelativePathOfPlainNamesIsRefused(String path) {
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "img", "claim", path, 1, KubernetesFixtures.SCOPE, BACKUP_ID, MANIFEST,
-                "/usr/lib/postgresql/15/bin", 1, 60, 60)).isInstanceOf(IllegalArgumentException.class);
+                "/usr/lib/postgresql/15/bin", 1, 60, 60, false)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void badSettingsAreRefusedBeforeAnythingIsBuilt() {
         assertThatThrownBy(() -> new VerificationJobSpec("Not_A_Namespace", "img", "claim", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60)).hasMessageContaining("namespace");
+                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60, false)).hasMessageContaining("namespace");
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "", "claim", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60)).hasMessageContaining("image");
+                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60, false)).hasMessageContaining("image");
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "img", "", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60)).hasMessageContaining("backupClaim");
+                BACKUP_ID, MANIFEST, "/bin", 1, 60, 60, false)).hasMessageContaining("backupClaim");
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "img", "claim", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                "not a label", MANIFEST, "/bin", 1, 60, 60)).hasMessageContaining("label");
+                "not a label", MANIFEST, "/bin", 1, 60, 60, false)).hasMessageContaining("label");
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "img", "claim", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                BACKUP_ID, "x".repeat(VerificationJobSpec.MANIFEST_MAX_BYTES + 1), "/bin", 1, 60, 60)).hasMessageContaining("manifest");
+                BACKUP_ID, "x".repeat(VerificationJobSpec.MANIFEST_MAX_BYTES + 1), "/bin", 1, 60, 60, false)).hasMessageContaining("manifest");
         assertThatThrownBy(() -> new VerificationJobSpec("ns", "img", "claim", "a/b.dump", 1, KubernetesFixtures.SCOPE,
-                BACKUP_ID, MANIFEST, "/bin", 1, 0, 60)).hasMessageContaining("activeDeadlineSeconds");
+                BACKUP_ID, MANIFEST, "/bin", 1, 0, 60, false)).hasMessageContaining("activeDeadlineSeconds");
     }
 
     /** Whether a matchLabels/matchExpressions selector selects a pod with {@code labels}. */
