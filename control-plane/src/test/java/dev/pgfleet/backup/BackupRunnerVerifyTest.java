@@ -80,7 +80,8 @@ class BackupRunnerVerifyTest {
     private BackupRunner runner(DumpVerification verification) {
         PgfleetProperties properties = mock(PgfleetProperties.class);
         when(properties.resolvedHome()).thenReturn(Path.of("/var/lib/pgfleet"));
-        BackupProperties settings = new BackupProperties("/var/lib/pgfleet-backups", DataSize.ofGigabytes(4), 2);
+        BackupProperties settings = new BackupProperties("/var/lib/pgfleet-backups", DataSize.ofGigabytes(4), 2, Duration.ofHours(1), 100, 365,
+                DataSize.ofGigabytes(100), 2);
         return new BackupRunner(ledger, databases, mock(BackupPolicyRepository.class), mock(DesiredClusters.class), mock(RuntimeInfo.class),
                 mock(PostgresInstallations.class), mock(LocalProcesses.class), new BackupStore(properties, settings), events,
                 new ObjectMapper(), properties, settings, verification);

@@ -395,7 +395,8 @@ class KubernetesDumpVerificationMockTest {
     }
 
     private static BackupProperties backupProperties() {
-        return new BackupProperties(STORE.toString(), DataSize.ofGigabytes(4), 2);
+        return new BackupProperties(STORE.toString(), DataSize.ofGigabytes(4), 2, Duration.ofHours(1), 100, 365,
+                DataSize.ofGigabytes(100), 2);
     }
 
     private static PostgresInstallations installations() {
