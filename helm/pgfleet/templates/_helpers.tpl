@@ -133,6 +133,9 @@ with a message that says what to change.
 {{- if and $store.enabled (not $store.existingClaim) (gt (int .Values.replicaCount) 1) (ne $store.accessMode "ReadWriteMany") }}
 {{- fail (printf "backups.persistence.accessMode=%s lets only one pod mount the backup store, but replicaCount=%d: use ReadWriteMany (a StorageClass that supports it), or replicaCount=1." $store.accessMode (int .Values.replicaCount)) }}
 {{- end }}
+{{- if and $store.enabled (not $store.existingClaim) (eq $store.accessMode "ReadWriteOncePod") }}
+{{- fail "backups.persistence.accessMode=ReadWriteOncePod lets only the control plane's pod mount the backup store, but each backup is verified in a Job that mounts it read-only: use ReadWriteOnce (with replicaCount=1) or ReadWriteMany." }}
+{{- end }}
 {{- $external := .Values.metadata.external }}
 {{- if eq $external.enabled .Values.metadata.bundled.enabled }}
 {{- fail "Enable exactly one metadata database: metadata.external.enabled=true (production) or metadata.bundled.enabled=true (trials)." }}

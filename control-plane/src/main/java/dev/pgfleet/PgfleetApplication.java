@@ -11,6 +11,11 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 public class PgfleetApplication {
     public static void main(String[] args) {
+        // A verification Job runs the same jar with this first argument: no Spring context, no settings.
+        if (args.length > 0 && dev.pgfleet.backup.VerifyDumpCommand.NAME.equals(args[0])) {
+            dev.pgfleet.backup.VerifyDumpCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         SpringApplication.run(PgfleetApplication.class, args);
     }
 }

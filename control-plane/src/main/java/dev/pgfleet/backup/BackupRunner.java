@@ -56,10 +56,12 @@ class BackupRunner {
     private final ObjectMapper json;
     private final Path scratchRoot;
     private final BackupProperties settings;
+    private final DumpVerification verification;
 
     BackupRunner(BackupLedger ledger, DatabaseRepository databases, BackupPolicyRepository policies, DesiredClusters desiredClusters,
                  RuntimeInfo runtime, PostgresInstallations installations, LocalProcesses processes, BackupStore store,
-                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties, BackupProperties settings) {
+                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties, BackupProperties settings,
+                 DumpVerification verification) {
         this.ledger = ledger;
         this.databases = databases;
         this.policies = policies;
@@ -72,6 +74,7 @@ class BackupRunner {
         this.json = json;
         this.scratchRoot = properties.resolvedHome().resolve("scratch");
         this.settings = settings;
+        this.verification = verification;
     }
 
     Outcome run(UUID backupId) {
@@ -110,7 +113,10 @@ class BackupRunner {
         return Outcome.SUCCEEDED;
     }
 
-    /** Restores the backup into a scratch instance and records whether it matched what was dumped. */
+    /**
+     * Restores the backup into a scratch instance (where depends on the runtime: {@link DumpVerification}) and
+     * records whether it matched what was dumped.
+     */
     void verify(UUID backupId) {
         Backup b = ledger.find(backupId).orElseThrow();
         Database db = databases.findById(b.getDatabaseId()).orElseThrow();
@@ -118,8 +124,7 @@ class BackupRunner {
         VerificationResult result;
         try {
             DumpManifest manifest = json.readValue(b.getManifest(), DumpManifest.class);
-            result = new BackupVerifier(processes, scratchRoot, installations.binDir(db.getPostgresVersion()),
-                    settings.resolvedParallelJobs()).verifyDump(store.path(db.getId(), b.getFileName()), manifest);
+            result = verification.verify(db, b, store.path(db.getId(), b.getFileName()), manifest);
         } catch (IOException | RuntimeException e) {
             result = new VerificationResult(false, "Verification could not run: " + describe(e), Duration.ZERO);
         }

@@ -128,7 +128,7 @@ class HelmChartTest {
         });
         assertThat(kinds(defaults)).containsExactlyInAnyOrder(
                 "ServiceAccount", "ConfigMap", "Secret", "Secret", "Secret", "Service", "Service", "Service", "Deployment",
-                "StatefulSet", "Role", "Role", "RoleBinding", "RoleBinding", "ClusterRole",
+                "StatefulSet", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ClusterRole",
                 "ClusterRoleBinding", "PodDisruptionBudget", "PersistentVolumeClaim");
         assertThat(defaults).filteredOn(o -> !(o instanceof ClusterRole || o instanceof ClusterRoleBinding))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
@@ -276,6 +276,13 @@ class HelmChartTest {
         assertThat(env.get("PGFLEET_BACKUP_DIRECTORY_FORMAT_ABOVE").getValue()).isEqualTo("4GB");
         assertThat(env.get("PGFLEET_BACKUP_PARALLEL_JOBS").getValue()).isEqualTo("0");
         assertThat(deployment.getSpec().getStrategy()).as("rolling updates: every replica can mount the claim").isNull();
+        // Verification Jobs: beside the claim, from the control plane's own image, anywhere (ReadWriteMany).
+        assertThat(env.get("PGFLEET_BACKUP_VERIFICATION_NAMESPACE").getValue()).isEqualTo(NAMESPACE);
+        assertThat(env.get("PGFLEET_BACKUP_VERIFICATION_IMAGE").getValue())
+                .isEqualTo(pod.getContainers().get(0).getImage());
+        assertThat(env.get("PGFLEET_BACKUP_VERIFICATION_CLAIM_NAME").getValue()).isEqualTo(FULLNAME + "-backups");
+        assertThat(env.get("PGFLEET_BACKUP_VERIFICATION_SAME_NODE_AS_CONTROL_PLANE").getValue()).isEqualTo("false");
+        assertThat(env.get("PGFLEET_BACKUP_VERIFICATION_ACTIVE_DEADLINE").getValue()).isEqualTo("6h");
     }
 
     @Test
@@ -300,6 +307,14 @@ class HelmChartTest {
         assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
         assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast-ssd");
         assertThat(one(objects, Deployment.class).getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        assertThat(env(objects).get("PGFLEET_BACKUP_VERIFICATION_SAME_NODE_AS_CONTROL_PLANE").getValue())
+                .as("a ReadWriteOnce claim attaches to one node: verification Jobs run there").isEqualTo("true");
+    }
+
+    @Test
+    void aReadWriteOncePodStoreIsRefusedBecauseVerificationJobsMountItToo() {
+        assertRenderFails(template -> template.set("backups.persistence.accessMode", "ReadWriteOncePod").set("replicaCount", 1),
+                "verified in a Job");
     }
 
     @Test
@@ -307,7 +322,8 @@ class HelmChartTest {
         List<HasMetadata> objects = render(template -> template.set("backups.persistence.enabled", false));
 
         assertThat(ofKind(objects, PersistentVolumeClaim.class)).isEmpty();
-        assertThat(env(objects)).doesNotContainKey("PGFLEET_BACKUP_DIRECTORY");
+        assertThat(env(objects)).doesNotContainKey("PGFLEET_BACKUP_DIRECTORY")
+                .doesNotContainKey("PGFLEET_BACKUP_VERIFICATION_CLAIM_NAME");
         assertThat(one(objects, Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
                 .noneMatch(v -> v.getName().equals("backups"));
     }
@@ -327,6 +343,7 @@ class HelmChartTest {
         assertRenderFails(template -> template.set("backups.persistence.accessMode", "ReadManyTimes"), "accessMode");
         assertRenderFails(template -> template.set("backups.directoryFormatAbove", "4 gigs"), "directoryFormatAbove");
         assertRenderFails(template -> template.set("backups.parallelJobs", -1), "parallelJobs");
+        assertRenderFails(template -> template.set("backups.verification.activeDeadline", "forever"), "activeDeadline");
     }
 
     @Test
@@ -361,9 +378,11 @@ class HelmChartTest {
         assertThat(env(objects).get("PGFLEET_KUBERNETES_NAMESPACE").getValue())
                 .isEqualTo("tenant-databases");
         for (Role role : ofKind(objects, Role.class)) {
-            boolean leases = role.getRules().stream().anyMatch(rule -> rule.getResources().contains("leases"));
+            // The Lease, and the verification Jobs beside the backup store's claim, stay in the release namespace.
+            boolean releaseNamespace = role.getRules().stream()
+                    .anyMatch(rule -> rule.getResources().contains("leases") || rule.getResources().contains("jobs"));
             assertThat(role.getMetadata().getNamespace()).as(role.getMetadata().getName())
-                    .isEqualTo(leases ? NAMESPACE : "tenant-databases");
+                    .isEqualTo(releaseNamespace ? NAMESPACE : "tenant-databases");
         }
     }
 

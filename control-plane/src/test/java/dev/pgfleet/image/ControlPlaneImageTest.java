@@ -2,6 +2,7 @@ package dev.pgfleet.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
 import dev.pgfleet.system.PgfleetProperties;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,5 +46,15 @@ class ControlPlaneImageTest {
         assertThat(lines).contains("USER 10001");
         assertThat(Files.readString(VALUES)).contains("runAsUser: 10001");
         assertThat(lines).anyMatch(l -> l.startsWith("ENTRYPOINT [\"java\", \"-jar\", \"/opt/pgfleet/pgfleet-control-plane.jar\"]"));
+    }
+
+    /** Verification Jobs run this image with their own command: the jar and the user must be where the Job expects. */
+    @Test
+    void verificationJobsFindTheJarAndANamedUserInTheImage() throws IOException {
+        List<String> lines = Files.readAllLines(DOCKERFILE);
+        assertThat(lines).anyMatch(l -> l.matches("COPY \\S+ " + Pattern.quote(BackupVerificationJob.JAR)));
+        assertThat(lines).contains("USER " + BackupVerificationJob.USER_ID);
+        // initdb looks its user up in /etc/passwd: the Job's uid must be a user of the image, not a bare number.
+        assertThat(lines).anyMatch(l -> l.contains("useradd --uid " + BackupVerificationJob.USER_ID + " "));
     }
 }

@@ -5,8 +5,8 @@ import java.util.Set;
 
 /**
  * Every Kubernetes API permission the control plane uses: the KubernetesRuntime (server-side apply,
- * observe, delete of database objects), NVMe node admission, and the leader election between control-plane
- * replicas. The Helm chart's RBAC must grant exactly these; a test compares the two.
+ * observe, delete of database objects), NVMe node admission, the leader election between control-plane
+ * replicas, and backup verification Jobs. The Helm chart's RBAC must grant exactly these; a test compares the two.
  */
 public final class KubernetesPermissions {
     private KubernetesPermissions() {
@@ -35,5 +35,11 @@ public final class KubernetesPermissions {
             new Rule("rbac.authorization.k8s.io", "roles", APPLY, false),
             new Rule("rbac.authorization.k8s.io", "rolebindings", APPLY, false),
             new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update"), false),
+            // Backup verification, in the control plane's own namespace beside the backup store's claim
+            // (backup/KubernetesDumpVerification): a Job per verification, its pod found by label to read the
+            // termination message, and the deny-all NetworkPolicy around those pods (server-side apply).
+            new Rule("batch", "jobs", Set.of("get", "create", "delete"), false),
+            new Rule("", "pods", Set.of("list"), false),
+            new Rule("networking.k8s.io", "networkpolicies", Set.of("create", "patch"), false),
             new Rule("", "nodes", Set.of("get", "list", "watch"), true));
 }

@@ -17,7 +17,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
  * (maps merged, lists and scalars replaced by the applied ones) and stored. Field ownership is not modelled.
  * (The mock's own merge-patch support appends to lists, which is why the merge is done here.)
  */
-class ServerSideApplyCrudDispatcher extends KubernetesCrudDispatcher {
+public class ServerSideApplyCrudDispatcher extends KubernetesCrudDispatcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private int applies;
 

@@ -199,6 +199,47 @@ public final class KubernetesNames {
         return etcdPodName(ordinal) + "." + etcdPeerService() + "." + s.namespace() + ".svc";
     }
 
+    // ---- backup verification (in the control plane's namespace, beside the backup store's claim) ------
+
+    /** The pods of verification Jobs: no database's or etcd's NetworkPolicy admits this name or component. */
+    public static final String VERIFICATION_APP = "pgfleet-backup-verification";
+    public static final String VERIFICATION_COMPONENT = "backup-verification";
+    public static final String BACKUP_ID_LABEL = "pgfleet.dev/backup-id";
+    private static final String VERIFICATION_JOB_PREFIX = "pgfleet-verify-";
+
+    /** One Job per backup: "pgfleet-verify-" and the backup id, 51 characters (pod names add 6). */
+    public static String verificationJob(String backupId) {
+        String name = VERIFICATION_JOB_PREFIX + requireLabelValue(backupId);
+        if (!isDnsLabel(name) || name.length() > 57) {
+            throw new IllegalArgumentException("not a usable backup id for a Job name: " + backupId);
+        }
+        return name;
+    }
+
+    /** The one NetworkPolicy that isolates every verification pod of a namespace. */
+    public static String verificationNetworkPolicy() {
+        return VERIFICATION_APP;
+    }
+
+    /** Labels of a verification Job and its pod: app.kubernetes.io/*, the database id and the backup id. */
+    public static SortedMap<String, String> verificationLabels(String databaseId, String backupId) {
+        SortedMap<String, String> labels = new TreeMap<>(verificationSelector());
+        labels.put(INSTANCE_LABEL, verificationJob(backupId));
+        labels.put(PART_OF_LABEL, MANAGER);
+        labels.put(DATABASE_ID_LABEL, requireLabelValue(databaseId));
+        labels.put(BACKUP_ID_LABEL, requireLabelValue(backupId));
+        return labels;
+    }
+
+    /** Selects every verification pod (the NetworkPolicy's pod selector). */
+    public static SortedMap<String, String> verificationSelector() {
+        SortedMap<String, String> selector = new TreeMap<>();
+        selector.put(NAME_LABEL, VERIFICATION_APP);
+        selector.put(COMPONENT_LABEL, VERIFICATION_COMPONENT);
+        selector.put(MANAGED_BY_LABEL, MANAGER);
+        return selector;
+    }
+
     // ---- labels --------------------------------------------------------------------------------------
 
     /** All labels of a database object: app.kubernetes.io/*, and the database id the control plane selects by. */

@@ -1,0 +1,18 @@
+package dev.pgfleet.backup;
+
+import dev.pgfleet.database.Database;
+import java.nio.file.Path;
+
+/**
+ * Where a dump is restored and checked against its manifest: the port {@link BackupRunner} verifies through.
+ * Locally in the control plane's process ({@link InProcessDumpVerification}); on Kubernetes in a Job of its
+ * own, away from the control plane's credentials ({@link KubernetesDumpVerification}).
+ */
+interface DumpVerification {
+
+    /**
+     * Restores {@code dump} (in the backup store) and checks it against {@code manifest}. I/O, possibly for hours.
+     * A bad dump, and a verification that could not run, are failed results, never exceptions.
+     */
+    VerificationResult verify(Database database, Backup backup, Path dump, DumpManifest manifest);
+}
