@@ -54,7 +54,6 @@ class BackupRunner {
     private final BackupStore store;
     private final DatabaseEvents events;
     private final ObjectMapper json;
-    private final Path scratchRoot;
     private final BackupProperties settings;
     private final DumpVerification verification;
 
@@ -72,7 +71,6 @@ class BackupRunner {
         this.store = store;
         this.events = events;
         this.json = json;
-        this.scratchRoot = properties.resolvedHome().resolve("scratch");
         this.settings = settings;
         this.verification = verification;
     }

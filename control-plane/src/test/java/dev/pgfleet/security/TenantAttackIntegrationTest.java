@@ -66,6 +66,14 @@ class TenantAttackIntegrationTest {
             s.execute("create index items_embedding_idx on public.items using hnsw (embedding vector_l2_ops)");
             attack.arm(c);
         }
+        // A backup is taken from a replica: wait until every replica has replayed the planted objects.
+        cp.awaitDatabase(id, mallory, Duration.ofSeconds(60), db -> {
+            int caughtUp = 0;
+            for (JsonNode m : db.get("members")) {
+                caughtUp += "leader".equals(m.path("role").asText()) || m.path("lagBytes").asLong(-1) == 0 ? 1 : 0;
+            }
+            return caughtUp == 3;
+        });
     }
 
     @AfterAll
