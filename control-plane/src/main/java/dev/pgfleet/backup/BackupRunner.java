@@ -174,7 +174,9 @@ class BackupRunner {
         DesiredCluster desired = desiredClusters.of(db);
         String owner = desired.spec().ownerUsername();
         String password = desired.ownerPassword();
-        try (Connection c = DatabaseSessions.open(endpoint, db.getName(), owner, password, "pgfleet-backup", Duration.ZERO)) {
+        // The socket timeout bounds each manifest query (a count(*) of the largest table); the session then stays idle,
+        // holding the snapshot, while pg_dump runs.
+        try (Connection c = DatabaseSessions.open(endpoint, db.getName(), owner, password, "pgfleet-backup", Duration.ofHours(1))) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
@@ -192,7 +194,8 @@ class BackupRunner {
             Path partial = store.partialPath(db.getId(), backupId, format);
             List<String> command = new ArrayList<>(List.of(installations.binDir(db.getPostgresVersion()).resolve("pg_dump").toString(),
                     "--host=" + endpoint.host(), "--port=" + endpoint.port(), "--username=" + owner,
-                    "--dbname=" + db.getName(), "--format=" + format, "--snapshot=" + snapshot, "--no-password", "--file=" + partial));
+                    "--dbname=" + db.getName(), "--format=" + format, "--snapshot=" + snapshot, "--no-password", "--file=" + partial,
+                    "--lock-wait-timeout=" + DatabaseSessions.LOCK_TIMEOUT));
             if (Backup.FORMAT_DIRECTORY.equals(format)) {
                 command.add("--jobs=" + settings.resolvedParallelJobs());
             }

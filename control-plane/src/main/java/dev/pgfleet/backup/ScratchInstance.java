@@ -52,10 +52,14 @@ final class ScratchInstance implements AutoCloseable {
     static final String SUPERUSER = "pgfleet_verify";
     /** Restores tenant dumps and owns what it restores; no superuser, no CREATEROLE, no server-file or program access. */
     static final String RESTORER = "pgfleet_restore";
-    private static final String SETTINGS = "\n# pgfleet: a scratch instance, thrown away after use\n"
-            + "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 10\n"
-            + "shared_buffers = 32MB\nmaintenance_work_mem = 64MB\nfsync = off\nsynchronous_commit = off\n"
-            + "full_page_writes = off\nwal_level = minimal\nmax_wal_senders = 0\nautovacuum = off\n";
+    /**
+     * The instance's settings, given on postgres's command line (pg_ctl -o) rather than written into postgresql.conf:
+     * pgdata belongs to the data-plane user, and root writes nothing there (a FIFO or link planted there would block
+     * or redirect the write). Fixed values only, plus the port we chose: nothing here comes from a tenant.
+     */
+    private static final String SETTINGS = "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=10"
+            + " -c shared_buffers=32MB -c maintenance_work_mem=64MB -c fsync=off -c synchronous_commit=off"
+            + " -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 -c autovacuum=off";
 
     private final LocalProcesses processes;
     private final Path binDir;
@@ -138,12 +142,9 @@ final class ScratchInstance implements AutoCloseable {
             Files.deleteIfExists(pwfile());
         }
         port = freePort();
-        // pgdata belongs to the data-plane user (its parent is ours, so pgdata itself cannot be swapped): never
-        // append through a link planted in it.
-        Files.writeString(pgdata.resolve("postgresql.conf"), SETTINGS + "port = " + port + "\n",
-                StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
         processes.runToCompletion(List.of(binDir.resolve("pg_ctl").toString(), "start", "-w", "-t", "60", "-D",
-                pgdata.toString(), "-l", dir.resolve("log").resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
+                pgdata.toString(), "-o", SETTINGS + " -c port=" + port,
+                "-l", dir.resolve("log").resolve("postgresql.log").toString()), dir, Duration.ofSeconds(90));
     }
 
     /**

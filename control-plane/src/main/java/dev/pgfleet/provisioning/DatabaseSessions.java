@@ -18,8 +18,13 @@ import java.util.Properties;
  */
 public final class DatabaseSessions {
     public static final String PINNED_SEARCH_PATH = "pg_catalog, pg_temp";
-    /** libpq's and pgjdbc's form of the same setting, for PGOPTIONS and the {@code options} property. */
-    public static final String PINNED_OPTIONS = "-c search_path=pg_catalog,pg_temp";
+    /** The longest any of our statements waits for a lock a tenant holds (an open {@code LOCK TABLE}): then it fails. */
+    public static final String LOCK_TIMEOUT = "120s";
+    /**
+     * libpq's and pgjdbc's form of the pinned search_path, for PGOPTIONS and the {@code options} property, with
+     * {@link #LOCK_TIMEOUT}: a tenant holding a lock makes our work fail after a while, never wait for ever.
+     */
+    public static final String PINNED_OPTIONS = "-c search_path=pg_catalog,pg_temp -c lock_timeout=" + LOCK_TIMEOUT;
 
     private DatabaseSessions() {
     }

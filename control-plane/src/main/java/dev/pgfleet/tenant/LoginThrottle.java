@@ -1,6 +1,7 @@
 package dev.pgfleet.tenant;
 
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -10,10 +11,10 @@ import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
- * Failed dashboard sign-ins, counted in token buckets (Bucket4j) per user name and per client address. While
- * either bucket of an attempt is empty, the attempt is refused before its password is looked at. Only failures
- * take tokens, and a successful sign-in gives none back: failures an attacker caused, for this user or from
- * another address, keep counting until they refill.
+ * Failed dashboard sign-ins, counted in token buckets (Bucket4j) per user name and per client address. Every
+ * attempt takes a token from both before its password is looked at, and is refused while either is empty; a
+ * successful sign-in gives back its own token and no more, so only failures end up counted, and failures an
+ * attacker caused, for this user or from another address, keep counting until they refill.
  *
  * <p>Kept in memory, per control-plane replica: with N replicas behind a balancer an attacker gets at most N
  * times the budget, still a small number.
@@ -41,13 +42,36 @@ public class LoginThrottle {
         return nanos > 0 ? Optional.of(Duration.ofNanos(nanos)) : Optional.empty();
     }
 
-    /** Counts a failed sign-in against the user name and the address. */
-    public void recordFailure(String user, String address) {
+    /**
+     * Takes one attempt from the user name's and the address's budgets before the password is checked; empty when
+     * the attempt may go on, else how long to wait. Taken up front, not after a failure, so that a burst of
+     * parallel attempts cannot all pass the check before the first failure is counted.
+     */
+    public Optional<Duration> acquireAttempt(String user, String address) {
+        if (!properties.enabled()) {
+            return Optional.empty();
+        }
+        Bucket userBucket = bucket(users, userKey(user), properties.perUserFailures(), properties.perUserWindow());
+        ConsumptionProbe byUser = userBucket.tryConsumeAndReturnRemaining(1);
+        if (!byUser.isConsumed()) {
+            return Optional.of(Duration.ofNanos(Math.max(1, byUser.getNanosToWaitForRefill())));
+        }
+        ConsumptionProbe byAddress = bucket(addresses, address, properties.perAddressFailures(), properties.perAddressWindow())
+                .tryConsumeAndReturnRemaining(1);
+        if (!byAddress.isConsumed()) {
+            userBucket.addTokens(1);
+            return Optional.of(Duration.ofNanos(Math.max(1, byAddress.getNanosToWaitForRefill())));
+        }
+        return Optional.empty();
+    }
+
+    /** A sign-in succeeded: its attempt is given back (only its own; failures before it keep counting). */
+    public void attemptSucceeded(String user, String address) {
         if (!properties.enabled()) {
             return;
         }
-        bucket(users, userKey(user), properties.perUserFailures(), properties.perUserWindow()).tryConsume(1);
-        bucket(addresses, address, properties.perAddressFailures(), properties.perAddressWindow()).tryConsume(1);
+        bucket(users, userKey(user), properties.perUserFailures(), properties.perUserWindow()).addTokens(1);
+        bucket(addresses, address, properties.perAddressFailures(), properties.perAddressWindow()).addTokens(1);
     }
 
     private static long wait(Map<String, Bucket> buckets, String key) {

@@ -7,7 +7,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -38,12 +41,17 @@ public class ThrottledSignIn implements AuthenticationFailureHandler {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                     throws ServletException, IOException {
-                Optional<Duration> wait = throttle.waitBeforeAttempt(request.getParameter("username"), request.getRemoteAddr());
+                String user = request.getParameter("username");
+                Optional<Duration> wait = throttle.acquireAttempt(user, request.getRemoteAddr());
                 if (wait.isPresent()) {
                     sendBack(request, response, wait.get());
                     return;
                 }
                 chain.doFilter(request, response);
+                Authentication signedIn = SecurityContextHolder.getContext().getAuthentication();
+                if (signedIn != null && signedIn.isAuthenticated() && !(signedIn instanceof AnonymousAuthenticationToken)) {
+                    throttle.attemptSucceeded(user, request.getRemoteAddr());
+                }
             }
         };
     }
@@ -52,7 +60,7 @@ public class ThrottledSignIn implements AuthenticationFailureHandler {
     public void onAuthenticationFailure(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
             throws IOException {
         String user = request.getParameter("username");
-        throttle.recordFailure(user, request.getRemoteAddr());
+        // The attempt's token was taken before the password was checked (filter()).
         Optional<Duration> wait = throttle.waitBeforeAttempt(user, request.getRemoteAddr());
         if (wait.isPresent()) {
             sendBack(request, response, wait.get()); // that was the last try: say so at once

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one etcd that every local database's Patroni uses as its DCS, supervised by the control plane.
- * Its two ports are the last two of the local port range, so they never collide with a database's. It
- * listens on loopback only, and requires authentication once every database's Patroni has its own
+ * Its client port is the last of the local port range (the one before it stays reserved), so it never collides
+ * with a database's; its peer listener is a Unix socket only the data-plane user can reach. It listens on loopback
+ * only, and requires authentication once every database's Patroni has its own
  * credentials (see LocalRuntime): root is the control plane, each scope has a user of its own (EtcdAccess).
  */
 class EtcdServer {
@@ -28,7 +29,6 @@ class EtcdServer {
     private final Path dir;
     private final String host;
     private final int clientPort;
-    private final int peerPort;
     private final LocalProcesses processes;
     private final HttpClient http;
     private final Path rootPasswordFile;
@@ -38,12 +38,11 @@ class EtcdServer {
     private volatile boolean authenticationEnabled;
 
     /** @param rootPasswordFile readable by the control plane's OS user only, outside {@code dir} (which the data-plane user owns) */
-    EtcdServer(Path dir, String host, int clientPort, int peerPort, LocalProcesses processes, HttpClient http, ObjectMapper json,
+    EtcdServer(Path dir, String host, int clientPort, LocalProcesses processes, HttpClient http, ObjectMapper json,
                Path rootPasswordFile) {
         this.dir = dir;
         this.host = host;
         this.clientPort = clientPort;
-        this.peerPort = peerPort;
         this.processes = processes;
         this.http = http;
         this.rootPasswordFile = rootPasswordFile;
@@ -70,7 +69,11 @@ class EtcdServer {
         if (running.isEmpty()) {
             processes.user().createControlledDirectories(dir);
             processes.user().createOwnedLeaf(data);
-            String peer = "http://" + host + ":" + peerPort;
+            // The peer (raft) listener has no authentication of its own: a local user who can reach it can feed the
+            // node raft messages. It is a Unix socket ("peer:1", relative to the working directory) in a directory
+            // only the data-plane user can enter, so no TCP peer port is open at all.
+            Path peerDir = processes.user().createOwnedLeaf(dir.resolve("peer"));
+            String peer = "unix://peer:1";
             String client = "http://" + host + ":" + clientPort;
             running = Optional.of(processes.startDetached(List.of("etcd", "--name", "pgfleet", "--data-dir", data.toString(),
                             "--listen-client-urls", client, "--advertise-client-urls", client,
@@ -78,7 +81,7 @@ class EtcdServer {
                             "--initial-cluster", "pgfleet=" + peer,
                             // Patroni rewrites its keys every loop; compaction keeps the store small.
                             "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h"),
-                    dir, dir.resolve("etcd.log"), dir.resolve("etcd.pid")));
+                    peerDir, dir.resolve("etcd.log"), dir.resolve("etcd.pid")));
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!healthy()) {

@@ -79,7 +79,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         String connectHost = settings.advertiseHost();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         // The root password lives next to master.key, outside etcd's directory (which the data-plane user owns).
-        this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1, settings.portRangeEnd(),
+        this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1,
                 processes, http, json, layout.home().resolve("etcd-root.password"));
         this.authGate = new EtcdAuthGate(etcd, () -> jdbc.queryForList(
                 "select cast(id as varchar) from databases where not deletion_requested", String.class));

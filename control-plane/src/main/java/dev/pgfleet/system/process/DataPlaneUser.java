@@ -104,6 +104,10 @@ public final class DataPlaneUser {
                     Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
                 } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     throw new IOException(p + " is not a directory");
+                } else if (switchUser) {
+                    // Only as root does another user (the data plane's) write in our trees; a container running as
+                    // one user (a Kubernetes verification Job, whose emptyDir is 0777) has nobody to fear here.
+                    requireNobodyElseCanReplaceEntries(p);
                 }
             }
             return dir;
@@ -166,6 +170,26 @@ public final class DataPlaneUser {
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * Fails unless only root or the control plane's own user can rename or replace entries of {@code dir}: owned by
+     * one of them, and not writable by group or others unless sticky (like /tmp, where others cannot touch our
+     * entries). A directory from an earlier pgfleet that handed it to the data-plane user is refused here, with what
+     * to do, instead of being written through.
+     */
+    private static void requireNobodyElseCanReplaceEntries(Path dir) throws IOException {
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int myUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        boolean sticky = (mode & 01000) != 0;
+        boolean othersMayWrite = (mode & 0022) != 0;
+        if ((uid != 0 && uid != myUid) || (othersMayWrite && !sticky)) {
+            throw new IOException(dir + " can be changed by another user (owner uid " + uid + ", mode "
+                    + Integer.toOctalString(mode & 07777) + "); pgfleet only writes through directories that only it controls."
+                    + " A home made by an earlier pgfleet version: take backups with that version and restore them into a"
+                    + " fresh home (docs/security.md)");
         }
     }
 

@@ -161,13 +161,22 @@ public final class LocalProcesses {
         return true;
     }
 
+    /**
+     * The PID on a pid file's first line. Some pid files (postmaster.pid) lie in directories the data-plane user owns:
+     * never follow a link, never open anything but a regular file, read no more than a PID's worth of bytes.
+     */
     public static Optional<Long> readPid(Path pidFile) {
-        try {
-            if (!Files.isRegularFile(pidFile)) {
-                return Optional.empty();
-            }
-            String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").strip();
-            return first.matches("\\d+") ? Optional.of(Long.parseLong(first)) : Optional.empty();
+        // Checked before opening too: opening a FIFO planted there would block.
+        if (!Files.isRegularFile(pidFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(pidFile,
+                java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(32);
+            in.read(head);
+            String text = new String(head.array(), 0, head.position(), java.nio.charset.StandardCharsets.US_ASCII);
+            String first = text.lines().findFirst().orElse("").strip();
+            return first.matches("\\d{1,10}") ? Optional.of(Long.parseLong(first)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }

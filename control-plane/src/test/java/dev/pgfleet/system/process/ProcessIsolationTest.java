@@ -141,6 +141,18 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void aDirectoryTheUserCouldChangeIsNeverWrittenThrough() throws IOException {
+        assumeTrue(user.switchesUser(), "needs root: the directory must belong to another user");
+        // As an earlier pgfleet left it: databases/ handed to the data-plane user, who may swap what is in it.
+        Path handedOver = Files.createDirectory(root.resolve("databases"));
+        user.handOver(handedOver);
+
+        assertThatThrownBy(() -> user.createControlledDirectories(handedOver.resolve("x").resolve("members")))
+                .hasStackTraceContaining("can be changed by another user");
+        assertThat(handedOver.resolve("x")).doesNotExist();
+    }
+
+    @Test
     void aRecursiveDeleteNeverFollowsALinkInTheTree() throws IOException {
         Path leaf = user.createOwnedLeaf(root.resolve("member"));
         Files.createDirectories(leaf.resolve("pgdata").resolve("base"));
