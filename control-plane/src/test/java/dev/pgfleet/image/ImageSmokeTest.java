@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,17 +27,31 @@ class ImageSmokeTest {
     @TempDir
     static Path home;
 
+    /** Why the images cannot be run here, or null; each test is skipped with it (surefire shows per-test reasons). */
+    private static String unavailable;
+
     @BeforeAll
     static void findImages() throws Exception {
         version = ImageVersions.projectVersionFromPom();
         versions = ImageVersions.readFromRepository();
-        assumeTrue(onPath("podman"), "podman is not installed: ./pgfleet images installs it and builds the images");
+        if (!onPath("podman")) {
+            unavailable = "podman is not installed: ./pgfleet images installs it and builds the images";
+            return;
+        }
         // The same engine settings ./pgfleet images writes (runc; no default ulimits), in a file of our own.
         Files.writeString(home.resolve("containers.conf"),
                 "[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = \"runc\"\n");
         for (String image : List.of(dataplane(), controlPlane())) {
-            assumeTrue(podman("image", "exists", image).exit == 0, image + " is not built: run ./pgfleet images");
+            if (podman("image", "exists", image).exit != 0) {
+                unavailable = image + " is not built: run ./pgfleet images";
+                return;
+            }
         }
+    }
+
+    @BeforeEach
+    void skipWithoutImages() {
+        assumeTrue(unavailable == null, unavailable);
     }
 
     @Test
