@@ -3,46 +3,39 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
-import dev.pgfleet.system.PgfleetProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /**
- * The control-plane image cannot be built here (no container engine), but what it must agree with can be
- * checked: its PostgreSQL (pg_dump, pg_restore, the verification's scratch server) is the newest major version
- * the databases run, else a backup of the newest ones would fail (pg_dump refuses newer servers).
+ * What the control-plane image (images/control-plane.Containerfile, built by ./pgfleet images) must agree with,
+ * checked without building it: its PostgreSQL (pg_dump, pg_restore, the verification's scratch server) is the
+ * databases' own (both images are built on pgfleet/postgresql, ImageVersionsTest pins its version), else a backup
+ * of the newest ones would fail (pg_dump refuses newer servers); the user and jar are where the chart and the
+ * verification Job expect them. ImageSmokeTest runs the built image.
  */
 class ControlPlaneImageTest {
-    private static final Path DOCKERFILE = Path.of("Dockerfile");
+    private static final Path CONTAINERFILE = ImageVersions.IMAGES.resolve("control-plane.Containerfile");
     private static final Path VALUES = Path.of("..", "helm", "pgfleet", "values.yaml");
 
     @Test
-    void theImagesPostgresqlMatchesTheDatabasesNewestMajorVersion() throws IOException {
-        Matcher base = Pattern.compile("(?m)^FROM pgvector/pgvector:[0-9.]+-pg(\\d+)$").matcher(Files.readString(DOCKERFILE));
-        assertThat(base.find()).as("the image is based on PostgreSQL with pgvector").isTrue();
-        int imageMajor = Integer.parseInt(base.group(1));
-
-        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
-        assertThat(defaults.postgresVersions().stream().max(Integer::compare)).hasValue(imageMajor);
-        assertThat(defaults.patroniImage()).contains("spilo-" + imageMajor + ":");
-
-        Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: \\S+/spilo-(\\d+):").matcher(Files.readString(VALUES));
-        assertThat(chartImage.find()).isTrue();
-        assertThat(Integer.parseInt(chartImage.group(1))).as("the chart's database image").isEqualTo(imageMajor);
+    void bothImagesAreBuiltOnTheSamePostgresqlLayer() throws IOException {
+        String script = Files.readString(Path.of("..", "pgfleet"));
+        for (String image : List.of("dataplane", "control-plane")) {
+            assertThat(script).as(image + " is built FROM pgfleet/postgresql").containsPattern(Pattern.compile(
+                    "-f \"\\$ROOT/images/" + image + "\\.Containerfile\" \\\\\\n\\s+--build-arg BASE=\"localhost/pgfleet/postgresql:\\$version\""));
+        }
+        assertThat(Files.readAllLines(CONTAINERFILE)).contains("ARG BASE", "FROM ${BASE}");
     }
 
     @Test
     void theImageRunsAsTheUserTheChartExpectsAndHasAJavaRuntime() throws IOException {
-        List<String> lines = Files.readAllLines(DOCKERFILE);
-        assertThat(lines).anyMatch(l -> l.contains("openjdk-17-jre-headless"));
+        List<String> lines = Files.readAllLines(CONTAINERFILE);
+        assertThat(lines).anyMatch(l -> l.contains("\"openjdk-${JAVA_MAJOR}-jre-headless\""));
+        assertThat(ImageVersions.readFromRepository().get("java.major")).isEqualTo("17");
         assertThat(lines).contains("USER 10001");
         assertThat(Files.readString(VALUES)).contains("runAsUser: 10001");
         assertThat(lines).anyMatch(l -> l.startsWith("ENTRYPOINT [\"java\", \"-jar\", \"/opt/pgfleet/pgfleet-control-plane.jar\"]"));
@@ -51,7 +44,7 @@ class ControlPlaneImageTest {
     /** Verification Jobs run this image with their own command: the jar and the user must be where the Job expects. */
     @Test
     void verificationJobsFindTheJarAndANamedUserInTheImage() throws IOException {
-        List<String> lines = Files.readAllLines(DOCKERFILE);
+        List<String> lines = Files.readAllLines(CONTAINERFILE);
         assertThat(lines).anyMatch(l -> l.matches("COPY \\S+ " + Pattern.quote(BackupVerificationJob.JAR)));
         assertThat(lines).contains("USER " + BackupVerificationJob.USER_ID);
         // initdb looks its user up in /etc/passwd: the Job's uid must be a user of the image, not a bare number.

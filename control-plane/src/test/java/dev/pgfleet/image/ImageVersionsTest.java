@@ -1,0 +1,97 @@
+package dev.pgfleet.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pgfleet.system.PgfleetProperties;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+/**
+ * The images pin their Debian packages in images/versions.properties; these tests keep that file, the
+ * Containerfiles, the build script and the local runtime in step, so what the local tests prove holds in the pods.
+ */
+class ImageVersionsTest {
+    /** versions.properties key -> the Debian package the local runtime runs. */
+    private static final Map<String, String> PACKAGES = Map.of(
+            "patroni", "patroni", "pgbouncer", "pgbouncer", "etcd", "etcd-server");
+
+    @Test
+    void theImagesPostgresqlIsTheNewestMajorVersionTheDatabasesRun() throws IOException {
+        ImageVersions versions = ImageVersions.readFromRepository();
+        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        assertThat(defaults.postgresVersions().stream().max(Integer::compare)).hasValue(versions.postgresMajor());
+        assertThat(versions.get("postgresql")).startsWith(versions.postgresMajor() + ".");
+    }
+
+    /** A Containerfile with a version of its own would drift from the file: every pin is a build argument. */
+    @Test
+    void containerfilesTakeEveryVersionFromTheBuildScriptAndTheScriptFromTheFile() throws IOException {
+        String script = Files.readString(Path.of("..", "pgfleet"));
+        Map<String, String> argToKey = Map.of("POSTGRESQL", "postgresql", "PGVECTOR", "pgvector", "PATRONI", "patroni",
+                "PGBOUNCER", "pgbouncer", "ETCD", "etcd", "PG_MAJOR", "postgresql.major", "JAVA_MAJOR", "java.major");
+        for (String file : List.of("postgresql.Containerfile", "dataplane.Containerfile", "control-plane.Containerfile")) {
+            String containerfile = Files.readString(ImageVersions.IMAGES.resolve(file));
+            // Every package=version pin uses an ARG, never a literal version.
+            Matcher pin = Pattern.compile("\"[a-z0-9.+-]+=([^\"]+)\"").matcher(containerfile);
+            while (pin.find()) {
+                assertThat(pin.group(1)).as(file + ": " + pin.group()).matches("\\$\\{[A-Z_]+}");
+            }
+            Matcher arg = Pattern.compile("(?m)^ARG ([A-Z_]+)$").matcher(containerfile);
+            while (arg.find()) {
+                String name = arg.group(1);
+                if (name.equals("BASE")) {
+                    continue;
+                }
+                assertThat(argToKey).as(file + " ARG " + name).containsKey(name);
+                assertThat(script).as("./pgfleet images passes " + name + " from versions.properties")
+                        .contains("--build-arg " + name + "=\"$(version_of " + argToKey.get(name) + ")\"");
+            }
+        }
+        assertThat(Files.readString(ImageVersions.IMAGES.resolve("dataplane.Containerfile")))
+                .contains("\"patroni=${PATRONI}\"", "\"pgbouncer=${PGBOUNCER}\"", "\"etcd-server=${ETCD}\"");
+        assertThat(Files.readString(ImageVersions.IMAGES.resolve("postgresql.Containerfile")))
+                .contains("\"postgresql-${PG_MAJOR}=${POSTGRESQL}\"", "\"pgvector=${PGVECTOR}\"");
+    }
+
+    /** The local runtime runs this machine's packages: they must be the ones the images pin. */
+    @Test
+    void theLocalRuntimesPackagesAreTheOnesTheImagesPin() throws Exception {
+        ImageVersions versions = ImageVersions.readFromRepository();
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/dpkg-query")), "not a Debian machine: no packages to compare");
+        assertThat(installedVersion("postgresql-" + versions.postgresMajor())).isEqualTo(versions.get("postgresql"));
+        for (Map.Entry<String, String> e : PACKAGES.entrySet()) {
+            assertThat(installedVersion(e.getValue())).as(e.getValue()).isEqualTo(versions.get(e.getKey()));
+        }
+        // pgvector is built from source (./pgfleet setup): its control file carries the upstream version.
+        Path control = Path.of("/usr/share/postgresql", String.valueOf(versions.postgresMajor()), "extension", "vector.control");
+        assertThat(Files.readString(control)).contains("default_version = '" + ImageVersions.upstream(versions.get("pgvector")) + "'");
+    }
+
+    @Test
+    void upstreamVersionDropsEpochAndDebianRevision() {
+        assertThat(ImageVersions.upstream("0.8.0-1")).isEqualTo("0.8.0");
+        assertThat(ImageVersions.upstream("15.20-0+deb12u1")).isEqualTo("15.20");
+        assertThat(ImageVersions.upstream("1:2.3-4+b1")).isEqualTo("2.3");
+        assertThat(ImageVersions.upstream("3.4.23")).isEqualTo("3.4.23");
+    }
+
+    private static String installedVersion(String pkg) throws Exception {
+        Process p = new ProcessBuilder("dpkg-query", "-W", "-f", "${Version}", pkg).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(pkg + " is installed: " + out).isZero();
+        return out;
+    }
+}
