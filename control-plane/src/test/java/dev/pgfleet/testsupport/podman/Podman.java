@@ -50,10 +50,32 @@ public final class Podman implements AutoCloseable {
         return run(List.of("image", "exists", image), Duration.ofSeconds(30), false).exitCode() == 0;
     }
 
-    /** A bridge network of the test's own (a network namespace on this machine, nothing routed elsewhere). */
-    public void createNetwork(String name, String subnet) {
+    /**
+     * An internal bridge network of the test's own: its containers have no route off this machine. podman gives an
+     * internal bridge no host address, so the test (the cluster's clients, the kubelet's probes) could not reach the
+     * pods; the bridge gets {@code hostAddress} (e.g. 10.89.77.1/24, in the subnet), which routes only that subnet.
+     */
+    public void createNetwork(String name, String subnet, String hostAddress) {
         run(List.of("network", "create", "--internal", "--subnet", subnet, name), Duration.ofSeconds(30), true);
         networks.add(name);
+        String bridge = run(List.of("network", "inspect", "--format", "{{.NetworkInterface}}", name), Duration.ofSeconds(30), true)
+                .output().strip();
+        runIp(List.of("ip", "addr", "add", hostAddress, "dev", bridge));
+    }
+
+    private static void runIp(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", argv) + " failed: " + out.strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Writes the plan's files, creates its host directories, then creates the pod and runs its containers in order. */
