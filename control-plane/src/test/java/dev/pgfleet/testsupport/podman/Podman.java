@@ -22,6 +22,8 @@ public final class Podman implements AutoCloseable {
     private final Path work;
     private final Path conf;
     private final List<String> networks = new ArrayList<>();
+    /** Host address (CIDR) to give each network's bridge once it exists (CNI creates it with the first container). */
+    private final Map<String, String> hostAddresses = new LinkedHashMap<>();
     private final List<String> pods = new ArrayList<>();
 
     private Podman(Path work) throws IOException {
@@ -58,18 +60,32 @@ public final class Podman implements AutoCloseable {
     public void createNetwork(String name, String subnet, String hostAddress) {
         run(List.of("network", "create", "--internal", "--subnet", subnet, name), Duration.ofSeconds(30), true);
         networks.add(name);
-        String bridge = run(List.of("network", "inspect", "--format", "{{.NetworkInterface}}", name), Duration.ofSeconds(30), true)
-                .output().strip();
-        runIp(List.of("ip", "addr", "add", hostAddress, "dev", bridge));
+        hostAddresses.put(name, hostAddress);
     }
 
-    private static void runIp(List<String> argv) {
+    /** Gives every network's bridge that exists by now its host address, once. */
+    private void attachHost() {
+        for (Map.Entry<String, String> n : hostAddresses.entrySet()) {
+            String bridge = run(List.of("network", "inspect", "--format", "{{.NetworkInterface}}", n.getKey()), Duration.ofSeconds(30), true)
+                    .output().strip();
+            if (!Files.exists(Path.of("/sys/class/net", bridge))) {
+                continue;
+            }
+            String shown = runIp(List.of("ip", "-o", "addr", "show", "dev", bridge));
+            if (!shown.contains(" " + n.getValue() + " ")) {
+                runIp(List.of("ip", "addr", "add", n.getValue(), "dev", bridge));
+            }
+        }
+    }
+
+    private static String runIp(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", argv) + " failed: " + out.strip());
             }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -99,6 +115,7 @@ public final class Podman implements AutoCloseable {
         for (List<String> command : plan.commands()) {
             run(command, Duration.ofMinutes(5), true);
         }
+        attachHost();
     }
 
     /** SIGKILL to every process of a container, as a crash would (the container itself stays, stopped). */
