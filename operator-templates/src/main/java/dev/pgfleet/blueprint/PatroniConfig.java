@@ -101,6 +101,9 @@ public final class PatroniConfig {
         dcs.put("retry_timeout", plan.timing().retryTimeout());
         dcs.put("maximum_lag_on_failover", MAXIMUM_LAG_ON_FAILOVER_BYTES);
         dcs.put("synchronous_mode", plan.synchronous());
+        // While the DCS is unreachable a leader that can still reach every member over the REST API keeps
+        // running as leader instead of demoting itself (an etcd hiccup is no outage). Patroni 3.0+.
+        dcs.put("failsafe_mode", true);
         dcs.put("postgresql", map(
                 "use_pg_rewind", true,
                 "use_slots", true,
