@@ -29,7 +29,9 @@ public final class PatroniConfig {
         doc.put("namespace", dcs.namespace());
         doc.put("name", member.name());
 
-        doc.put("log", map("dir", member.logDir(), "level", "INFO", "file_num", 4, "file_size", 10 << 20));
+        // No log directory: Patroni logs to stderr (a container's log).
+        doc.put("log", member.logDir() == null ? map("level", "INFO")
+                : map("dir", member.logDir(), "level", "INFO", "file_num", 4, "file_size", 10 << 20));
 
         doc.put("restapi", restApi(member, secrets, trusted));
 

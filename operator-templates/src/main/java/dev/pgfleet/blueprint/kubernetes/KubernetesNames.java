@@ -100,14 +100,6 @@ public final class KubernetesNames {
         return base(spec) + "-replicas";
     }
 
-    /**
-     * The Endpoints object Spilo's role callback patches on promotion: Spilo names it after the scope, not us.
-     * No Service uses it; it exists so that the callback's PATCH succeeds (see PatroniObjects).
-     */
-    public static String leaderEndpoints(ClusterSpec spec) {
-        return spec.scope();
-    }
-
     public static String poolerConfig(ClusterSpec spec) {
         return base(spec) + "-pooler";
     }
@@ -137,7 +129,10 @@ public final class KubernetesNames {
         return base(spec) + "-pooler";
     }
 
-    /** A member's pod name, which Spilo also uses as the Patroni member name. */
+    /**
+     * A member's pod name, which is also its Patroni member name (its patroni.yml says so) and the member name the
+     * control plane stores, observes and switches over by.
+     */
     public static String podName(ClusterSpec spec, int ordinal) {
         return statefulSet(spec) + "-" + ordinal;
     }

@@ -41,7 +41,7 @@ class KubernetesBlueprintTest {
     @EnumSource(Plan.class)
     void objectsComeInApplyOrder(Plan plan) {
         assertThat(KubernetesFixtures.owned(spec(plan))).extracting(HasMetadata::getKind).containsExactly(
-                "Secret", "ConfigMap", "ServiceAccount", "Role", "RoleBinding", "Endpoints", "StatefulSet",
+                "Secret", "Secret", "ServiceAccount", "StatefulSet",
                 "Service", "Service", "Service", "Service", "ConfigMap", "Deployment",
                 "PodDisruptionBudget", "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy");
     }
