@@ -25,12 +25,6 @@ public final class KubernetesNames {
     public static final String DATABASE_ID_LABEL = "pgfleet.dev/database-id";
     public static final String SPEC_HASH_ANNOTATION = "pgfleet.dev/spec-hash";
 
-    /** The pod label Spilo's role callback keeps up to date (passed to Spilo as KUBERNETES_ROLE_LABEL). */
-    public static final String ROLE_LABEL = "spilo-role";
-    /** The role value Spilo 3.0 (Patroni 3.0) writes on the leader's pod; the primary Service selects it. */
-    public static final String ROLE_PRIMARY = "master";
-    public static final String ROLE_REPLICA = "replica";
-
     public static final String DATABASE_APP = "pgfleet-database";
     public static final String POOLER_APP = "pgfleet-pooler";
     public static final String ETCD_APP = "pgfleet-etcd";
