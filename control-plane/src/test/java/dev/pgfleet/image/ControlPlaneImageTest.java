@@ -32,11 +32,11 @@ class ControlPlaneImageTest {
         PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
                 .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
         assertThat(defaults.postgresVersions().stream().max(Integer::compare)).hasValue(imageMajor);
-        assertThat(defaults.patroniImage()).contains("spilo-" + imageMajor + ":");
-
-        Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: \\S+/spilo-(\\d+):").matcher(Files.readString(VALUES));
+        // The members run pgfleet's own data-plane image (PostgreSQL 15, pinned in images/), in the app and the chart.
+        assertThat(defaults.patroniImage()).startsWith("pgfleet/dataplane:");
+        Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: (\\S+)$").matcher(Files.readString(VALUES));
         assertThat(chartImage.find()).isTrue();
-        assertThat(Integer.parseInt(chartImage.group(1))).as("the chart's database image").isEqualTo(imageMajor);
+        assertThat(chartImage.group(1)).as("the chart's database image").isEqualTo(defaults.patroniImage());
     }
 
     @Test

@@ -72,7 +72,7 @@ public final class PatroniConfig {
     /**
      * The part of patroni.yml every member of the cluster shares: bootstrap (dcs and initdb), pg_hba and the
      * parameters tuned to the member size. For runtimes where something else supplies each member's own
-     * settings (addresses, paths, DCS hosts): Spilo on Kubernetes merges this over its own template.
+     * settings (addresses, paths, DCS hosts). Both runtimes now render whole members with {@link #render}.
      * Returns a new map on every call, so callers may add to it.
      */
     public static Map<String, Object> clusterWide(ClusterSpec spec, TrustedNetworks trusted) {

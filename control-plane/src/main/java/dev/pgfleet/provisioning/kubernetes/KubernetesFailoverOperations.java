@@ -23,7 +23,7 @@ import java.util.Optional;
  * Switchover and drill operations on Kubernetes (I/O). The poolers are PAUSEd and RESUMEd through each pooler
  * pod's admin console (psql, as for the local runtime: the console refuses JDBC's startup parameters). The
  * pooler needs no retargeting — it connects to the primary Service — so "pointing" it means waiting until that
- * Service's endpoints hold the new leader's pod, which Spilo relabels on promotion. An abrupt failure is a
+ * Service's endpoints hold the new leader's pod, which the runtime writes after observing the promotion (LeaderRouting). An abrupt failure is a
  * pod deletion with a grace period of 0.
  */
 final class KubernetesFailoverOperations {

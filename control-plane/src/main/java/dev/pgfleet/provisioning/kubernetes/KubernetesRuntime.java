@@ -28,9 +28,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs databases on Kubernetes: server-side applies the blueprint's objects (idempotent, and re-applying
- * reverts drift someone made by hand), observes pods and Patroni's role labels, and deletes by cascading
- * from the database's root object. Leader changes reach clients through the primary Service, which selects
- * the pod Spilo labels as master, and through PgBouncer, which connects to that Service.
+ * reverts drift someone made by hand), observes pods and Patroni's view of the members, and deletes by cascading
+ * from the database's root object. Leader changes reach clients through the selector-less primary Service, whose
+ * Endpoints this runtime writes to the leader's pod (LeaderRouting), and through PgBouncer, which connects to it.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
