@@ -72,9 +72,19 @@ final class KubernetesFailoverOperations {
 
     /** Waits until the primary Service's endpoints are exactly the leader's pod. */
     void awaitPrimaryServiceOn(DesiredCluster desired, String leader, Duration timeout) {
+        awaitPrimaryServiceOn(desired, leader, timeout, () -> { });
+    }
+
+    /**
+     * Waits until the primary Service's endpoints are exactly the leader's pod, running {@code route} before each
+     * look (the runtime passes an observation, which writes the Endpoints from Patroni's view: the caller's word
+     * alone never moves them).
+     */
+    void awaitPrimaryServiceOn(DesiredCluster desired, String leader, Duration timeout, Runnable route) {
         String podName = KubernetesNames.podName(desired.spec(), desired.member(leader).ordinal());
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            route.run();
             Endpoints endpoints = client.endpoints().inNamespace(settings.namespace())
                     .withName(KubernetesNames.primaryService(desired.spec())).get();
             if (targetsOnly(endpoints, podName)) {
@@ -84,7 +94,7 @@ final class KubernetesFailoverOperations {
                 throw new IllegalStateException("the primary Service did not select " + podName + " within " + timeout.toSeconds() + " s");
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(250);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);

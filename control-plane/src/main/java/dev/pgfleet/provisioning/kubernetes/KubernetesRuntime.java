@@ -206,7 +206,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public void pointPoolerAt(DesiredCluster desired, String leader, java.time.Duration timeout) {
-        failover.awaitPrimaryServiceOn(desired, leader, timeout);
+        // Observing routes (LeaderRouting): the Service moves once Patroni itself reports this leader.
+        failover.awaitPrimaryServiceOn(desired, leader, timeout, () -> observeCluster(desired));
     }
 
     @Override

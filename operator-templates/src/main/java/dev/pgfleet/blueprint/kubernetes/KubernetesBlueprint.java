@@ -37,6 +37,8 @@ public final class KubernetesBlueprint {
     public static final String POOLER_ADMIN_PASSWORD_KEY = "pooler-admin-password";
     /** The password of the database's own etcd user, which may touch only its scope's keys. */
     public static final String DCS_PASSWORD_KEY = "dcs-password";
+    /** Where a member pod reads its patroni.yml (which carries its scope's etcd user and password). */
+    public static final String PATRONI_CONFIG_MOUNT = "/etc/pgfleet/patroni";
     /** Bumped when the objects built for an unchanged spec change, so that existing databases are rolled. */
     static final String REVISION = "pgfleet-kubernetes-blueprint/3";
 

@@ -41,7 +41,7 @@ final class PatroniObjects {
     static final int PATRONI_PORT = 8008;
     /** Where the member's volume is mounted; the data directory is a subdirectory (the volume's root may hold lost+found). */
     static final String DATA_MOUNT = "/var/lib/pgfleet";
-    static final String CONFIG_MOUNT = "/etc/pgfleet/patroni";
+    static final String CONFIG_MOUNT = KubernetesBlueprint.PATRONI_CONFIG_MOUNT;
 
     private PatroniObjects() {
     }
