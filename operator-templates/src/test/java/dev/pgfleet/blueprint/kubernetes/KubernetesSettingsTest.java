@@ -34,7 +34,7 @@ class KubernetesSettingsTest {
     }
 
     @Test
-    void secretsAreRedactedAndTheRestApiPasswordMustFitSpilosYaml() {
+    void secretsAreRedactedAndTheRestApiPasswordMustBePrintableAsciiWithoutAQuote() {
         assertThat(KubernetesFixtures.SECRETS.toString()).doesNotContain("secret-", "su-secret").contains("redacted");
         assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "it's", "h"), "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class);
