@@ -142,10 +142,6 @@ final class PatroniStatefulSet {
         return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
     }
 
-    static EnvVar value(String name, String value) {
-        return new EnvVarBuilder().withName(name).withValue(value).build();
-    }
-
     static EnvVar field(String name, String path) {
         return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withFieldPath(path).endFieldRef()
                 .endValueFrom().build();
