@@ -82,7 +82,7 @@ public record PgfleetProperties(
             @DefaultValue("pgfleet") String namespace,
             @DefaultValue("local-nvme") String storageClass,
             @DefaultValue("pgfleet.dev/storage=nvme") String nvmeLabel,
-            @DefaultValue("ghcr.io/zalando/spilo-15:3.0-p1") String patroniImage,
+            @DefaultValue(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.DEFAULT_DATAPLANE_IMAGE) String patroniImage,
             String pgbouncerImage,
             @DefaultValue("quay.io/coreos/etcd:v3.5.9") String etcdImage,
             @DefaultValue("retain") String pvcRetention,

@@ -3,12 +3,15 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
+import dev.pgfleet.system.PgfleetProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /**
  * What the control-plane image (images/control-plane.Containerfile, built by ./pgfleet images) must agree with,
@@ -49,5 +52,16 @@ class ControlPlaneImageTest {
         assertThat(lines).contains("USER " + BackupVerificationJob.USER_ID);
         // initdb looks its user up in /etc/passwd: the Job's uid must be a user of the image, not a bare number.
         assertThat(lines).anyMatch(l -> l.contains("useradd --uid " + BackupVerificationJob.USER_ID + " "));
+    }
+
+    /** The members run pgfleet's own data-plane image, in the app's defaults and in the chart alike. */
+    @Test
+    void theMembersRunTheDataPlaneImageInTheAppAndTheChart() throws IOException {
+        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        assertThat(defaults.patroniImage()).startsWith("pgfleet/dataplane:");
+        java.util.regex.Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: (\\S+)$").matcher(Files.readString(VALUES));
+        assertThat(chartImage.find()).isTrue();
+        assertThat(chartImage.group(1)).as("the chart's database image").isEqualTo(defaults.patroniImage());
     }
 }

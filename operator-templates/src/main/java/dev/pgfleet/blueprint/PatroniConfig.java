@@ -29,7 +29,9 @@ public final class PatroniConfig {
         doc.put("namespace", dcs.namespace());
         doc.put("name", member.name());
 
-        doc.put("log", map("dir", member.logDir(), "level", "INFO", "file_num", 4, "file_size", 10 << 20));
+        // No log directory: Patroni logs to stderr (a container's log).
+        doc.put("log", member.logDir() == null ? map("level", "INFO")
+                : map("dir", member.logDir(), "level", "INFO", "file_num", 4, "file_size", 10 << 20));
 
         doc.put("restapi", restApi(member, secrets, trusted));
 
@@ -70,7 +72,7 @@ public final class PatroniConfig {
     /**
      * The part of patroni.yml every member of the cluster shares: bootstrap (dcs and initdb), pg_hba and the
      * parameters tuned to the member size. For runtimes where something else supplies each member's own
-     * settings (addresses, paths, DCS hosts): Spilo on Kubernetes merges this over its own template.
+     * settings (addresses, paths, DCS hosts). Both runtimes now render whole members with {@link #render}.
      * Returns a new map on every call, so callers may add to it.
      */
     public static Map<String, Object> clusterWide(ClusterSpec spec, TrustedNetworks trusted) {
@@ -101,6 +103,9 @@ public final class PatroniConfig {
         dcs.put("retry_timeout", plan.timing().retryTimeout());
         dcs.put("maximum_lag_on_failover", MAXIMUM_LAG_ON_FAILOVER_BYTES);
         dcs.put("synchronous_mode", plan.synchronous());
+        // While the DCS is unreachable a leader that can still reach every member over the REST API keeps
+        // running as leader instead of demoting itself (an etcd hiccup is no outage). Patroni 3.0+.
+        dcs.put("failsafe_mode", true);
         dcs.put("postgresql", map(
                 "use_pg_rewind", true,
                 "use_slots", true,

@@ -5,6 +5,7 @@ package dev.pgfleet.blueprint;
  *
  * @param listenHost  address PostgreSQL and the REST API bind to
  * @param connectHost address the other members and the control plane use to reach it
+ * @param logDir      where Patroni writes its own log files; null for stderr (a container's log)
  */
 public record PatroniMember(String name, String listenHost, String connectHost, int pgPort, int restPort,
                             String dataDir, String binDir, String pgpassFile, String logDir) {

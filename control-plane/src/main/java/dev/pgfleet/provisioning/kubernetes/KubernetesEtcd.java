@@ -9,7 +9,6 @@ import dev.pgfleet.database.Passwords;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.EtcdAccess;
 import dev.pgfleet.provisioning.EtcdClient;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,9 +92,19 @@ class KubernetesEtcd {
         });
     }
 
+    /**
+     * A member reads its scope's etcd credentials from its patroni.yml when it mounts the blueprint's per-member
+     * configuration; members of blueprint revision 2 got them as {@value #USERNAME_ENV}. Anything else predates
+     * per-scope users and would lose the DCS once authentication is on.
+     */
     static boolean hasCredentials(Pod pod) {
-        return pod.getSpec() != null && pod.getSpec().getContainers().stream().map(Container::getEnv).filter(Objects::nonNull)
-                .flatMap(List::stream).anyMatch(e -> USERNAME_ENV.equals(e.getName()));
+        if (pod.getSpec() == null) {
+            return false;
+        }
+        return pod.getSpec().getContainers().stream().anyMatch(c ->
+                (c.getEnv() != null && c.getEnv().stream().anyMatch(e -> USERNAME_ENV.equals(e.getName())))
+                        || (c.getVolumeMounts() != null && c.getVolumeMounts().stream()
+                        .anyMatch(m -> KubernetesBlueprint.PATRONI_CONFIG_MOUNT.equals(m.getMountPath()))));
     }
 
     /**

@@ -23,7 +23,7 @@ import java.util.Optional;
  * Switchover and drill operations on Kubernetes (I/O). The poolers are PAUSEd and RESUMEd through each pooler
  * pod's admin console (psql, as for the local runtime: the console refuses JDBC's startup parameters). The
  * pooler needs no retargeting — it connects to the primary Service — so "pointing" it means waiting until that
- * Service's endpoints hold the new leader's pod, which Spilo relabels on promotion. An abrupt failure is a
+ * Service's endpoints hold the new leader's pod, which the runtime writes after observing the promotion (LeaderRouting). An abrupt failure is a
  * pod deletion with a grace period of 0.
  */
 final class KubernetesFailoverOperations {
@@ -72,9 +72,19 @@ final class KubernetesFailoverOperations {
 
     /** Waits until the primary Service's endpoints are exactly the leader's pod. */
     void awaitPrimaryServiceOn(DesiredCluster desired, String leader, Duration timeout) {
+        awaitPrimaryServiceOn(desired, leader, timeout, () -> { });
+    }
+
+    /**
+     * Waits until the primary Service's endpoints are exactly the leader's pod, running {@code route} before each
+     * look (the runtime passes an observation, which writes the Endpoints from Patroni's view: the caller's word
+     * alone never moves them).
+     */
+    void awaitPrimaryServiceOn(DesiredCluster desired, String leader, Duration timeout, Runnable route) {
         String podName = KubernetesNames.podName(desired.spec(), desired.member(leader).ordinal());
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            route.run();
             Endpoints endpoints = client.endpoints().inNamespace(settings.namespace())
                     .withName(KubernetesNames.primaryService(desired.spec())).get();
             if (targetsOnly(endpoints, podName)) {
@@ -84,7 +94,7 @@ final class KubernetesFailoverOperations {
                 throw new IllegalStateException("the primary Service did not select " + podName + " within " + timeout.toSeconds() + " s");
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(250);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);

@@ -22,8 +22,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Reads a database's state from the Kubernetes API (I/O): its Patroni pods (ready or not, and the role label
- * Spilo keeps on each), its volumes (bound or not) and its pooler Deployment; and the NVMe nodes with their
+ * Reads a database's state (I/O): its Patroni pods from the Kubernetes API (ready or not), each member's role and
+ * lag from Patroni's REST API, its volumes (bound or not) and its pooler Deployment; and the NVMe nodes with their
  * capacity and what pgfleet's members already request there.
  */
 class KubernetesObservations {
@@ -48,8 +48,8 @@ class KubernetesObservations {
                 .withLabel(KubernetesNames.DATABASE_ID_LABEL, desired.spec().scope()).list().getItems().stream()
                 .allMatch(KubernetesObservations::bound);
 
-        // Patroni's own view (it knows the synchronous standby and the lag), through any ready pod's IP;
-        // the role labels are the fallback when the control plane cannot reach pod IPs.
+        // Patroni's own view (the leader key's holder, the synchronous standby, the lag), through any ready pod's IP.
+        // No other source: a role from anywhere else could disagree with the DCS.
         List<String> restAddresses = pods.values().stream().filter(KubernetesObservations::ready)
                 .map(p -> p.getStatus().getPodIP()).filter(Objects::nonNull).map(ip -> ip + ":" + KubernetesRuntime.PATRONI_PORT).toList();
         Map<String, PatroniRest.Member> reported = new HashMap<>();
@@ -61,7 +61,7 @@ class KubernetesObservations {
             Pod pod = pods.get(KubernetesNames.podName(desired.spec(), slot.ordinal()));
             boolean ready = pod != null && ready(pod);
             PatroniRest.Member fromPatroni = pod == null ? null : reported.get(pod.getMetadata().getName());
-            String role = pod == null ? null : fromPatroni != null ? fromPatroni.role() : role(pod);
+            String role = fromPatroni == null ? null : fromPatroni.role();
             String state = pod == null ? "stopped"
                     : !volumesBound ? "pending: volume not bound"
                     : ready ? "running" : Objects.requireNonNullElse(pod.getStatus().getPhase(), "Pending").toLowerCase();
@@ -75,7 +75,7 @@ class KubernetesObservations {
                 .withName(KubernetesNames.poolerDeployment(desired.spec())).get();
         boolean poolerReady = pooler != null && pooler.getStatus() != null
                 && Objects.requireNonNullElse(pooler.getStatus().getReadyReplicas(), 0) > 0;
-        // PgBouncer connects to the primary Service, which selects the pod labelled as leader: it follows by construction.
+        // PgBouncer connects to the primary Service, whose Endpoints the runtime points at this leader (LeaderRouting).
         return new ClusterObservation(members, leader, poolerReady, poolerReady ? leader : Optional.empty());
     }
 
@@ -108,16 +108,6 @@ class KubernetesObservations {
         }
         nodes.sort(java.util.Comparator.comparing(NodeInventory.NodeCapacity::name));
         return nodes;
-    }
-
-    /** Spilo labels the leader "master" (newer images: "primary") and the others "replica". */
-    static String role(Pod pod) {
-        String label = Objects.requireNonNullElse(pod.getMetadata().getLabels(), Map.<String, String>of())
-                .get(KubernetesNames.ROLE_LABEL);
-        if ("master".equals(label) || "primary".equals(label)) {
-            return "leader";
-        }
-        return "replica".equals(label) ? "replica" : null;
     }
 
     private static boolean ready(Pod pod) {

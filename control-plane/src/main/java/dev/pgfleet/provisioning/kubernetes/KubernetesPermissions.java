@@ -23,8 +23,9 @@ public final class KubernetesPermissions {
             new Rule("", "secrets", APPLY, false),
             new Rule("", "services", APPLY, false),
             new Rule("", "serviceaccounts", APPLY, false),
-            // patch/update and endpoints: the data plane's own Role grants them (Spilo labels its pod and
-            // updates its leader Endpoints), and Kubernetes lets no one grant what it does not hold.
+            // endpoints: the control plane writes the primary and replica Services' Endpoints (they have no selector).
+            // patch/update on pods, roles and rolebindings: Roles of databases created before the members stopped
+            // needing API access are still applied/owned; see docs/kubernetes.md.
             new Rule("", "pods", Set.of("get", "list", "watch", "delete", "patch", "update"), false),
             new Rule("", "endpoints", Set.of("get", "list", "watch", "create", "patch", "update", "delete"), false),
             new Rule("", "persistentvolumeclaims", Set.of("get", "list", "watch", "delete"), false),

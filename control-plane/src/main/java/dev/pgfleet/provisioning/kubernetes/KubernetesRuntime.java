@@ -28,9 +28,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs databases on Kubernetes: server-side applies the blueprint's objects (idempotent, and re-applying
- * reverts drift someone made by hand), observes pods and Patroni's role labels, and deletes by cascading
- * from the database's root object. Leader changes reach clients through the primary Service, which selects
- * the pod Spilo labels as master, and through PgBouncer, which connects to that Service.
+ * reverts drift someone made by hand), observes pods and Patroni's view of the members, and deletes by cascading
+ * from the database's root object. Leader changes reach clients through the selector-less primary Service, whose
+ * Endpoints this runtime writes to the leader's pod (LeaderRouting), and through PgBouncer, which connects to it.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
@@ -45,6 +45,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final KubernetesObservations observations;
     private final KubernetesFailoverOperations failover;
     private final KubernetesEtcd etcd;
+    private final LeaderRouting routing;
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
@@ -56,6 +57,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         this.observations = new KubernetesObservations(client, settings, new PatroniRest(http, json));
         this.failover = new KubernetesFailoverOperations(client, settings, processes);
+        this.routing = new LeaderRouting(client, settings);
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -75,7 +77,11 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         return Optional.empty();
     }
 
-    /** Admission: refuses (422) a database the cluster's NVMe nodes cannot hold, before anything is stored for it. */
+    /**
+     * Admission: refuses (422) a database the cluster's NVMe nodes cannot hold, before anything is stored for it.
+     * Members are named after their pods (the StatefulSet decides those names, and each pod's patroni.yml uses its
+     * own), so observations, switchovers and drills speak of the member by the name Patroni knows it by.
+     */
     @Override
     public void place(Database database, List<String> memberNames) {
         Plan plan = Plan.fromId(database.getPlan()).orElseThrow();
@@ -84,7 +90,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         });
         List<DatabaseMember> members = new ArrayList<>();
         for (int i = 0; i < memberNames.size(); i++) {
-            members.add(new DatabaseMember(database.getId(), i, memberNames.get(i), POSTGRES_PORT, PATRONI_PORT));
+            String podName = KubernetesNames.podName(DesiredClusters.specOf(database), i);
+            members.add(new DatabaseMember(database.getId(), i, podName, POSTGRES_PORT, PATRONI_PORT));
         }
         database.assignPorts(POSTGRES_PORT, members);
     }
@@ -135,9 +142,16 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         return failover.fetchPoolerStats(desired);
     }
 
+    /**
+     * Observes the cluster and then routes clients by it: the primary and replica Services' Endpoints are written
+     * whenever they differ from the leader and replicas Patroni reports (see LeaderRouting). Every reconcile pass and
+     * every drill observes, so a new leader is routed to within one observation.
+     */
     @Override
     public ClusterObservation observeCluster(DesiredCluster desired) {
-        return observations.observe(desired);
+        ClusterObservation observation = observations.observe(desired);
+        routing.applyEndpoints(desired, observation);
+        return observation;
     }
 
     /**
@@ -192,7 +206,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public void pointPoolerAt(DesiredCluster desired, String leader, java.time.Duration timeout) {
-        failover.awaitPrimaryServiceOn(desired, leader, timeout);
+        // Observing routes (LeaderRouting): the Service moves once Patroni itself reports this leader.
+        failover.awaitPrimaryServiceOn(desired, leader, timeout, () -> observeCluster(desired));
     }
 
     @Override

@@ -82,6 +82,7 @@ class KubernetesEtcdMockTest {
         // A member pod from before per-scope users (no ETCD3_USERNAME) keeps authentication off.
         client.pods().inNamespace(settings.namespace()).resource(memberPod("old-0", false)).create();
         client.pods().inNamespace(settings.namespace()).resource(memberPod("new-0", true)).create();
+        client.pods().inNamespace(settings.namespace()).resource(blueprintMemberPod(shop)).create();
         cp.enableAuthenticationWhenEveryMemberHasCredentials();
         EtcdAccess root = new EtcdAccess(new EtcdClient(http, json, etcd.uri(), cp::rootPassword));
         assertThat(root.authenticationEnabled()).isFalse();
@@ -122,6 +123,18 @@ class KubernetesEtcdMockTest {
         return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", name + "-dcs-password"), "owner-pw",
                 "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
                 List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
+    }
+
+    /** A pod exactly as the blueprint's StatefulSet makes it: its credentials are in the mounted patroni.yml. */
+    private io.fabric8.kubernetes.api.model.Pod blueprintMemberPod(DesiredCluster d) {
+        io.fabric8.kubernetes.api.model.apps.StatefulSet sts = dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint
+                .databaseObjects(d.spec(), settings, KubernetesSecrets.of(d), "x").stream()
+                .filter(io.fabric8.kubernetes.api.model.apps.StatefulSet.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.apps.StatefulSet.class::cast).findFirst().orElseThrow();
+        assertThat(KubernetesEtcd.hasCredentials(new PodBuilder().withSpec(sts.getSpec().getTemplate().getSpec()).build())).isTrue();
+        return new PodBuilder().withNewMetadata().withName(KubernetesNames.podName(d.spec(), 0))
+                .withLabels(sts.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                .withSpec(sts.getSpec().getTemplate().getSpec()).build();
     }
 
     private io.fabric8.kubernetes.api.model.Pod memberPod(String name, boolean withCredentials) {

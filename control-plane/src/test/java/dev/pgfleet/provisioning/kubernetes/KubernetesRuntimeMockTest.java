@@ -18,6 +18,7 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -93,7 +94,7 @@ class KubernetesRuntimeMockTest {
         ClusterSpec spec = new ClusterSpec(id.toString(), "shop", plan, 15);
         return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", "dcs"), "owner-pw",
                 "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
-                IntStream.range(0, plan.members()).mapToObj(i -> new DesiredCluster.MemberSlot(i, spec.memberName(i), 5432, 8008)).toList(),
+                IntStream.range(0, plan.members()).mapToObj(i -> new DesiredCluster.MemberSlot(i, KubernetesNames.podName(spec, i), 5432, 8008)).toList(),
                 5432);
     }
 
@@ -214,7 +215,10 @@ class KubernetesRuntimeMockTest {
 
         Database dev = database("dev");
         runtime.place(dev, List.of("shop-0"));
-        verify(dev).assignPorts(anyInt(), anyList());
+        // Members are named after their pods: the names Patroni knows them by (each pod's patroni.yml says so).
+        String pod0 = KubernetesNames.podName(DesiredClusters.specOf(dev), 0);
+        verify(dev).assignPorts(anyInt(), org.mockito.ArgumentMatchers.argThat(members -> members.size() == 1
+                && members.get(0).getName().equals(pod0) && !pod0.equals("shop-0")));
 
         nvmeNode("node-d", "1", "1Gi");
         assertThatThrownBy(() -> runtime.place(ha, List.of("shop-0", "shop-1", "shop-2")))
@@ -224,25 +228,98 @@ class KubernetesRuntimeMockTest {
                 .containsExactly("node-a:true", "node-b:true", "node-c:false", "node-d:true");
     }
 
+    /**
+     * Roles come from Patroni's /cluster (served here on 127.0.0.77:8008, the address of the first pod: every
+     * 127/8 address is loopback, and binding one of them does not clash with anything on 127.0.0.1), and the
+     * runtime points the selector-less primary Service at the leader's pod only, the replica Service at the
+     * others; after a failover exactly the new leader is in the primary Service.
+     */
     @Test
-    void podsAndRoleLabelsBecomeMembersAndALeader() {
+    void patronisLeaderBecomesTheOnlyAddressOfThePrimaryServiceAndFollowsAFailover() throws Exception {
+        DesiredCluster ha = desired(Plan.HA);
+        runtime.ensureMembers(ha);
+        String[] ips = {"127.0.0.77", "127.0.0.78", "127.0.0.79"};
+        for (int i = 0; i < 3; i++) {
+            client.pods().inNamespace(settings.namespace()).resource(new PodBuilder().withNewMetadata()
+                    .withName(KubernetesNames.podName(ha.spec(), i))
+                    .addToLabels(KubernetesNames.DATABASE_ID_LABEL, ha.spec().scope())
+                    .addToLabels(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT).endMetadata()
+                    .withNewStatus().withPhase("Running").withPodIP(ips[i])
+                    .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                    .build()).create();
+        }
+        String[] leader = {KubernetesNames.podName(ha.spec(), 1)};
+        com.sun.net.httpserver.HttpServer patroni = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName(ips[0]), 8008), 0);
+        patroni.createContext("/cluster", exchange -> {
+            StringBuilder members = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                String name = KubernetesNames.podName(ha.spec(), i);
+                String role = name.equals(leader[0]) ? "leader" : i == 0 ? "sync_standby" : "replica";
+                members.append(i == 0 ? "" : ",").append("{\"name\":\"").append(name).append("\",\"role\":\"").append(role)
+                        .append("\",\"state\":\"").append(role.equals("leader") ? "running" : "streaming").append("\",\"lag\":0}");
+            }
+            byte[] body = ("{\"members\":[" + members + "]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        patroni.start();
+        try {
+            ClusterObservation obs = runtime.observeCluster(ha);
+
+            assertThat(obs.leader()).contains(KubernetesNames.podName(ha.spec(), 1));
+            assertThat(obs.members()).extracting(ClusterObservation.MemberObservation::role)
+                    .containsExactly("sync_standby", "leader", "replica");
+            assertThat(endpointIps(KubernetesNames.primaryService(ha.spec()))).containsExactly(ips[1]);
+            assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[0], ips[2]);
+            io.fabric8.kubernetes.api.model.Endpoints primary = client.endpoints().inNamespace(settings.namespace())
+                    .withName(KubernetesNames.primaryService(ha.spec())).get();
+            assertThat(primary.getSubsets().get(0).getAddresses().get(0).getTargetRef().getName())
+                    .isEqualTo(KubernetesNames.podName(ha.spec(), 1));
+            assertThat(primary.getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(o -> assertThat(o.getKind()).isEqualTo("Service"));
+            String version = primary.getMetadata().getResourceVersion();
+
+            runtime.observeCluster(ha);
+            assertThat(client.endpoints().inNamespace(settings.namespace()).withName(KubernetesNames.primaryService(ha.spec()))
+                    .get().getMetadata().getResourceVersion()).as("unchanged, not rewritten").isEqualTo(version);
+
+            // A failover: pointing the pooler (what a switchover or drill does) observes and so moves the Service.
+            leader[0] = KubernetesNames.podName(ha.spec(), 2);
+            runtime.pointPoolerAt(ha, leader[0], Duration.ofSeconds(5));
+            assertThat(endpointIps(KubernetesNames.primaryService(ha.spec()))).containsExactly(ips[2]);
+            assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[0], ips[1]);
+        } finally {
+            patroni.stop(0);
+        }
+    }
+
+    @Test
+    void withoutPatronisViewThereIsNoLeaderAndTheRoutingIsLeftAlone() {
         DesiredCluster ha = desired(Plan.HA);
         runtime.ensureMembers(ha);
         for (int i = 0; i < 3; i++) {
             client.pods().inNamespace(settings.namespace()).resource(new PodBuilder().withNewMetadata()
                     .withName(KubernetesNames.podName(ha.spec(), i))
                     .addToLabels(KubernetesNames.DATABASE_ID_LABEL, ha.spec().scope())
-                    .addToLabels(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT)
-                    .addToLabels(KubernetesNames.ROLE_LABEL, i == 1 ? "master" : "replica").endMetadata()
-                    .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                    .addToLabels(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT).endMetadata()
+                    .withNewStatus().withPhase("Running").withPodIP("127.0.0.1" + (i + 1) + "1")
+                    .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
                     .build()).create();
         }
 
         ClusterObservation obs = runtime.observeCluster(ha);
 
-        assertThat(obs.leader()).contains("shop-1");
-        assertThat(obs.members()).extracting(ClusterObservation.MemberObservation::role).containsExactly("replica", "leader", "replica");
-        assertThat(obs.members()).allSatisfy(m -> assertThat(m.state()).isEqualTo("running"));
+        assertThat(obs.leader()).isEmpty();
+        assertThat(obs.members()).allSatisfy(m -> assertThat(m.role()).isNull());
+        assertThat(client.endpoints().inNamespace(settings.namespace()).withName(KubernetesNames.primaryService(ha.spec())).get())
+                .isNull();
+    }
+
+    private List<String> endpointIps(String service) {
+        io.fabric8.kubernetes.api.model.Endpoints e = client.endpoints().inNamespace(settings.namespace()).withName(service).get();
+        return e.getSubsets().stream().flatMap(s -> s.getAddresses().stream()).map(a -> a.getIp()).toList();
     }
 
     private void nvmeNode(String name, String cpu, String memory) {
@@ -254,6 +331,8 @@ class KubernetesRuntimeMockTest {
     private static Database database(String plan) {
         Database d = mock(Database.class);
         when(d.getPlan()).thenReturn(plan);
+        when(d.getName()).thenReturn("shop");
+        when(d.getPostgresVersion()).thenReturn(15);
         when(d.getId()).thenReturn(UUID.randomUUID());
         return d;
     }

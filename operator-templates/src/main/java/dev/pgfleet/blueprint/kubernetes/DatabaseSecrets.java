@@ -7,9 +7,8 @@ import java.util.Objects;
  * The secrets a database's Kubernetes objects carry (the values go into the Secret's stringData; the pooler gets
  * only SCRAM verifiers). toString is redacted.
  *
- * <p>The REST API password is spliced by the kubelet into Spilo's configuration inside single quotes (see
- * PatroniStatefulSet), so it must be printable ASCII without a single quote; generated passwords are letters
- * and digits.
+ * <p>The REST API password must be printable ASCII without a single quote: clients send it in a Basic
+ * authorization header; generated passwords are letters and digits.
  */
 public record DatabaseSecrets(ClusterSecrets cluster, String ownerPassword, String ownerScramVerifier,
                               String poolerAdminPassword, String poolerAdminScramVerifier) {

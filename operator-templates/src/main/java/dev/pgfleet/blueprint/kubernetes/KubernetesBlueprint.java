@@ -18,14 +18,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The Kubernetes objects of a database, built from the same blueprint the local runtime uses: Spilo (Patroni
- * and PostgreSQL with pgvector) in a StatefulSet on NVMe nodes, PgBouncer in transaction mode in front of the
+ * The Kubernetes objects of a database, built from the same blueprint the local runtime uses: pgfleet's data-plane
+ * image running Patroni (and PostgreSQL with pgvector) in a StatefulSet on NVMe nodes, each member configured by
+ * the same {@code PatroniConfig} as a local member, PgBouncer in transaction mode in front of the
  * primary Service, and one shared etcd per namespace as Patroni's DCS. Pure: no client, no I/O; the same inputs
  * give equal objects.
  *
  * <p>Every object of a database is owned by its root ConfigMap (deleting the root deletes the rest) and carries
  * the spec hash, which is also on the pod templates, so a changed spec or setting rolls the pods and applies
- * the new configuration (Spilo reads it at start).
+ * the new configuration (Patroni reads it at start).
  */
 public final class KubernetesBlueprint {
     public static final String SUPERUSER_PASSWORD_KEY = "superuser-password";
@@ -36,8 +37,10 @@ public final class KubernetesBlueprint {
     public static final String POOLER_ADMIN_PASSWORD_KEY = "pooler-admin-password";
     /** The password of the database's own etcd user, which may touch only its scope's keys. */
     public static final String DCS_PASSWORD_KEY = "dcs-password";
+    /** Where a member pod reads its patroni.yml (which carries its scope's etcd user and password). */
+    public static final String PATRONI_CONFIG_MOUNT = "/etc/pgfleet/patroni";
     /** Bumped when the objects built for an unchanged spec change, so that existing databases are rolled. */
-    static final String REVISION = "pgfleet-kubernetes-blueprint/2";
+    static final String REVISION = "pgfleet-kubernetes-blueprint/3";
 
     private KubernetesBlueprint() {
     }
@@ -61,8 +64,8 @@ public final class KubernetesBlueprint {
     }
 
     /**
-     * All other objects of the database, in the order to apply them: Secret, Patroni ConfigMap, ServiceAccount,
-     * Role, RoleBinding, the leader Endpoints, StatefulSet, Services (members, primary, replicas, pooler),
+     * All other objects of the database, in the order to apply them: Secret, the members' Patroni configuration
+     * Secret, ServiceAccount, StatefulSet, Services (members, primary, replicas, pooler),
      * PgBouncer ConfigMap and Deployment, PodDisruptionBudgets (members, pooler), NetworkPolicies (members, pooler).
      * Each has one controller ownerReference to the root ConfigMap (uid {@code rootUid}) and the spec hash.
      */
@@ -74,11 +77,8 @@ public final class KubernetesBlueprint {
         Meta meta = new Meta(s.namespace(), KubernetesNames.root(spec), rootUid, specHash(spec, s));
         return List.of(
                 secret(spec, secrets, meta),
-                PatroniObjects.config(spec, meta),
+                PatroniObjects.config(spec, s, secrets, meta),
                 PatroniObjects.serviceAccount(spec, meta),
-                PatroniObjects.role(spec, meta),
-                PatroniObjects.roleBinding(spec, meta),
-                PatroniObjects.leaderEndpoints(spec, meta),
                 PatroniStatefulSet.build(spec, s, meta),
                 PatroniObjects.membersService(spec, meta),
                 PatroniObjects.primaryService(spec, meta),
@@ -132,7 +132,7 @@ public final class KubernetesBlueprint {
         }
     }
 
-    /** Passwords for Spilo and the control plane; for PgBouncer only the SCRAM verifiers (its auth file). */
+    /** Passwords for the control plane (Patroni reads its own from the config Secret); for PgBouncer only the SCRAM verifiers (its auth file). */
     static Secret secret(ClusterSpec spec, DatabaseSecrets secrets, Meta meta) {
         Map<String, String> data = new TreeMap<>();
         ClusterSecrets cluster = secrets.cluster();

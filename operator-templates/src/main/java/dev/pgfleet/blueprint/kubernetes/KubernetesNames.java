@@ -25,12 +25,6 @@ public final class KubernetesNames {
     public static final String DATABASE_ID_LABEL = "pgfleet.dev/database-id";
     public static final String SPEC_HASH_ANNOTATION = "pgfleet.dev/spec-hash";
 
-    /** The pod label Spilo's role callback keeps up to date (passed to Spilo as KUBERNETES_ROLE_LABEL). */
-    public static final String ROLE_LABEL = "spilo-role";
-    /** The role value Spilo 3.0 (Patroni 3.0) writes on the leader's pod; the primary Service selects it. */
-    public static final String ROLE_PRIMARY = "master";
-    public static final String ROLE_REPLICA = "replica";
-
     public static final String DATABASE_APP = "pgfleet-database";
     public static final String POOLER_APP = "pgfleet-pooler";
     public static final String ETCD_APP = "pgfleet-etcd";
@@ -100,14 +94,6 @@ public final class KubernetesNames {
         return base(spec) + "-replicas";
     }
 
-    /**
-     * The Endpoints object Spilo's role callback patches on promotion: Spilo names it after the scope, not us.
-     * No Service uses it; it exists so that the callback's PATCH succeeds (see PatroniObjects).
-     */
-    public static String leaderEndpoints(ClusterSpec spec) {
-        return spec.scope();
-    }
-
     public static String poolerConfig(ClusterSpec spec) {
         return base(spec) + "-pooler";
     }
@@ -137,7 +123,10 @@ public final class KubernetesNames {
         return base(spec) + "-pooler";
     }
 
-    /** A member's pod name, which Spilo also uses as the Patroni member name. */
+    /**
+     * A member's pod name, which is also its Patroni member name (its patroni.yml says so) and the member name the
+     * control plane stores, observes and switches over by.
+     */
     public static String podName(ClusterSpec spec, int ordinal) {
         return statefulSet(spec) + "-" + ordinal;
     }

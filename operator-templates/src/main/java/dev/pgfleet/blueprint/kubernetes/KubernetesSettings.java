@@ -39,12 +39,16 @@ public record KubernetesSettings(String namespace, String patroniImage, String p
         this(namespace, patroniImage, pgbouncerImage, etcdImage, storageClass, nvmeLabelKey, nvmeLabelValue, namespace);
     }
 
+    /** pgfleet's own data-plane image ({@code ./pgfleet images}) for the members. */
+    public static final String DEFAULT_DATAPLANE_IMAGE = "pgfleet/dataplane:0.1.0-SNAPSHOT";
+
     /**
-     * Spilo 3.0 (Patroni 3.0, PostgreSQL 10-15 with pgvector), CloudNativePG's PgBouncer image (pgbouncer at
-     * /usr/bin, user 998), etcd 3.5, and nodes labelled pgfleet.dev/storage=nvme with the local-nvme class.
+     * pgfleet's data-plane image for the members (Patroni 3.0.2, PostgreSQL 15 with pgvector, from Debian packages),
+     * CloudNativePG's PgBouncer image (pgbouncer at /usr/bin, user 998), etcd 3.5, and nodes labelled
+     * pgfleet.dev/storage=nvme with the local-nvme class.
      */
     public static KubernetesSettings defaults() {
-        return new KubernetesSettings("pgfleet", "ghcr.io/zalando/spilo-15:3.0-p1",
+        return new KubernetesSettings("pgfleet", DEFAULT_DATAPLANE_IMAGE,
                 "ghcr.io/cloudnative-pg/pgbouncer:1.25.1", "quay.io/coreos/etcd:v3.5.9",
                 "local-nvme", "pgfleet.dev/storage", "nvme");
     }

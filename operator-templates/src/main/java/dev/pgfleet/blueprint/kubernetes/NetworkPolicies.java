@@ -23,15 +23,13 @@ import java.util.TreeMap;
  * Who may talk to a database's pods. Tenants reach only the pooler (6432, from anywhere: the tenant
  * endpoint). PostgreSQL (5432) and Patroni's REST API (8008) accept only this database's members, the
  * control plane, and (PostgreSQL only) this database's poolers. The members may reach each other, the shared
- * etcd's clients port, DNS, and the Kubernetes API, which Spilo's role callback patches.
+ * etcd's clients port and DNS; not the Kubernetes API (they have no token: the control plane routes to the leader).
  *
  * <p>The control plane is recognised by its pod label {@value KubernetesNames#NAME_LABEL}=
  * {@value KubernetesNames#CONTROL_PLANE_APP} in its own namespace only (the Helm chart may install it outside the
  * databases' namespace): a label alone is not an identity, anyone who may create a pod anywhere could set it. The
  * namespace is matched by {@value #NAMESPACE_NAME_LABEL}, which Kubernetes sets itself and nobody can change.
- * Every other peer is a pod selector without a namespace selector, which means this policy's namespace. The
- * Kubernetes API's address is not known to the blueprint (and NetworkPolicy
- * cannot name a Service), so that rule allows TCP 443 and 6443 to any address.
+ * Every other peer is a pod selector without a namespace selector, which means this policy's namespace.
  */
 final class NetworkPolicies {
     static final int DNS_PORT = 53;
@@ -56,8 +54,7 @@ final class NetworkPolicies {
                         ingress(List.of(pods(poolers)), tcp(pg)))
                 .withEgress(concat(
                         List.of(egress(List.of(pods(members)), tcp(pg), tcp(rest)),
-                                egress(List.of(pods(selector(KubernetesNames.etcdSelector()))), tcp(SharedEtcd.CLIENT_PORT)),
-                                egress(List.of(), tcp(443), tcp(6443))),
+                                egress(List.of(pods(selector(KubernetesNames.etcdSelector()))), tcp(SharedEtcd.CLIENT_PORT))),
                         dns()))
                 .endSpec()
                 .build();

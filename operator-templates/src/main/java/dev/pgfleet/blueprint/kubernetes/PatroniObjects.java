@@ -1,13 +1,13 @@
 package dev.pgfleet.blueprint.kubernetes;
 
 import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.Dcs;
+import dev.pgfleet.blueprint.PatroniMember;
 import dev.pgfleet.blueprint.PatroniConfig;
 import dev.pgfleet.blueprint.TrustedNetworks;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -16,115 +16,71 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
- * The Patroni side of a database, except the StatefulSet: Spilo's configuration, its RBAC, the Services and
- * the PodDisruptionBudget.
+ * The Patroni side of a database, except the StatefulSet: each member's patroni.yml, the ServiceAccount, the
+ * Services and the PodDisruptionBudget.
  *
- * <p>How the primary Service follows the leader: Spilo runs with etcd as the DCS, and on Kubernetes it installs
- * its callback (callback_role.py) as Patroni's on_start/on_role_change/on_stop hook. The callback patches the
- * member's own pod with the label {@value KubernetesNames#ROLE_LABEL}={@value KubernetesNames#ROLE_PRIMARY} or
- * {@value KubernetesNames#ROLE_REPLICA} (and removes it on stop). The primary Service selects this database's
- * pods with the leader value, so after a failover or switchover kube-proxy routes to the new leader as soon as
- * the label moves, and PgBouncer, which connects to the primary Service, follows without being reconfigured.
- * That needs the pod to reach the Kubernetes API and to be allowed to patch its pod (the Role below).
+ * <p>Each member's configuration is {@link PatroniConfig#render}, the very builder the local runtime uses, with the
+ * member named after its pod, one key per member in a Secret (it holds the passwords). The pod reads its own key,
+ * chosen by the kubelet's $(POD_NAME) expansion of the container's arguments: no entrypoint renders anything, and
+ * what the golden file shows is byte for byte what Patroni reads.
  *
- * <p>On promotion the callback first patches an Endpoints object named after the scope (Zalando's operator
- * backs a selector-less Service with it), and some Spilo releases retry that PATCH forever when the object
- * is missing, which would leave the new leader unlabelled. So the blueprint creates that Endpoints object
- * (no Service uses it) and lets the pods patch only it.
+ * <p>How clients find the leader: the primary and replica Services have no selector. The control plane, which
+ * observes each member's role through Patroni, writes their Endpoints (see docs/kubernetes.md). No pod labels itself,
+ * so the pods need no Kubernetes API access at all, and a partitioned former leader cannot keep itself in the
+ * primary Service.
  */
 final class PatroniObjects {
-    /** The ConfigMap key holding the cluster-wide Patroni configuration Spilo merges over its template. */
-    static final String CONFIG_KEY = "patroni.yml";
     /** Patroni's DCS namespace, set explicitly: the same key layout as the local runtime's (/pgfleet/&lt;scope&gt;/leader). */
     static final String DCS_NAMESPACE = "/pgfleet/";
     static final int POSTGRES_PORT = 5432;
     static final int PATRONI_PORT = 8008;
+    /** Where the member's volume is mounted; the data directory is a subdirectory (the volume's root may hold lost+found). */
+    static final String DATA_MOUNT = "/var/lib/pgfleet";
+    static final String CONFIG_MOUNT = KubernetesBlueprint.PATRONI_CONFIG_MOUNT;
 
     private PatroniObjects() {
     }
 
-    /**
-     * The blueprint's cluster-wide Patroni configuration, as Spilo's SPILO_CONFIGURATION (which wins over
-     * Spilo's template key by key, and replaces its lists).
-     */
-    static ConfigMap config(ClusterSpec spec, Meta meta) {
-        return new ConfigMapBuilder()
+    /** The Secret key holding one member's patroni.yml: the pod's name, which is also the Patroni member name. */
+    static String configKey(ClusterSpec spec, int ordinal) {
+        return KubernetesNames.podName(spec, ordinal) + ".yml";
+    }
+
+    static Secret config(ClusterSpec spec, KubernetesSettings s, DatabaseSecrets secrets, Meta meta) {
+        Dcs dcs = new Dcs(IntStream.range(0, SharedEtcd.MEMBERS)
+                .mapToObj(i -> KubernetesNames.etcdMemberHost(i, s) + ":" + SharedEtcd.CLIENT_PORT).toList(), DCS_NAMESPACE);
+        Map<String, String> data = new TreeMap<>();
+        for (int i = 0; i < spec.plan().members(); i++) {
+            // Pod IPs are not known here (nor stable): the NetworkPolicy admits only members, the control plane and
+            // the poolers to PostgreSQL and the REST API, and pg_hba still limits the owner to its own database.
+            data.put(configKey(spec, i), PatroniConfig.render(spec, member(spec, i, s), dcs, secrets.cluster(),
+                    TrustedNetworks.anywhere()));
+        }
+        return new SecretBuilder()
                 .withMetadata(meta.owned(KubernetesNames.patroniConfig(spec), labels(spec)))
-                .withData(Map.of(CONFIG_KEY, dev.pgfleet.blueprint.Yaml.dump(spiloConfiguration(spec))))
+                .withType("Opaque")
+                .withStringData(data)
                 .build();
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> spiloConfiguration(ClusterSpec spec) {
-        // Pod IPs are not known here (nor stable): the NetworkPolicy admits only members, the control plane and
-        // the poolers to PostgreSQL, and pg_hba still limits the owner to its own database.
-        Map<String, Object> clusterWide = PatroniConfig.clusterWide(spec, TrustedNetworks.anywhere());
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("namespace", DCS_NAMESPACE);
-        doc.putAll(clusterWide);
-        Map<String, Object> postgresql = (Map<String, Object>) doc.get("postgresql");
-        List<String> hba = new ArrayList<>();
-        // Spilo's Patroni, post_init.sh and cron jobs connect through the Unix socket inside the container
-        // (use_unix_socket); the socket is not reachable from outside the pod, and every network connection
-        // still goes through the blueprint's scram-sha-256 rules below.
-        hba.add("local all all trust");
-        hba.add("local replication all trust");
-        hba.addAll((List<String>) postgresql.get("pg_hba"));
-        postgresql.put("pg_hba", hba);
-        return doc;
+    /**
+     * A member as its pod runs it: named after the pod, reached through its name under the headless Service
+     * (namespace-qualified, without a cluster domain: the resolver's search list completes it), logging to stderr.
+     */
+    static PatroniMember member(ClusterSpec spec, int ordinal, KubernetesSettings s) {
+        return new PatroniMember(KubernetesNames.podName(spec, ordinal), "0.0.0.0", KubernetesNames.memberHost(spec, ordinal, s),
+                POSTGRES_PORT, PATRONI_PORT, DATA_MOUNT + "/pgdata",
+                "/usr/lib/postgresql/" + spec.postgresMajorVersion() + "/bin", DATA_MOUNT + "/pgpass", null);
     }
 
     static ServiceAccount serviceAccount(ClusterSpec spec, Meta meta) {
         return new ServiceAccountBuilder()
                 .withMetadata(meta.owned(KubernetesNames.serviceAccount(spec), labels(spec)))
-                .build();
-    }
-
-    /**
-     * What Spilo's role callback does (callback_role.py): PATCH its own pod's role label, and the scope's Endpoints
-     * on promotion. Nothing else: no get, list or watch of pods, so a member cannot enumerate the namespace's
-     * pods (their labels, images and environment references); etcd, not the Kubernetes API, is the DCS.
-     */
-    static Role role(ClusterSpec spec, Meta meta) {
-        List<String> pods = IntStream.range(0, spec.plan().members()).mapToObj(i -> KubernetesNames.podName(spec, i)).toList();
-        return new RoleBuilder()
-                .withMetadata(meta.owned(KubernetesNames.role(spec), labels(spec)))
-                .withRules(
-                        new PolicyRuleBuilder().withApiGroups("").withResources("pods").withResourceNames(pods)
-                                .withVerbs("patch", "update").build(),
-                        new PolicyRuleBuilder().withApiGroups("").withResources("endpoints")
-                                .withResourceNames(KubernetesNames.leaderEndpoints(spec))
-                                .withVerbs("get", "patch", "update").build())
-                .build();
-    }
-
-    static RoleBinding roleBinding(ClusterSpec spec, Meta meta) {
-        return new RoleBindingBuilder()
-                .withMetadata(meta.owned(KubernetesNames.roleBinding(spec), labels(spec)))
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", KubernetesNames.role(spec))
-                .addNewSubject().withKind("ServiceAccount").withName(KubernetesNames.serviceAccount(spec))
-                .withNamespace(meta.namespace()).endSubject()
-                .build();
-    }
-
-    /** The callback's PATCH target (see the class comment); subsets are Spilo's, the blueprint never sets them. */
-    static Endpoints leaderEndpoints(ClusterSpec spec, Meta meta) {
-        Map<String, String> labels = KubernetesNames.merge(labels(spec),
-                Map.of("endpointslice.kubernetes.io/skip-mirror", "true"));
-        return new EndpointsBuilder()
-                .withMetadata(meta.owned(KubernetesNames.leaderEndpoints(spec), labels))
                 .build();
     }
 
@@ -145,12 +101,14 @@ final class PatroniObjects {
                 .build();
     }
 
+    /** The leader only; its Endpoints are the control plane's (see the class comment). */
     static Service primaryService(ClusterSpec spec, Meta meta) {
-        return roleService(KubernetesNames.primaryService(spec), KubernetesNames.ROLE_PRIMARY, spec, meta);
+        return roleService(KubernetesNames.primaryService(spec), spec, meta);
     }
 
+    /** The members other than the leader; Endpoints written by the control plane as for the primary. */
     static Service replicaService(ClusterSpec spec, Meta meta) {
-        return roleService(KubernetesNames.replicaService(spec), KubernetesNames.ROLE_REPLICA, spec, meta);
+        return roleService(KubernetesNames.replicaService(spec), spec, meta);
     }
 
     /**
@@ -173,13 +131,12 @@ final class PatroniObjects {
         return KubernetesNames.labels(spec, KubernetesNames.POSTGRES_COMPONENT);
     }
 
-    private static Service roleService(String name, String role, ClusterSpec spec, Meta meta) {
+    private static Service roleService(String name, ClusterSpec spec, Meta meta) {
         return new ServiceBuilder()
                 .withMetadata(meta.owned(name, labels(spec)))
                 .withNewSpec()
                 .withType("ClusterIP")
-                .withSelector(KubernetesNames.merge(KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT),
-                        Map.of(KubernetesNames.ROLE_LABEL, role)))
+                // No selector: Kubernetes neither fills nor empties its Endpoints; only the control plane does.
                 .withPorts(port("postgresql", POSTGRES_PORT))
                 .endSpec()
                 .build();

@@ -25,8 +25,8 @@ import java.util.TreeMap;
 /**
  * PgBouncer in transaction mode in front of the primary Service: two replicas, so the tenant endpoint survives
  * a pod restart or a node drain. The pooler connects to the primary Service's DNS name; when the leader
- * changes, the Service's endpoint moves with Spilo's role label and new server connections reach the new
- * leader with no reconfiguration.
+ * changes, the control plane points the Service's Endpoints at the new leader and new server connections reach
+ * it with no reconfiguration.
  */
 public final class PoolerObjects {
     public static final int LISTEN_PORT = 6432;

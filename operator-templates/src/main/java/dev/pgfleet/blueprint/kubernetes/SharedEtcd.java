@@ -25,9 +25,7 @@ import java.util.stream.IntStream;
  * <p>Shared because a database is small and many of them live in a namespace: a DCS per database would triple
  * the pods of a dev database and add an etcd quorum to every failure analysis, while Patroni is built to share
  * one: each database is its own Patroni scope and touches only the keys under its prefix,
- * {@code /pgfleet/<scope>/} (leader, members, config, sync, failover, ...). Spilo would leave Patroni's default
- * namespace {@code /service/} (it sets one only for Kubernetes as the DCS); the blueprint sets
- * {@code /pgfleet/} explicitly, the layout the local runtime uses. Three members tolerate the loss of one; the
+ * {@code /pgfleet/<scope>/} (leader, members, config, sync, failover, ...), the layout the local runtime uses. Three members tolerate the loss of one; the
  * PodDisruptionBudget keeps drains from taking two, because a Patroni leader that cannot reach the DCS
  * demotes itself, and that would happen to every database in the namespace at once.
  *

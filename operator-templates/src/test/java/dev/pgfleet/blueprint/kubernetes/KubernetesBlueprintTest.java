@@ -41,7 +41,7 @@ class KubernetesBlueprintTest {
     @EnumSource(Plan.class)
     void objectsComeInApplyOrder(Plan plan) {
         assertThat(KubernetesFixtures.owned(spec(plan))).extracting(HasMetadata::getKind).containsExactly(
-                "Secret", "ConfigMap", "ServiceAccount", "Role", "RoleBinding", "Endpoints", "StatefulSet",
+                "Secret", "Secret", "ServiceAccount", "StatefulSet",
                 "Service", "Service", "Service", "Service", "ConfigMap", "Deployment",
                 "PodDisruptionBudget", "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy");
     }
@@ -79,7 +79,7 @@ class KubernetesBlueprintTest {
         assertThat(KubernetesBlueprint.specHash(spec(Plan.HA), SETTINGS)).isNotEqualTo(dev);
         assertThat(KubernetesBlueprint.specHash(new ClusterSpec(KubernetesFixtures.SCOPE, "shop", Plan.DEV, 14), SETTINGS))
                 .isNotEqualTo(dev);
-        KubernetesSettings otherImage = new KubernetesSettings("pgfleet", "ghcr.io/zalando/spilo-16:3.2-p2",
+        KubernetesSettings otherImage = new KubernetesSettings("pgfleet", "registry.example/pgfleet/dataplane:0.2.0",
                 SETTINGS.pgbouncerImage(), SETTINGS.etcdImage(), SETTINGS.storageClass(), SETTINGS.nvmeLabelKey(),
                 SETTINGS.nvmeLabelValue());
         assertThat(KubernetesBlueprint.specHash(spec(Plan.DEV), otherImage)).isNotEqualTo(dev);

@@ -12,7 +12,7 @@ class KubernetesSettingsTest {
     void defaults() {
         KubernetesSettings s = KubernetesSettings.defaults();
         assertThat(s.namespace()).isEqualTo("pgfleet");
-        assertThat(s.patroniImage()).isEqualTo("ghcr.io/zalando/spilo-15:3.0-p1");
+        assertThat(s.patroniImage()).isEqualTo("pgfleet/dataplane:0.1.0-SNAPSHOT");
         assertThat(s.etcdImage()).isEqualTo("quay.io/coreos/etcd:v3.5.9");
         assertThat(s.storageClass()).isEqualTo("local-nvme");
         assertThat(s.nvmeLabelKey()).isEqualTo("pgfleet.dev/storage");
@@ -34,7 +34,7 @@ class KubernetesSettingsTest {
     }
 
     @Test
-    void secretsAreRedactedAndTheRestApiPasswordMustFitSpilosYaml() {
+    void secretsAreRedactedAndTheRestApiPasswordMustBePrintableAsciiWithoutAQuote() {
         assertThat(KubernetesFixtures.SECRETS.toString()).doesNotContain("secret-", "su-secret").contains("redacted");
         assertThatThrownBy(() -> new DatabaseSecrets(new ClusterSecrets("a", "b", "it's", "h"), "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.PatroniConfig;
 import dev.pgfleet.blueprint.Plan;
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.pgfleet.blueprint.Dcs;
+import dev.pgfleet.blueprint.PatroniMember;
+import dev.pgfleet.blueprint.TrustedNetworks;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
@@ -17,15 +20,11 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -100,128 +99,97 @@ class PatroniStatefulSetTest {
         assertThat(c.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8008);
         assertThat(c.getPorts()).extracting(p -> p.getContainerPort()).containsExactly(5432, 8008);
         PodSpec pod = statefulSet(Plan.HA).getSpec().getTemplate().getSpec();
-        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(103L);
+        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(999L);
         assertThat(pod.getEnableServiceLinks()).isFalse();
         assertThat(pod.getServiceAccountName()).isEqualTo(KubernetesNames.serviceAccount(spec(Plan.HA)));
         assertThat(c.getImage()).isEqualTo(SETTINGS.patroniImage());
     }
 
-    @Test
-    void spiloGetsScopeDcsAndSecretsFromTheEnvironment() {
-        Map<String, EnvVar> env = container(Plan.HA).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
-        assertThat(env.get("SCOPE").getValue()).isEqualTo(KubernetesFixtures.SCOPE);
-        assertThat(env.get("PGVERSION").getValue()).isEqualTo("15");
-        assertThat(env.get("KUBERNETES_ROLE_LABEL").getValue()).isEqualTo(KubernetesNames.ROLE_LABEL);
-        assertThat(env.get("PGUSER_STANDBY").getValue()).isEqualTo("replicator");
-        assertThat(env.get("PGPASSWORD_SUPERUSER").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("superuser-password");
-        assertThat(env.get("PGPASSWORD_STANDBY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("replication-password");
-        assertThat(env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
-        // Spilo wraps the value in [] and reads it as YAML: the same hosts as etcdHosts().
-        List<?> hosts = new Yaml().load("[" + env.get("ETCD3_HOSTS").getValue() + "]");
-        assertThat(hosts).isEqualTo(List.of(KubernetesBlueprint.etcdHosts(SETTINGS).split(",")));
-        assertThat(env.values()).noneMatch(e -> e.getValue() != null && e.getValue().contains("secret"));
-    }
-
-    /** What the kubelet does with $(VAR): replace references to variables defined earlier in the list. */
-    private static String expand(List<EnvVar> env, Map<String, String> resolved) {
-        Map<String, String> defined = new java.util.HashMap<>();
-        String result = null;
-        for (EnvVar e : env) {
-            String value = e.getValue() != null ? e.getValue() : resolved.get(e.getName());
-            if (e.getValue() != null) {
-                Matcher m = Pattern.compile("\\$\\(([A-Z0-9_]+)\\)").matcher(value);
-                StringBuilder out = new StringBuilder();
-                while (m.find()) {
-                    assertThat(defined).as("%s refers to %s, defined earlier", e.getName(), m.group(1)).containsKey(m.group(1));
-                    m.appendReplacement(out, Matcher.quoteReplacement(defined.get(m.group(1))));
-                }
-                m.appendTail(out);
-                value = out.toString();
-            }
-            defined.put(e.getName(), value);
-            if (e.getName().equals("SPILO_CONFIGURATION")) {
-                result = value;
-            }
-        }
-        return result;
-    }
-
     @ParameterizedTest
     @EnumSource(Plan.class)
-    @SuppressWarnings("unchecked")
-    void spiloConfigurationIsTheBlueprintsClusterWideConfigPlusRestApiCredentials(Plan plan) {
+    void eachPodRunsPatroniWithItsOwnMembersConfigNamedAfterThePod(Plan plan) {
         ClusterSpec spec = spec(plan);
-        ConfigMap config = only(spec, ConfigMap.class, KubernetesNames.patroniConfig(spec));
-        String patroniYml = config.getData().get("patroni.yml");
-        String expanded = expand(container(plan).getEnv(), Map.of(
-                PatroniStatefulSet.CONFIG_ENV, patroniYml,
-                PatroniStatefulSet.REST_PASSWORD_ENV, "Rest0Password9"));
-
-        Map<String, Object> doc = new Yaml().load(expanded);
-        assertThat((Map<String, Object>) doc.get("restapi")).isEqualTo(
-                Map.of("authentication", Map.of("username", "pgfleet", "password", "Rest0Password9")));
-        // Through YAML and back, like the document under test (numbers come back as the smallest fitting type).
-        Map<String, Object> clusterWide = new Yaml().load(dev.pgfleet.blueprint.Yaml.dump(PatroniConfig.clusterWide(spec, dev.pgfleet.blueprint.TrustedNetworks.anywhere())));
-        assertThat(doc.get("bootstrap")).isEqualTo(clusterWide.get("bootstrap"));
-        Map<String, Object> postgresql = (Map<String, Object>) doc.get("postgresql");
-        Map<String, Object> expectedPostgresql = (Map<String, Object>) clusterWide.get("postgresql");
-        assertThat(postgresql.get("parameters")).isEqualTo(expectedPostgresql.get("parameters"));
-        assertThat((List<String>) postgresql.get("pg_hba")).endsWith(((List<String>) expectedPostgresql.get("pg_hba")).toArray(String[]::new))
-                .allMatch(rule -> rule.startsWith("local ") || ((List<String>) expectedPostgresql.get("pg_hba")).contains(rule));
-        assertThat(doc).containsEntry("namespace", "/pgfleet/");
-        assertThat(((Map<String, Object>) ((Map<String, Object>) doc.get("bootstrap")).get("dcs")))
-                .containsEntry("synchronous_mode", plan.synchronous());
-        assertThat(patroniYml).doesNotContain("rest-secret", "su-secret", "repl-secret");
+        Container c = container(plan);
+        assertThat(c.getCommand()).isNullOrEmpty();
+        assertThat(c.getArgs()).containsExactly("patroni", "/etc/pgfleet/patroni/$(POD_NAME).yml");
+        assertThat(c.getEnv()).singleElement().satisfies(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        });
+        Secret config = only(spec, Secret.class, KubernetesNames.patroniConfig(spec));
+        StatefulSet sts = statefulSet(plan);
+        // The StatefulSet names its pods <statefulSet>-<ordinal>: each such pod finds its key, and nothing else is there.
+        assertThat(config.getStringData().keySet()).containsExactlyElementsOf(IntStream.range(0, plan.members())
+                .mapToObj(i -> sts.getMetadata().getName() + "-" + i + ".yml").sorted().toList());
+        PodSpec pod = sts.getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).anySatisfy(v -> {
+            assertThat(v.getSecret().getSecretName()).isEqualTo(config.getMetadata().getName());
+            assertThat(v.getSecret().getDefaultMode()).isEqualTo(0440);
+            assertThat(c.getVolumeMounts()).anySatisfy(m -> {
+                assertThat(m.getName()).isEqualTo(v.getName());
+                assertThat(m.getMountPath()).isEqualTo("/etc/pgfleet/patroni");
+                assertThat(m.getReadOnly()).isTrue();
+            });
+        });
+        for (int i = 0; i < plan.members(); i++) {
+            Map<String, Object> doc = new Yaml().load(config.getStringData().get(sts.getMetadata().getName() + "-" + i + ".yml"));
+            assertThat(doc).containsEntry("name", KubernetesNames.podName(spec, i)).containsEntry("scope", spec.scope())
+                    .containsEntry("namespace", "/pgfleet/");
+        }
     }
 
     @Test
-    void primaryAndReplicaServicesFollowSpilosRoleLabel() {
+    void theMembersConfigIsTheLocalRuntimesBlueprintWithPodPathsAndTheScopesEtcdUser() {
+        ClusterSpec spec = spec(Plan.HA);
+        Secret config = only(spec, Secret.class, KubernetesNames.patroniConfig(spec));
+        PatroniMember member = PatroniObjects.member(spec, 1, SETTINGS);
+        Dcs dcs = new Dcs(List.of(KubernetesBlueprint.etcdHosts(SETTINGS).split(",")), "/pgfleet/");
+        assertThat(config.getStringData().get(PatroniObjects.configKey(spec, 1))).isEqualTo(PatroniConfig.render(spec, member, dcs,
+                KubernetesFixtures.SECRETS.cluster(), TrustedNetworks.anywhere()));
+        assertThat(member.connectHost()).isEqualTo(KubernetesNames.memberHost(spec, 1, SETTINGS))
+                .doesNotContain("cluster.local");
+        assertThat(member.dataDir()).startsWith("/var/lib/pgfleet/");
+        assertThat(member.binDir()).isEqualTo("/usr/lib/postgresql/15/bin");
+        assertThat(member.logDir()).as("stderr, the container's log").isNull();
+        Map<String, Object> doc = new Yaml().load(config.getStringData().get(PatroniObjects.configKey(spec, 1)));
+        assertThat(doc.get("etcd3")).isEqualTo(Map.of("hosts", dcs.etcdHosts(), "protocol", "http",
+                "username", Dcs.scopeUser(spec.scope()), "password", "dcs-secret"));
+        assertThat(doc.get("log")).isEqualTo(Map.of("level", "INFO"));
+        // The volume mounted at /var/lib/pgfleet holds the data directory and nothing else writes there.
+        assertThat(statefulSet(Plan.HA).getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/pgfleet"));
+    }
+
+    @Test
+    void primaryAndReplicaServicesHaveNoSelectorTheControlPlaneWritesTheirEndpoints() {
         ClusterSpec spec = spec(Plan.HA);
         Service primary = only(spec, Service.class, KubernetesNames.primaryService(spec));
         Service replicas = only(spec, Service.class, KubernetesNames.replicaService(spec));
         Service members = only(spec, Service.class, KubernetesNames.membersService(spec));
-        assertThat(primary.getSpec().getSelector()).containsEntry("spilo-role", "master")
-                .containsEntry(KubernetesNames.DATABASE_ID_LABEL, KubernetesFixtures.SCOPE);
-        assertThat(replicas.getSpec().getSelector()).containsEntry("spilo-role", "replica");
+        assertThat(primary.getSpec().getSelector()).isNullOrEmpty();
+        assertThat(replicas.getSpec().getSelector()).isNullOrEmpty();
         assertThat(primary.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(5432));
         assertThat(members.getSpec().getClusterIP()).isEqualTo("None");
         assertThat(members.getSpec().getPublishNotReadyAddresses()).isTrue();
-        assertThat(members.getSpec().getSelector()).doesNotContainKey("spilo-role");
+        assertThat(KubernetesFixtures.owned(spec)).noneMatch(o -> o instanceof Endpoints);
     }
 
     @Test
-    void podsMayLabelOnlyTheirOwnPodsAndPatchOnlyTheirScopesEndpoints() {
+    void podsGetNoKubernetesApiAccessAndRunAsTheImagesUser() {
         ClusterSpec spec = spec(Plan.HA);
-        Role role = only(spec, Role.class, KubernetesNames.role(spec));
-        Set<String> patchable = new HashSet<>();
-        for (PolicyRule rule : role.getRules()) {
-            if (rule.getVerbs().contains("patch")) {
-                patchable.addAll(rule.getResources().stream().flatMap(r -> rule.getResourceNames().stream().map(n -> r + "/" + n)).toList());
-            }
+        PodSpec pod = statefulSet(Plan.HA).getSpec().getTemplate().getSpec();
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(KubernetesFixtures.owned(spec)).noneMatch(o -> o instanceof Role || o instanceof RoleBinding);
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(999L);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getContainers().get(0).getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    }
+
+    @Test
+    void noSpiloAnywhereInTheObjects() {
+        for (Plan plan : Plan.values()) {
+            String yaml = io.fabric8.kubernetes.client.utils.Serialization.asYaml(KubernetesFixtures.all(spec(plan)));
+            assertThat(yaml.toLowerCase()).doesNotContain("spilo");
         }
-        assertThat(patchable).containsExactlyInAnyOrder("pods/shop-3f1c2b7a-0", "pods/shop-3f1c2b7a-1", "pods/shop-3f1c2b7a-2",
-                "endpoints/" + KubernetesFixtures.SCOPE);
-        assertThat(KubernetesNames.leaderEndpoints(spec)).isEqualTo(spec.scope());
-        // Spilo's callback only patches; a member must not list or watch the namespace's pods.
-        assertThat(role.getRules()).noneSatisfy(rule -> assertThat(rule.getVerbs()).containsAnyOf("list", "watch"));
-        assertThat(role.getRules()).allSatisfy(rule -> assertThat(rule.getResourceNames()).isNotEmpty());
-    }
-
-    @Test
-    void spiloGetsItsScopesOwnEtcdUserWithThePasswordFromTheSecret() {
-        ClusterSpec spec = spec(Plan.HA);
-        List<EnvVar> env = container(Plan.HA).getEnv();
-        assertThat(env).anySatisfy(e -> {
-            assertThat(e.getName()).isEqualTo("ETCD3_USERNAME");
-            assertThat(e.getValue()).isEqualTo(dev.pgfleet.blueprint.Dcs.scopeUser(spec.scope()));
-        });
-        assertThat(env).anySatisfy(e -> {
-            assertThat(e.getName()).isEqualTo("ETCD3_PASSWORD");
-            assertThat(e.getValue()).isNull();
-            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(KubernetesNames.secret(spec));
-            assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(KubernetesBlueprint.DCS_PASSWORD_KEY);
-        });
-        io.fabric8.kubernetes.api.model.Secret secret = only(spec, io.fabric8.kubernetes.api.model.Secret.class, KubernetesNames.secret(spec));
-        assertThat(secret.getStringData()).containsEntry(KubernetesBlueprint.DCS_PASSWORD_KEY, "dcs-secret");
     }
 }
