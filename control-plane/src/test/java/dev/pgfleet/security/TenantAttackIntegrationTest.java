@@ -9,7 +9,6 @@ import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.system.process.DataPlaneEnvironments;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.TenantAttack;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -105,8 +103,8 @@ class TenantAttackIntegrationTest {
         ControlPlane.Response started = cp.post(base + "/backups", mallory, "");
         assertThat(started.status()).as(started.body()).isEqualTo(202);
 
-        JsonNode backup = awaitBackup(started.json().get("id").asText(), b -> b.path("verification").asText().matches("PASSED|FAILED")
-                || "FAILED".equals(b.path("status").asText()));
+        JsonNode backup = cp.awaitBackup(id, mallory, started.json().get("id").asText(), Duration.ofSeconds(180),
+                b -> b.path("verification").asText().matches("PASSED|FAILED") || "FAILED".equals(b.path("status").asText()));
 
         assertThat(backup.get("status").asText()).as(backup.toString()).isEqualTo("SUCCEEDED");
         // The restore ran the CHECK constraint, the index expression and the materialized view as the unprivileged
@@ -269,25 +267,6 @@ class TenantAttackIntegrationTest {
     }
 
     private Connection pooled() throws Exception {
-        JsonNode credentials = cp.get(base + "/credentials", mallory).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
-    }
-
-    private JsonNode awaitBackup(String backupId, Predicate<JsonNode> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        JsonNode b = null;
-        while (System.nanoTime() < deadline) {
-            b = cp.get(base + "/backups/" + backupId, mallory).json();
-            if (done.test(b)) {
-                return b;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("backup did not finish: " + b);
+        return cp.pooledConnection(id, mallory);
     }
 }

@@ -155,6 +155,32 @@ public final class ControlPlane implements AutoCloseable {
         return awaitDatabase(id, token, timeout, d -> status.equals(d.path("status").asText()));
     }
 
+    /** Polls one backup until its JSON satisfies {@code done}; fails with the last state seen. */
+    public JsonNode awaitBackup(String databaseId, String token, String backupId, Duration timeout, Predicate<JsonNode> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = get("/api/v1/databases/" + databaseId + "/backups/" + backupId, token).json();
+            if (done.test(last)) {
+                return last;
+            }
+            sleep(500);
+        }
+        throw new AssertionError("backup " + backupId + " did not finish within " + timeout + "; last: " + last);
+    }
+
+    /** A JDBC session through the database's pooled endpoint, as its owner, with the credentials the API gives out. */
+    public java.sql.Connection pooledConnection(String databaseId, String token) throws java.sql.SQLException {
+        JsonNode credentials = get("/api/v1/databases/" + databaseId + "/credentials", token).json();
+        URI pooler = URI.create(credentials.get("poolerUri").asText());
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", credentials.get("username").asText());
+        p.setProperty("password", credentials.get("password").asText());
+        p.setProperty("prepareThreshold", "0"); // PgBouncer 1.18 in transaction mode
+        return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pooler.getHost() + ":" + pooler.getPort()
+                + pooler.getPath(), p);
+    }
+
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + httpPort + path);
     }
