@@ -49,17 +49,8 @@ class BackupVerifierTest {
 
         source = ScratchInstance.prepare(processes, BIN, home.resolve("source"), Map.of());
         source.start();
-        try (Connection c = source.connectAsSuperuser("postgres"); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE shop");
-        }
-        try (Connection c = source.connectAsSuperuser("shop"); Statement s = c.createStatement()) {
-            s.execute("SET search_path = public"); // sessions start pinned to pg_catalog, pg_temp
-            s.execute("CREATE EXTENSION vector");
-            s.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(16))");
-            // The WHERE ties the inner query to g, so each row gets its own random vector.
-            s.execute("INSERT INTO items (embedding) SELECT (SELECT array_agg(random()) FROM generate_series(1, 16)"
-                    + " WHERE g > 0)::vector(16) FROM generate_series(1, 1000) g");
-            s.execute("CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_l2_ops)");
+        SourceDatabases.createShop(source, 16, 1000);
+        try (Connection c = source.connectAsSuperuser("shop")) {
             manifest = manifestOf(c, "shop");
         }
         Path sourceDump = source.dir().resolve("shop.dump");

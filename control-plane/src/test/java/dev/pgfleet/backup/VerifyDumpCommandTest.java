@@ -47,17 +47,7 @@ class VerifyDumpCommandTest {
         LocalProcesses processes = new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres"));
         try (ScratchInstance source = ScratchInstance.prepare(processes, BIN, home.resolve("source"), Map.of())) {
             source.start();
-            try (Connection c = source.connectAsSuperuser("postgres"); Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE shop");
-            }
-            try (Connection c = source.connectAsSuperuser("shop"); Statement s = c.createStatement()) {
-                s.execute("SET search_path = public"); // sessions start pinned to pg_catalog, pg_temp
-                s.execute("CREATE EXTENSION vector");
-                s.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(8))");
-                s.execute("INSERT INTO items (embedding) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8)"
-                        + " WHERE g > 0)::vector(8) FROM generate_series(1, 200) g");
-                s.execute("CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_l2_ops)");
-            }
+            SourceDatabases.createShop(source, 8, 200);
             Path sourceDump = source.dir().resolve("shop.dump");
             processes.runClientToCompletion(List.of(BIN.resolve("pg_dump").toString(), "-Fc", "-h", "127.0.0.1", "-p",
                     Integer.toString(source.port()), "-U", ScratchInstance.SUPERUSER, "-w", "-d", "shop", "-f", sourceDump.toString()),
