@@ -83,8 +83,8 @@ public record PgfleetProperties(
             @DefaultValue("local-nvme") String storageClass,
             @DefaultValue("pgfleet.dev/storage=nvme") String nvmeLabel,
             @DefaultValue(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.DEFAULT_DATAPLANE_IMAGE) String patroniImage,
-            String pgbouncerImage,
-            @DefaultValue("quay.io/coreos/etcd:v3.5.9") String etcdImage,
+            @DefaultValue(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.DEFAULT_DATAPLANE_IMAGE) String pgbouncerImage,
+            @DefaultValue(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.DEFAULT_DATAPLANE_IMAGE) String etcdImage,
             @DefaultValue("retain") String pvcRetention,
             @DefaultValue("pgfleet-leader") String leaseName,
             @DefaultValue("15") java.util.List<Integer> postgresVersions) {

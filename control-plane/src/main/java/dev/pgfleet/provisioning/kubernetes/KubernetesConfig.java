@@ -28,10 +28,7 @@ class KubernetesConfig {
     @Bean
     KubernetesSettings kubernetesSettings(PgfleetProperties properties) {
         PgfleetProperties.Kubernetes k = properties.kubernetes();
-        KubernetesSettings defaults = KubernetesSettings.defaults();
-        return new KubernetesSettings(k.namespace(), k.patroniImage(),
-                k.pgbouncerImage() == null || k.pgbouncerImage().isBlank() ? defaults.pgbouncerImage() : k.pgbouncerImage(),
-                k.etcdImage(), k.storageClass(), k.nvmeLabelKey(), k.nvmeLabelValue(),
+        return new KubernetesSettings(k.namespace(), k.patroniImage(), k.pgbouncerImage(), k.etcdImage(), k.storageClass(), k.nvmeLabelKey(), k.nvmeLabelValue(),
                 controlPlaneNamespace(POD_NAMESPACE_FILE).orElse(k.namespace()));
     }
 

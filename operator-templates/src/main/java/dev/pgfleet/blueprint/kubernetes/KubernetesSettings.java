@@ -4,7 +4,7 @@ package dev.pgfleet.blueprint.kubernetes;
  * Where and with what the Kubernetes runtime runs databases: the namespace, the images, and the NVMe nodes
  * (their label) with their storage class. One value for the whole control plane.
  *
- * @param pgbouncerImage        any image with pgbouncer (1.18 or newer) on its PATH; the command is always set explicitly
+ * @param pgbouncerImage        pgfleet's data-plane image, or one with the same entrypoint (`pgfleet-dataplane pgbouncer …`) and uid 999
  * @param controlPlaneNamespace where the control plane's pods run: the only namespace NetworkPolicies admit it from
  */
 public record KubernetesSettings(String namespace, String patroniImage, String pgbouncerImage, String etcdImage,
@@ -43,13 +43,14 @@ public record KubernetesSettings(String namespace, String patroniImage, String p
     public static final String DEFAULT_DATAPLANE_IMAGE = "pgfleet/dataplane:0.1.0-SNAPSHOT";
 
     /**
-     * pgfleet's data-plane image for the members (Patroni 3.0.2, PostgreSQL 15 with pgvector, from Debian packages),
-     * CloudNativePG's PgBouncer image (pgbouncer at /usr/bin, user 998), etcd 3.5, and nodes labelled
-     * pgfleet.dev/storage=nvme with the local-nvme class.
+     * pgfleet's data-plane image for the members, the pooler and the shared etcd (Patroni 3.0.2, PostgreSQL 15 with
+     * pgvector, PgBouncer 1.18, etcd 3.4, all from Debian packages, the versions the local runtime runs), and nodes
+     * labelled pgfleet.dev/storage=nvme with the local-nvme class. Three settings, one default: each can move on
+     * its own (a new pooler image rolls only the pooler).
      */
     public static KubernetesSettings defaults() {
         return new KubernetesSettings("pgfleet", DEFAULT_DATAPLANE_IMAGE,
-                "ghcr.io/cloudnative-pg/pgbouncer:1.25.1", "quay.io/coreos/etcd:v3.5.9",
+                DEFAULT_DATAPLANE_IMAGE, DEFAULT_DATAPLANE_IMAGE,
                 "local-nvme", "pgfleet.dev/storage", "nvme");
     }
 

@@ -34,9 +34,9 @@ public final class PoolerObjects {
     static final String INI_KEY = "pgbouncer.ini";
     static final String USERLIST_FILE = "userlist.txt";
     static final int REPLICAS = 2;
-    /** The uid/gid of CloudNativePG's PgBouncer image; set explicitly so runAsNonRoot can be verified. */
-    static final long USER_ID = 998L;
-    static final long GROUP_ID = 996L;
+    /** The uid/gid of pgfleet/dataplane's user; set explicitly so runAsNonRoot can be verified. */
+    static final long USER_ID = PatroniStatefulSet.DATAPLANE_UID;
+    static final long GROUP_ID = PatroniStatefulSet.DATAPLANE_UID;
 
     private PoolerObjects() {
     }
@@ -90,8 +90,8 @@ public final class PoolerObjects {
                 .addNewContainer()
                 .withName("pgbouncer")
                 .withImage(s.pgbouncerImage())
-                // Set explicitly: images differ in entrypoints, and this one reads our file and logs to stderr.
-                .withCommand(command())
+                // The image's entrypoint (pgfleet-dataplane) runs the program the first argument names.
+                .withArgs(args())
                 .addNewPort().withName("pgbouncer").withContainerPort(LISTEN_PORT).withProtocol("TCP").endPort()
                 .withReadinessProbe(tcpProbe(0, 5, 3))
                 .withLivenessProbe(tcpProbe(10, 10, 6))
@@ -159,7 +159,7 @@ public final class PoolerObjects {
     }
 
     /** PgBouncer with the mounted file, in the foreground. */
-    static List<String> command() {
+    static List<String> args() {
         return List.of("pgbouncer", CONFIG_DIR + "/" + INI_KEY);
     }
 }

@@ -43,7 +43,8 @@ final class SharedEtcd {
     static final String STORAGE = "2Gi";
     /** etcd refuses writes past this; Patroni's keys are a few KB per database, history is compacted hourly. */
     static final long QUOTA_BYTES = 1L << 30;
-    static final long USER_ID = 1000L;
+    /** pgfleet/dataplane's user. */
+    static final long USER_ID = PatroniStatefulSet.DATAPLANE_UID;
 
     private SharedEtcd() {
     }
@@ -122,8 +123,9 @@ final class SharedEtcd {
                 .addNewContainer()
                 .withName("etcd")
                 .withImage(s.etcdImage())
-                .withCommand("/usr/local/bin/etcd")
+                // The image's entrypoint (pgfleet-dataplane) runs the program the first argument names.
                 .withArgs(
+                        "etcd",
                         "--name=$(POD_NAME)",
                         "--data-dir=" + DATA_MOUNT + "/data",
                         "--listen-client-urls=http://0.0.0.0:" + CLIENT_PORT,

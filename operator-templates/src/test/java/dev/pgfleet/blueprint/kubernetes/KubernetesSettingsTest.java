@@ -13,11 +13,11 @@ class KubernetesSettingsTest {
         KubernetesSettings s = KubernetesSettings.defaults();
         assertThat(s.namespace()).isEqualTo("pgfleet");
         assertThat(s.patroniImage()).isEqualTo("pgfleet/dataplane:0.1.0-SNAPSHOT");
-        assertThat(s.etcdImage()).isEqualTo("quay.io/coreos/etcd:v3.5.9");
+        assertThat(s.etcdImage()).as("one data-plane image for members, pooler and etcd").isEqualTo(s.patroniImage());
         assertThat(s.storageClass()).isEqualTo("local-nvme");
         assertThat(s.nvmeLabelKey()).isEqualTo("pgfleet.dev/storage");
         assertThat(s.nvmeLabelValue()).isEqualTo("nvme");
-        assertThat(s.pgbouncerImage()).isNotBlank();
+        assertThat(s.pgbouncerImage()).isEqualTo(s.patroniImage());
     }
 
     @Test

@@ -43,7 +43,8 @@ class PoolerAndNetworkPolicyTest {
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
         Container c = pod.getContainers().get(0);
-        assertThat(c.getCommand()).containsExactly("pgbouncer", "/etc/pgbouncer/pgbouncer.ini");
+        assertThat(c.getCommand()).as("the data-plane image's entrypoint runs the program the first argument names").isEmpty();
+        assertThat(c.getArgs()).containsExactly("pgbouncer", "/etc/pgbouncer/pgbouncer.ini");
         assertThat(c.getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(6432);
         assertThat(c.getLivenessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(6432);
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
