@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the images `./pgfleet images` built (pgfleet/dataplane and pgfleet/control-plane at the pom's version)
  * under podman: the programs start, at the versions images/versions.properties pins, as the users the pods
  * expect, and pgvector works in the data-plane image's PostgreSQL. Skipped, with the reason, where podman is
- * missing or the images were not built: building them is not part of ./pgfleet test (yet).
+ * missing or the images were not built (./pgfleet test builds them before the suite; a bare ./mvnw run may not have).
  */
 class ImageSmokeTest {
     private static final int TIMEOUT_SECONDS = 120;

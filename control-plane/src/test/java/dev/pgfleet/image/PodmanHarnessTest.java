@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pod's address from the downward API, a data emptyDir, non-root, read-only root filesystem, every capability
  * dropped) becomes a podman pod on an internal network of the test's own, and its readiness probe, run by the test
  * as the kubelet would, passes from the host. Skipped, with the reason, where podman or the image is missing
- * ({@code ./pgfleet images} builds it; building images is not part of {@code ./pgfleet test} yet).
+ * ({@code ./pgfleet images} builds it, and {@code ./pgfleet test} runs that before the suite).
  */
 class PodmanHarnessTest {
     @TempDir
