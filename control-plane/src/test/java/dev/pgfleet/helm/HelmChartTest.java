@@ -149,7 +149,7 @@ class HelmChartTest {
                         .isEqualTo(deployment.getSpec().getSelector().getMatchLabels()));
 
         Container container = pod.getContainers().get(0);
-        assertThat(container.getImage()).isEqualTo("pgfleet/control-plane:0.1.0");
+        assertThat(container.getImage()).isEqualTo("pgfleet/control-plane:0.1.0-SNAPSHOT");
         assertThat(container.getPorts()).singleElement()
                 .satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8080));
         var security = container.getSecurityContext();

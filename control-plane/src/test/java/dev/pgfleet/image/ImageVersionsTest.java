@@ -3,6 +3,7 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.system.PgfleetProperties;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The images pin their Debian packages in images/versions.properties; these tests keep that file, the
@@ -84,6 +86,32 @@ class ImageVersionsTest {
         // pgvector is built from source (./pgfleet setup): its control file carries the upstream version.
         Path control = Path.of("/usr/share/postgresql", String.valueOf(versions.postgresMajor()), "extension", "vector.control");
         assertThat(Files.readString(control)).contains("default_version = '" + ImageVersions.upstream(versions.get("pgvector")) + "'");
+    }
+
+    /**
+     * ./pgfleet images tags the images with the project's version; every default that names them (the blueprint, the
+     * control plane's properties and application.yml, the chart's values and appVersion) must name that tag, or a
+     * default install pulls an image nobody built.
+     */
+    @Test
+    void everyDefaultImageReferenceNamesTheTagThatImagesBuilds() throws IOException {
+        String version = ImageVersions.projectVersionFromPom();
+        String dataplane = "pgfleet/dataplane:" + version;
+        assertThat(KubernetesSettings.DEFAULT_DATAPLANE_IMAGE).isEqualTo(dataplane);
+        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        assertThat(List.of(defaults.patroniImage(), defaults.pgbouncerImage(), defaults.etcdImage())).containsOnly(dataplane);
+        String applicationYml = Files.readString(Path.of("src", "main", "resources", "application.yml"));
+        for (String key : List.of("patroni-image", "pgbouncer-image", "etcd-image")) {
+            assertThat(applicationYml).as(key).containsPattern("(?m)^    " + key + ": \\$\\{PGFLEET_[A-Z_]+:" + Pattern.quote(dataplane) + "}$");
+        }
+        Map<String, Object> values = new Yaml().load(Files.readString(Path.of("..", "helm", "pgfleet", "values.yaml")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kubernetes = (Map<String, Object>) values.get("kubernetes");
+        assertThat(List.of(kubernetes.get("patroniImage"), kubernetes.get("pgbouncerImage"), kubernetes.get("etcdImage")))
+                .containsOnly(dataplane);
+        Map<String, Object> chart = new Yaml().load(Files.readString(Path.of("..", "helm", "pgfleet", "Chart.yaml")));
+        assertThat(chart.get("appVersion")).as("the control-plane image's default tag").isEqualTo(version);
     }
 
     @Test
