@@ -9,7 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** images/versions.properties (the package versions of pgfleet's images and of the local runtime) and the pom's version. */
-record ImageVersions(Properties values) {
+public record ImageVersions(Properties values) {
     static final Path IMAGES = Path.of("..", "images");
 
     static ImageVersions readFromRepository() throws IOException {
@@ -40,7 +40,7 @@ record ImageVersions(Properties values) {
     }
 
     /** The project's version, the images' tag (./pgfleet images reads the same element). */
-    static String projectVersionFromPom() throws IOException {
+    public static String projectVersionFromPom() throws IOException {
         String pom = Files.readString(Path.of("..", "pom.xml"));
         Matcher m = Pattern.compile("<version>([^<]+)</version>").matcher(pom.substring(pom.indexOf("</parent>")));
         if (!m.find()) {

@@ -1,6 +1,7 @@
 package dev.pgfleet.provisioning.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.blueprint.ClusterSecrets;
@@ -11,38 +12,72 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.image.ImageVersions;
+import dev.pgfleet.testsupport.podman.ImageArchive;
+import dev.pgfleet.testsupport.podman.Podman;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.junit.jupiter.Container;
+import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.k3s.K3sContainer;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
- * A dev database on a real single-node k3s cluster. Needs a Docker engine and registry access, so it runs
- * wherever those exist and is reported as skipped ("Docker is not available") elsewhere, such as on
- * pgfleet's own CI machines. The control plane runs outside the cluster here, so the test checks what the
- * API server shows: the Patroni pod ready and labelled leader, its volume bound, the pooler ready.
+ * A dev database on a real single-node k3s cluster, running the same images as the container-level tests: the
+ * images {@code ./pgfleet images} built on this machine, saved with podman and imported by k3s at its start (no
+ * registry involved). Needs a Docker engine (for k3s itself) and the built images, so it runs wherever those exist
+ * and is reported as skipped, with the reason, elsewhere, such as on pgfleet's own CI machines (no Docker). The
+ * control plane runs outside the cluster here, so the test checks what the API server and Patroni show: a leader
+ * named after its pod, the pooler ready.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class KubernetesRuntimeK3sTest {
+    private static final String K3S_IMAGE = "rancher/k3s:v1.30.4-k3s1";
 
-    @Container
-    static final K3sContainer K3S = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.30.4-k3s1"));
+    @TempDir
+    static Path work;
+
+    static K3sContainer k3s;
+    static String dataplaneImage;
+
+    @BeforeAll
+    static void startK3sWithPgfleetsImages() throws Exception {
+        assumeTrue(Podman.available(), "podman is not installed: ./pgfleet images installs it and builds the images");
+        dataplaneImage = "localhost/pgfleet/dataplane:" + ImageVersions.projectVersionFromPom();
+        try (Podman podman = Podman.start(work.resolve("podman"))) {
+            assumeTrue(podman.hasImage(dataplaneImage), dataplaneImage + " is not built: run ./pgfleet images");
+            Path archive = ImageArchive.save(podman, work.resolve("pgfleet-images.tar"), List.of(dataplaneImage));
+            k3s = new K3sContainer(DockerImageName.parse(K3S_IMAGE))
+                    .withCopyFileToContainer(MountableFile.forHostPath(archive), ImageArchive.K3S_IMPORT_DIRECTORY + "pgfleet-images.tar");
+            k3s.start();
+        }
+    }
+
+    @AfterAll
+    static void stopK3s() {
+        if (k3s != null) {
+            k3s.stop();
+        }
+    }
 
     @Test
     void provisionsADevDatabaseOnARealCluster() throws Exception {
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(K3S.getKubeConfigYaml())).build()) {
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(k3s.getKubeConfigYaml())).build()) {
             KubernetesSettings defaults = KubernetesSettings.defaults();
-            // k3s ships the local-path provisioner; its single node plays the NVMe node.
-            KubernetesSettings settings = new KubernetesSettings(defaults.namespace(), defaults.patroniImage(), defaults.pgbouncerImage(),
-                    defaults.etcdImage(), "local-path", defaults.nvmeLabelKey(), defaults.nvmeLabelValue());
+            // k3s ships the local-path provisioner; its single node plays the NVMe node. Every pod runs the imported
+            // data-plane image, under the name podman gave it.
+            KubernetesSettings settings = new KubernetesSettings(defaults.namespace(), dataplaneImage, dataplaneImage,
+                    dataplaneImage, "local-path", defaults.nvmeLabelKey(), defaults.nvmeLabelValue());
             client.nodes().list().getItems().forEach(n -> client.nodes().withName(n.getMetadata().getName())
                     .edit(node -> {
                         node.getMetadata().getLabels().put(settings.nvmeLabelKey(), settings.nvmeLabelValue());
@@ -71,7 +106,7 @@ class KubernetesRuntimeK3sTest {
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
             DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw", "dcs-pw"), "owner-pw",
                     "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
-                    List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
+                    List.of(new DesiredCluster.MemberSlot(0, KubernetesNames.podName(spec, 0), 5432, 8008)), 5432);
 
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             ClusterObservation obs = runtime.observeCluster(desired);
@@ -84,7 +119,7 @@ class KubernetesRuntimeK3sTest {
                 Thread.sleep(5000);
                 obs = runtime.observeCluster(desired);
             }
-            assertThat(obs.leader()).as("a Patroni leader on k3s: " + obs).contains("shop-0");
+            assertThat(obs.leader()).as("a Patroni leader on k3s, named after its pod: " + obs).contains(KubernetesNames.podName(spec, 0));
             assertThat(obs.poolerRunning()).isTrue();
             assertThat(obs.members()).singleElement().satisfies(m -> assertThat(m.state()).isEqualTo("running"));
 
