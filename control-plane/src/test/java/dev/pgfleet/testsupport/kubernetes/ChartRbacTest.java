@@ -23,13 +23,14 @@ class ChartRbacTest {
                 "GET /api/v1/nodes",
                 "POST /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases",
                 "GET /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader",
-                "PUT /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader");
+                "PATCH /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader");
         assertAllowed(chart, false,
                 "GET /api/v1/pods?labelSelector=a%3Db",
                 "GET /api/v1/namespaces/other/pods",
                 "PATCH /api/v1/nodes/n",
                 "GET /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/someone-elses",
                 "DELETE /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader",
+                "PUT /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader",
                 "GET /api/v1/namespaces/pgfleet-system/pods/shop-0/log",
                 "POST /api/v1/namespaces/pgfleet-system/pods",
                 "DELETE /api/v1/namespaces/pgfleet-system/pods",
@@ -43,12 +44,12 @@ class ChartRbacTest {
         assertAllowed(chart, true,
                 "PATCH /apis/apps/v1/namespaces/tenant-databases/statefulsets/s?fieldManager=pgfleet&force=true",
                 "GET /api/v1/namespaces/tenant-databases/pods?watch=true",
-                "PUT /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader",
+                "PATCH /apis/coordination.k8s.io/v1/namespaces/pgfleet-system/leases/prod-pgfleet-leader",
                 "POST /apis/batch/v1/namespaces/pgfleet-system/jobs",
                 "GET /api/v1/namespaces/pgfleet-system/pods?labelSelector=a%3Db");
         assertAllowed(chart, false,
                 "PATCH /apis/apps/v1/namespaces/pgfleet-system/statefulsets/s?fieldManager=pgfleet&force=true",
-                "PUT /apis/coordination.k8s.io/v1/namespaces/tenant-databases/leases/prod-pgfleet-leader",
+                "PATCH /apis/coordination.k8s.io/v1/namespaces/tenant-databases/leases/prod-pgfleet-leader",
                 "POST /apis/batch/v1/namespaces/tenant-databases/jobs",
                 "DELETE /api/v1/namespaces/pgfleet-system/pods/shop-0");
     }
