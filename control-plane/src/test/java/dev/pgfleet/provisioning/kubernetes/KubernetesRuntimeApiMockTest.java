@@ -110,6 +110,9 @@ class KubernetesRuntimeApiMockTest {
                     .isNotBlank();
             // No pods run in a mock: the database stays PROVISIONING and says what it waits for.
             assertThat(cp.get("/api/v1/databases/" + id, token).json().get("status").asText()).isIn("PENDING", "PROVISIONING");
+            // The manifest export reads the live root object through the control plane's client: checked like the rest.
+            ControlPlane.Response manifests = cp.get("/api/v1/databases/" + id + "/manifests", token);
+            assertThat(manifests.status()).as(manifests.body()).isEqualTo(200);
             assertThat(dispatcher.requests()).as("the control plane's own requests are recorded, to be checked after the test")
                     .anyMatch(r -> r.path().contains("/statefulsets/" + statefulSet));
         }
