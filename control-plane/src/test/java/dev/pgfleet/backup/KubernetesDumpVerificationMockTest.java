@@ -7,8 +7,6 @@ import static org.mockito.Mockito.when;
 import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.database.Database;
-import dev.pgfleet.provisioning.kubernetes.KubernetesPermissions;
-import dev.pgfleet.provisioning.kubernetes.ServerSideApplyCrudDispatcher;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.PostgresInstallations;
 import io.fabric8.kubernetes.api.model.Container;
@@ -20,14 +18,12 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -35,11 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,13 +42,12 @@ import org.springframework.util.unit.DataSize;
  * One verification on Kubernetes against fabric8's mock API server (CRUD mode): the test plays the Job controller
  * and the kubelet (it creates the Job's pod and sets the container's terminated state and message), and checks the
  * Job the control plane created, the result it read, that the Job is gone afterwards, and that every request it
- * sent is one the chart's RBAC grants (KubernetesPermissions).
+ * sent is one the chart's RBAC, as Helm renders it, allows (checked after every test).
  */
 class KubernetesDumpVerificationMockTest {
     private static final String NAMESPACE = "pgfleet-system";
     private static final String IMAGE = "registry.example.com/pgfleet-control-plane:0.1.0";
     private static final String CLAIM = "prod-pgfleet-backups";
-    private static final String KUBELET = "kubelet-played-by-the-test";
     private static final Path STORE = Path.of("/var/lib/pgfleet-backups");
     private static final DumpManifest MANIFEST = new DumpManifest("shop", Map.of("public.items", 1000L),
             List.of("public.items_pkey"), List.of("vector"));
@@ -78,8 +70,7 @@ class KubernetesDumpVerificationMockTest {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();
-        kubelet = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
-                .withUserAgent(KUBELET).build()).build();
+        kubelet = RecordingDispatcher.clusterClient(server);
         when(database.getId()).thenReturn(databaseId);
         when(database.getPostgresVersion()).thenReturn(15);
         when(backup.getId()).thenReturn(backupId);
@@ -91,6 +82,7 @@ class KubernetesDumpVerificationMockTest {
         kubelet.close();
         client.close();
         server.destroy();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("prod", NAMESPACE, NAMESPACE), dispatcher.requests());
     }
 
     @Test
@@ -181,7 +173,7 @@ class KubernetesDumpVerificationMockTest {
         assertThat(result.passed()).isFalse();
         assertThat(result.reason()).isEqualTo("The verification Job " + jobName + " did not finish within PT1.2S (no pod was created)");
         assertThat(kubelet.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get()).isNull();
-        assertThat(dispatcher.requests).anyMatch(r -> r.method().equals("DELETE") && r.path().contains("/jobs/" + jobName));
+        assertThat(dispatcher.requests()).anyMatch(r -> r.method().equals("DELETE") && r.path().contains("/jobs/" + jobName));
     }
 
     @Test
@@ -210,7 +202,7 @@ class KubernetesDumpVerificationMockTest {
 
         assertThat(result.passed()).isFalse();
         assertThat(result.reason()).contains("PersistentVolumeClaim").contains("claim-name").contains("not verified");
-        assertThat(dispatcher.requests).isEmpty();
+        assertThat(dispatcher.requests()).isEmpty();
     }
 
     @Test
@@ -219,7 +211,7 @@ class KubernetesDumpVerificationMockTest {
 
         assertThat(result.passed()).isFalse();
         assertThat(result.reason()).startsWith("The verification Job could not be built: dumpPathInClaim must be a relative path");
-        assertThat(dispatcher.requests).isEmpty();
+        assertThat(dispatcher.requests()).isEmpty();
     }
 
     // ---- what the Job must be ----------------------------------------------------------------------------------
@@ -268,66 +260,16 @@ class KubernetesDumpVerificationMockTest {
     private void assertJobDeletedWithItsPod() {
         assertThat(kubelet.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get()).as("the Job is deleted").isNull();
         // Background propagation, or the API server would orphan the pod (the default for Jobs).
-        assertThat(dispatcher.requests).filteredOn(r -> r.method().equals("DELETE") && r.path().contains("/jobs/" + jobName))
+        assertThat(dispatcher.requests()).filteredOn(r -> r.method().equals("DELETE") && r.path().contains("/jobs/" + jobName))
                 .last().satisfies(r -> assertThat(r.body()).contains("\"propagationPolicy\":\"Background\""));
     }
 
-    // ---- RBAC: every request must be one KubernetesPermissions (hence the chart's Roles) grants ---------------
+    // ---- RBAC: every request must be one the chart's RBAC allows ---------------------------------------------
 
-    private static final Pattern CORE = Pattern.compile("/api/v1/namespaces/[^/]+/([^/?]+)(/[^/?]+)?(/[^/?]+)?(\\?.*)?");
-    private static final Pattern GROUP = Pattern.compile("/apis/([^/]+)/[^/]+/namespaces/[^/]+/([^/?]+)(/[^/?]+)?(/[^/?]+)?(\\?.*)?");
-
+    /** Release "prod" in NAMESPACE, as the claim's name says; the verification Jobs run in the release namespace. */
     private void assertEveryRequestIsGrantedByTheChart() {
-        assertThat(dispatcher.requests).isNotEmpty();
-        for (Request r : dispatcher.requests) {
-            String group;
-            String resource;
-            boolean named;
-            String query;
-            Matcher core = CORE.matcher(r.path());
-            Matcher grouped = GROUP.matcher(r.path());
-            if (core.matches()) {
-                group = "";
-                resource = core.group(1) + (core.group(3) == null ? "" : core.group(3));
-                named = core.group(2) != null;
-                query = core.group(4);
-            } else if (grouped.matches()) {
-                group = grouped.group(1);
-                resource = grouped.group(2) + (grouped.group(4) == null ? "" : grouped.group(4));
-                named = grouped.group(3) != null;
-                query = grouped.group(5);
-            } else {
-                throw new AssertionError("unexpected request " + r);
-            }
-            String verb = switch (r.method()) {
-                case "GET" -> !named ? (query != null && query.contains("watch=true") ? "watch" : "list") : "get";
-                case "POST" -> "create";
-                case "PUT" -> "update";
-                case "PATCH" -> "patch";
-                case "DELETE" -> named ? "delete" : "deletecollection";
-                default -> throw new AssertionError("unexpected method " + r);
-            };
-            assertThat(KubernetesPermissions.REQUIRED).as("%s needs %s on %s/%s", r, verb, group, resource)
-                    .anyMatch(rule -> !rule.clusterScoped() && rule.apiGroup().equals(group) && rule.resource().equals(resource)
-                            && rule.verbs().contains(verb));
-        }
-    }
-
-    private record Request(String method, String path, String body) {
-    }
-
-    /** Records what the control plane sent (a DELETE's body too: it carries the propagation policy). */
-    private static final class RecordingDispatcher extends ServerSideApplyCrudDispatcher {
-        final List<Request> requests = new CopyOnWriteArrayList<>();
-
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-            if (!KUBELET.equals(request.getHeader("User-Agent"))) {
-                requests.add(new Request(request.getMethod(), request.getPath(),
-                        "DELETE".equals(request.getMethod()) ? request.getUtf8Body() : ""));
-            }
-            return super.dispatch(request);
-        }
+        assertThat(dispatcher.requests()).isNotEmpty();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("prod", NAMESPACE, NAMESPACE), dispatcher.requests());
     }
 
     // ---- playing the Job controller and the kubelet -----------------------------------------------------------

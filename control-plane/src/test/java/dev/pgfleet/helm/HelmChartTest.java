@@ -7,12 +7,12 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.pgfleet.provisioning.kubernetes.KubernetesPermissions;
+import dev.pgfleet.testsupport.kubernetes.HelmChart;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -32,7 +32,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -49,13 +48,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The Helm chart under helm/pgfleet, through the real Helm library (helm-java): lint, render, schema
  * validation, and RBAC that matches {@link KubernetesPermissions#REQUIRED} exactly.
  *
- * <p>Unlike the helm CLI, helm-java's {@code template()} lets {@code lookup} call the API server of the
- * default kubeconfig (localhost:8080 where there is none, which may well be a running control plane). So
- * every render here passes the two secrets the chart would otherwise generate with {@code lookup}; the
- * generating path is covered by lint, which never contacts a cluster.
+ * <p>Renders go through {@link HelmChart}, which passes the secrets the chart would otherwise generate with
+ * {@code lookup} (see there why); the generating path is covered by lint, which never contacts a cluster.
  */
 class HelmChartTest {
-    private static final Path CHART = Path.of("..", "helm", "pgfleet");
+    private static final Path CHART = HelmChart.CHART;
     private static final String RELEASE = "prod";
     private static final String FULLNAME = "prod-pgfleet";
     private static final String NAMESPACE = "pgfleet-system";
@@ -73,19 +70,8 @@ class HelmChartTest {
                 enabled: false
             """;
 
-    /** The values that keep rendering away from {@code lookup} (see the class comment). */
-    private static final String MASTER_KEY = "c2VjcmV0LWZvci10ZXN0cw:00112233445566778899aabbccddeeff";
-    private static final String ADMIN_TOKEN = "pgf_admin-token-for-tests-0123456789abcdef";
-    private static final String SECRET_VALUES = """
-            masterKey:
-              value: "%s"
-            adminToken:
-              value: "%s"
-              dashboardPassword: dashboard-password-for-tests
-            metadata:
-              bundled:
-                password: bundled-password-for-tests
-            """.formatted(MASTER_KEY, ADMIN_TOKEN);
+    private static final String MASTER_KEY = HelmChart.MASTER_KEY;
+    private static final String ADMIN_TOKEN = HelmChart.ADMIN_TOKEN;
 
     @TempDir
     static Path tmp;
@@ -452,19 +438,7 @@ class HelmChartTest {
     }
 
     private static List<HasMetadata> render(UnaryOperator<TemplateCommand> values) {
-        TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
-                .withValuesFile(valuesFile("secrets.yaml", SECRET_VALUES));
-        String manifests = values.apply(template).call();
-        List<HasMetadata> objects = new ArrayList<>();
-        for (String document : manifests.split("(?m)^---\\s*$")) {
-            boolean empty = document.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
-            if (!empty) {
-                KubernetesResource parsed = SERIALIZATION.unmarshal(document, KubernetesResource.class);
-                assertThat(parsed).as(document).isInstanceOf(HasMetadata.class);
-                objects.add((HasMetadata) parsed);
-            }
-        }
-        return objects;
+        return HelmChart.render(RELEASE, NAMESPACE, values);
     }
 
     private static void assertRenderFails(UnaryOperator<TemplateCommand> values, String messagePart) {

@@ -81,7 +81,10 @@ class KubernetesObservations {
 
     List<NodeInventory.NodeCapacity> fetchNodes() {
         Map<String, long[]> used = new HashMap<>();
-        for (Pod pod : client.pods().inAnyNamespace().withLabel(KubernetesNames.MANAGED_BY_LABEL, "pgfleet")
+        // Only the databases' namespace: the chart grants pods there, not across the cluster (a list in all
+        // namespaces is refused with 403). Members of another pgfleet installation sharing the nodes are not
+        // counted; the scheduler still refuses a pod that does not fit, and the database then says so.
+        for (Pod pod : client.pods().inNamespace(settings.namespace()).withLabel(KubernetesNames.MANAGED_BY_LABEL, "pgfleet")
                 .withLabel(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT).list().getItems()) {
             String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
             if (node == null) {

@@ -35,7 +35,9 @@ public final class KubernetesPermissions {
             new Rule("networking.k8s.io", "networkpolicies", APPLY, false),
             new Rule("rbac.authorization.k8s.io", "roles", APPLY, false),
             new Rule("rbac.authorization.k8s.io", "rolebindings", APPLY, false),
-            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "update"), false),
+            // patch, not update: fabric8's LeaseLock renews and hands over the Lease with a JSON merge patch (the
+            // resourceVersion inside keeps it optimistic); the RBAC check of LeaseLeaderElectionMockTest found it.
+            new Rule("coordination.k8s.io", "leases", Set.of("get", "create", "patch"), false),
             // Backup verification, in the control plane's own namespace beside the backup store's claim
             // (backup/KubernetesDumpVerification): a Job per verification, its pod found by label to read the
             // termination message, and the deny-all NetworkPolicy around those pods (server-side apply).

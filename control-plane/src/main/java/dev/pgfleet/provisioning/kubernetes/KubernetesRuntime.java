@@ -171,8 +171,12 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         // After the members: once its user is gone, a member still shutting down can write nothing more.
         etcd.removeScope(desired);
         if ("delete".equals(properties.pvcRetention())) {
-            client.persistentVolumeClaims().inNamespace(settings.namespace())
-                    .withLabel(KubernetesNames.DATABASE_ID_LABEL, desired.spec().scope()).delete();
+            // One by one, by name: a delete by label selector is the verb deletecollection, which the chart does
+            // not grant (list and delete suffice, and are all KubernetesPermissions needs on claims).
+            for (var claim : client.persistentVolumeClaims().inNamespace(settings.namespace())
+                    .withLabel(KubernetesNames.DATABASE_ID_LABEL, desired.spec().scope()).list().getItems()) {
+                client.persistentVolumeClaims().inNamespace(settings.namespace()).withName(claim.getMetadata().getName()).delete();
+            }
         }
     }
 

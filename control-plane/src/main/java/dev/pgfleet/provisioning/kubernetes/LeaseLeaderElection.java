@@ -1,6 +1,7 @@
 package dev.pgfleet.provisioning.kubernetes;
 
 import dev.pgfleet.provisioning.ReconcileGate;
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -35,9 +36,11 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
     private volatile boolean stopped;
     private volatile CompletableFuture<?> election;
 
-    LeaseLeaderElection(KubernetesClient client, PgfleetProperties properties) {
+    LeaseLeaderElection(KubernetesClient client, PgfleetProperties properties, KubernetesSettings settings) {
         this.client = client;
-        this.namespace = properties.kubernetes().namespace();
+        // The control plane's own namespace, where the chart puts the Lease's Role; the databases' namespace may
+        // be another one, where the control plane has no right to Leases.
+        this.namespace = settings.controlPlaneNamespace();
         this.leaseName = properties.kubernetes().leaseName();
         this.identity = Objects.requireNonNullElse(System.getenv("POD_NAME"), "pgfleet-" + UUID.randomUUID());
     }

@@ -15,6 +15,8 @@ import dev.pgfleet.provisioning.EtcdClient;
 import dev.pgfleet.provisioning.TestEtcd;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -40,14 +42,19 @@ class KubernetesEtcdMockTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private KubernetesMockServer server;
+    private RecordingDispatcher dispatcher;
+    /** The test's own client, playing the cluster (member pods); the control plane's requests go through {@link #controlPlaneClient}. */
     private KubernetesClient client;
+    private KubernetesClient controlPlaneClient;
     private TestEtcd etcd;
 
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new ServerSideApplyCrudDispatcher(), false);
+        dispatcher = new RecordingDispatcher();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        client = RecordingDispatcher.clusterClient(server);
+        controlPlaneClient = server.createClient();
         etcd = TestEtcd.start();
     }
 
@@ -55,11 +62,14 @@ class KubernetesEtcdMockTest {
     void stop() throws Exception {
         etcd.close();
         client.close();
+        controlPlaneClient.close();
         server.destroy();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
+                dispatcher.requests());
     }
 
     private KubernetesEtcd controlPlane() {
-        return new KubernetesEtcd(client, settings, http, json, etcd.uri());
+        return new KubernetesEtcd(controlPlaneClient, settings, http, json, etcd.uri());
     }
 
     @Test

@@ -11,21 +11,51 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Drill operations against fabric8's mock API server in CRUD mode: the abrupt pod deletion, and following the primary Service. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * Drill operations against fabric8's mock API server in CRUD mode: the abrupt pod deletion, and following the primary
+ * Service. Every request of the operations is checked against the chart's RBAC after each test.
+ */
 class KubernetesFailoverOperationsMockTest {
-    KubernetesClient client;
+    private final RecordingDispatcher dispatcher = new RecordingDispatcher();
+    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+            dispatcher, false);
+    /** The test's own client, playing the cluster (pods, Endpoints); the operations use {@link #controlPlane}. */
+    private KubernetesClient client;
+    private KubernetesClient controlPlane;
+
+    @BeforeEach
+    void startMockServer() {
+        server.init();
+        client = RecordingDispatcher.clusterClient(server);
+        controlPlane = server.createClient();
+    }
+
+    @AfterEach
+    void everyRequestOfTheOperationsIsOneTheChartAllows() {
+        client.close();
+        controlPlane.close();
+        server.destroy();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
+                dispatcher.requests());
+    }
 
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final UUID id = UUID.randomUUID();
@@ -97,7 +127,7 @@ class KubernetesFailoverOperationsMockTest {
     }
 
     private KubernetesFailoverOperations operations() {
-        return new KubernetesFailoverOperations(client, settings, new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
+        return new KubernetesFailoverOperations(controlPlane, settings, new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
     }
 
     private Endpoints endpoints(String pod) {

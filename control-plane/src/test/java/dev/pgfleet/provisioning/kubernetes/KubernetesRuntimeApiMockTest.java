@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.testsupport.ControlPlane;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -15,16 +17,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole control plane with {@code pgfleet.runtime=kubernetes}, over real HTTP, against fabric8's mock API
  * server: admission refuses what the NVMe nodes cannot hold, and an accepted database's objects are applied
- * by the reconciler once this replica holds the Lease.
+ * by the reconciler once this replica holds the Lease. Every request of the control plane (its own fabric8 client,
+ * built from configuration as in a pod) is checked against the chart's RBAC.
  */
 class KubernetesRuntimeApiMockTest {
     private static KubernetesMockServer server;
+    private static RecordingDispatcher dispatcher;
+    /** The test's own client, playing the cluster (nodes) and looking; its requests are not the control plane's. */
     private static KubernetesClient client;
     /** The shared etcd is real; the control plane reaches it as it would through a port-forward. */
     private static dev.pgfleet.provisioning.TestEtcd etcd;
@@ -32,9 +38,10 @@ class KubernetesRuntimeApiMockTest {
     @BeforeAll
     static void startMockServer() throws Exception {
         etcd = dev.pgfleet.provisioning.TestEtcd.start();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new ServerSideApplyCrudDispatcher(), false);
+        dispatcher = new RecordingDispatcher();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        client = RecordingDispatcher.clusterClient(server);
         // The control plane's own client finds the mock through fabric8's system properties, as it would find a
         // real cluster through in-cluster configuration or a kubeconfig.
         System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
@@ -53,6 +60,11 @@ class KubernetesRuntimeApiMockTest {
         }
         client.close();
         server.destroy();
+    }
+
+    @AfterEach
+    void everyRequestOfTheControlPlaneIsOneTheChartAllows() {
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", "pgfleet", "pgfleet"), dispatcher.drain());
     }
 
     @Test
@@ -98,6 +110,11 @@ class KubernetesRuntimeApiMockTest {
                     .isNotBlank();
             // No pods run in a mock: the database stays PROVISIONING and says what it waits for.
             assertThat(cp.get("/api/v1/databases/" + id, token).json().get("status").asText()).isIn("PENDING", "PROVISIONING");
+            // The manifest export reads the live root object through the control plane's client: checked like the rest.
+            ControlPlane.Response manifests = cp.get("/api/v1/databases/" + id + "/manifests", token);
+            assertThat(manifests.status()).as(manifests.body()).isEqualTo(200);
+            assertThat(dispatcher.requests()).as("the control plane's own requests are recorded, to be checked after the test")
+                    .anyMatch(r -> r.path().contains("/statefulsets/" + statefulSet));
         }
     }
 

@@ -21,6 +21,8 @@ import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -33,6 +35,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.util.HashMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,28 +48,34 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Kubernetes runtime against fabric8's mock API server in CRUD mode (no cluster can run here), with
- * server-side apply emulated by {@link ServerSideApplyCrudDispatcher}.
+ * server-side apply emulated by {@link ServerSideApplyCrudDispatcher}; every request the runtime sends is checked
+ * against the chart's RBAC after each test.
  */
 class KubernetesRuntimeMockTest {
     private static KubernetesMockServer server;
-    private static ServerSideApplyCrudDispatcher dispatcher;
+    private static RecordingDispatcher dispatcher;
+    /** The test's own client: it plays the cluster (nodes, pods, status) and looks; its requests are not checked. */
     private static KubernetesClient client;
+    /** The runtime's client: every request it sends must be one the chart's RBAC allows. */
+    private static KubernetesClient controlPlane;
     /** The shared etcd the runtime administers is real: only the API server is a mock. */
     private static dev.pgfleet.provisioning.TestEtcd etcd;
 
     @BeforeAll
     static void startMockServer() throws Exception {
         etcd = dev.pgfleet.provisioning.TestEtcd.start();
-        dispatcher = new ServerSideApplyCrudDispatcher();
+        dispatcher = new RecordingDispatcher();
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        client = RecordingDispatcher.clusterClient(server);
+        controlPlane = server.createClient();
     }
 
     @AfterAll
     static void stopMockServer() throws Exception {
         etcd.close();
         client.close();
+        controlPlane.close();
         server.destroy();
     }
 
@@ -84,9 +93,9 @@ class KubernetesRuntimeMockTest {
                 null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
                 settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
-        return new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
+        return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
-                new KubernetesEtcd(client, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()));
+                new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()));
     }
 
     private static DesiredCluster desired(Plan plan) {
@@ -107,6 +116,12 @@ class KubernetesRuntimeMockTest {
             }
         }
         return out;
+    }
+
+    @AfterEach
+    void everyRequestOfTheRuntimeIsOneTheChartAllows() {
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
+                dispatcher.drain());
     }
 
     private StatefulSet statefulSet(DesiredCluster d) {
@@ -226,6 +241,37 @@ class KubernetesRuntimeMockTest {
 
         assertThat(runtime.fetchNodes()).extracting(n -> n.name() + ":" + n.nvme())
                 .containsExactly("node-a:true", "node-b:true", "node-c:false", "node-d:true");
+    }
+
+    /**
+     * The chart lets the control plane read pods only in the databases' namespace: admission counts pgfleet's members
+     * there, and neither asks for nor counts pods of another namespace (on a real cluster, a list across all
+     * namespaces is refused with 403; the RBAC check after each test would fail on it here).
+     */
+    @Test
+    void admissionCountsOnlyTheMembersOfTheDatabasesNamespace() {
+        nvmeNode("node-x", "8", "32Gi");
+        client.pods().inNamespace("another-pgfleet").resource(memberPodOn("node-x", "theirs-0", "6")).create();
+        client.pods().inNamespace(settings.namespace()).resource(memberPodOn("node-x", "ours-0", "1")).create();
+        try {
+            assertThat(runtime.fetchNodes()).filteredOn(n -> n.name().equals("node-x")).singleElement().satisfies(n -> {
+                assertThat(n.members()).isEqualTo(1);
+                assertThat(n.usedCpuMillis()).isEqualTo(1000);
+            });
+        } finally {
+            client.pods().inNamespace("another-pgfleet").withName("theirs-0").delete();
+            client.pods().inNamespace(settings.namespace()).withName("ours-0").delete();
+            client.nodes().withName("node-x").delete();
+        }
+    }
+
+    private static io.fabric8.kubernetes.api.model.Pod memberPodOn(String node, String name, String cpu) {
+        return new PodBuilder().withNewMetadata().withName(name)
+                .addToLabels(KubernetesNames.MANAGED_BY_LABEL, KubernetesNames.MANAGER)
+                .addToLabels(KubernetesNames.COMPONENT_LABEL, KubernetesNames.POSTGRES_COMPONENT).endMetadata()
+                .withNewSpec().withNodeName(node).addNewContainer().withName("postgres").withNewResources()
+                .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity("1Gi")).endResources()
+                .endContainer().endSpec().build();
     }
 
     /**

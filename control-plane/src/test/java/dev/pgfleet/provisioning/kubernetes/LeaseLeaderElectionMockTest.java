@@ -2,7 +2,10 @@ package dev.pgfleet.provisioning.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -14,26 +17,35 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
-/** A replica that loses the Lease stops reconciling, and competes again (fabric8's elector alone would not). */
+/**
+ * A replica that loses the Lease stops reconciling, and competes again (fabric8's elector alone would not). The
+ * databases live in a namespace of their own, as the chart allows: the Lease stays in the control plane's namespace,
+ * and every request of the elector is checked against the chart's RBAC.
+ */
 class LeaseLeaderElectionMockTest {
+    private static final String RELEASE_NAMESPACE = "pgfleet-system";
 
     @Test
     void losingTheLeaseStopsReconcilingUntilItIsWonBack() throws Exception {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new ServerSideApplyCrudDispatcher(), false);
+        RecordingDispatcher dispatcher = new RecordingDispatcher();
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        try (KubernetesClient client = server.createClient()) {
+        KubernetesSettings defaults = KubernetesSettings.defaults();
+        KubernetesSettings settings = new KubernetesSettings("tenant-databases", defaults.patroniImage(), defaults.pgbouncerImage(),
+                defaults.etcdImage(), defaults.storageClass(), defaults.nvmeLabelKey(), defaults.nvmeLabelValue(), RELEASE_NAMESPACE);
+        // The test's client plays the other replica; the elector's requests are the control plane's.
+        try (KubernetesClient client = RecordingDispatcher.clusterClient(server); KubernetesClient controlPlane = server.createClient()) {
             PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
                     new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                    null, null, "kubernetes", new PgfleetProperties.Kubernetes("pgfleet", "local-nvme", "pgfleet.dev/storage=nvme",
+                    null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), "local-nvme", "pgfleet.dev/storage=nvme",
                     "dataplane", "pgbouncer", "etcd", "retain", "pgfleet-leader", List.of(15)), null);
-            LeaseLeaderElection election = new LeaseLeaderElection(client, properties);
+            LeaseLeaderElection election = new LeaseLeaderElection(controlPlane, properties, settings);
             election.start();
             try {
                 await(election::mayReconcile, "leads at first");
 
                 // Another replica takes the lease over (as after this one was cut off from the API server).
-                client.leases().inNamespace("pgfleet").withName("pgfleet-leader").edit(lease -> {
+                client.leases().inNamespace(RELEASE_NAMESPACE).withName("pgfleet-leader").edit(lease -> {
                     lease.getSpec().setHolderIdentity("another-replica");
                     lease.getSpec().setRenewTime(ZonedDateTime.now());
                     lease.getSpec().setLeaseDurationSeconds(3);
@@ -43,14 +55,17 @@ class LeaseLeaderElectionMockTest {
 
                 // The other replica's lease expires without renewal: this one competes again and wins.
                 await(election::mayReconcile, "leads again");
-                assertThat(client.leases().inNamespace("pgfleet").withName("pgfleet-leader").get().getSpec().getHolderIdentity())
+                assertThat(client.leases().inNamespace(RELEASE_NAMESPACE).withName("pgfleet-leader").get().getSpec().getHolderIdentity())
                         .isNotEqualTo("another-replica");
             } finally {
                 election.stop();
             }
+            assertThat(client.leases().inNamespace(settings.namespace()).list().getItems()).as("no Lease among the databases").isEmpty();
         } finally {
             server.destroy();
         }
+        // Release "pgfleet": the chart's Lease is "pgfleet-leader", the name the control plane is given.
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", RELEASE_NAMESPACE, settings.namespace()), dispatcher.requests());
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -63,7 +63,7 @@ public class ServerSideApplyCrudDispatcher extends KubernetesCrudDispatcher {
     }
 
     /** How many server-side applies the runtime sent (proof it used apply, not create or update). */
-    int applies() {
+    public int applies() {
         return applies;
     }
 }
