@@ -116,10 +116,11 @@ class KubernetesDumpVerificationMockTest {
         CompletableFuture<VerificationResult> verifying = verifyInBackground(verification(Duration.ofMinutes(5), Duration.ofSeconds(2)));
         Job job = awaitJob();
 
-        // The Job controller marks the Job failed (exit 1, backoffLimit 0); the verifier's own account still wins.
-        markJobFailed("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        // In a real cluster's order: the container ends (exit 1) and then the Job controller, seeing that, marks the
+        // Job failed (backoffLimit 0). Whichever of the two a poll sees first, the verifier's own account wins.
         kubeletEnds(job, 1, "Error", VerificationReport.toJson(new VerificationResult(false,
                 "pg_restore failed: could not uncompress data: invalid distance too far back", Duration.ofSeconds(7))));
+        markJobFailed("BackoffLimitExceeded", "Job has reached the specified backoff limit");
         VerificationResult result = verifying.get(20, TimeUnit.SECONDS);
 
         assertThat(result.passed()).isFalse();
