@@ -25,8 +25,9 @@ import java.util.TreeMap;
  * give equal objects.
  *
  * <p>Every object of a database is owned by its root ConfigMap (deleting the root deletes the rest) and carries
- * the spec hash, which is also on the pod templates, so a changed spec or setting rolls the pods and applies
- * the new configuration (Patroni reads it at start).
+ * the spec hash, which is also on the pooler's pod template, so a changed spec or setting rolls the pods and applies
+ * the new configuration. The Patroni StatefulSet carries the members' hash instead ({@link #membersHash}): only
+ * what the members run changes it, and the control plane then rolls them one at a time (MemberRollout).
  */
 public final class KubernetesBlueprint {
     public static final String SUPERUSER_PASSWORD_KEY = "superuser-password";
@@ -79,7 +80,8 @@ public final class KubernetesBlueprint {
                 secret(spec, secrets, meta),
                 PatroniObjects.config(spec, s, secrets, meta),
                 PatroniObjects.serviceAccount(spec, meta),
-                PatroniStatefulSet.build(spec, s, meta),
+                // The members' own hash, not the spec hash: a new pooler or etcd image must not restart PostgreSQL.
+                PatroniStatefulSet.build(spec, s, meta.withSpecHash(membersHash(spec, s))),
                 PatroniObjects.membersService(spec, meta),
                 PatroniObjects.primaryService(spec, meta),
                 PatroniObjects.replicaService(spec, meta),
@@ -107,6 +109,24 @@ public final class KubernetesBlueprint {
 
     /** SHA-256 (hex) of the effective spec and settings: equal on all objects of a database, for drift detection. */
     public static String specHash(ClusterSpec spec, KubernetesSettings s) {
+        Map<String, String> fields = membersFields(spec, s);
+        fields.put("pgbouncerImage", s.pgbouncerImage());
+        fields.put("etcdImage", s.etcdImage());
+        fields.put("controlPlaneNamespace", s.controlPlaneNamespace());
+        return sha256(fields);
+    }
+
+    /**
+     * SHA-256 (hex) of what the Patroni members run and nothing else: the StatefulSet and its pod template carry this
+     * one instead of {@link #specHash}, so that a new pooler or etcd image, or anything else the members do not
+     * run, leaves the StatefulSet unchanged and no PostgreSQL pod restarts. The namespace is in it because the
+     * members' etcd hosts and DNS names are derived from it; the etcd image is not (the hosts do not change with it).
+     */
+    public static String membersHash(ClusterSpec spec, KubernetesSettings s) {
+        return sha256(membersFields(spec, s));
+    }
+
+    private static Map<String, String> membersFields(ClusterSpec spec, KubernetesSettings s) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("revision", REVISION);
         fields.put("scope", spec.scope());
@@ -115,12 +135,13 @@ public final class KubernetesBlueprint {
         fields.put("postgresMajorVersion", Integer.toString(spec.postgresMajorVersion()));
         fields.put("namespace", s.namespace());
         fields.put("patroniImage", s.patroniImage());
-        fields.put("pgbouncerImage", s.pgbouncerImage());
-        fields.put("etcdImage", s.etcdImage());
         fields.put("storageClass", s.storageClass());
         fields.put("nvmeLabelKey", s.nvmeLabelKey());
         fields.put("nvmeLabelValue", s.nvmeLabelValue());
-        fields.put("controlPlaneNamespace", s.controlPlaneNamespace());
+        return fields;
+    }
+
+    private static String sha256(Map<String, String> fields) {
         StringBuilder canonical = new StringBuilder();
         // Length-prefixed, so no value can be confused with a field boundary.
         fields.forEach((k, v) -> canonical.append(k).append(':').append(v.length()).append(':').append(v).append('\n'));

@@ -9,6 +9,11 @@ import java.util.TreeMap;
 /** Metadata shared by a database's objects: namespace, labels, the owner reference to the root and the spec hash. */
 record Meta(String namespace, String rootName, String rootUid, String specHash) {
 
+    /** The same metadata with another hash (the Patroni StatefulSet carries the members' hash). */
+    Meta withSpecHash(String hash) {
+        return new Meta(namespace, rootName, rootUid, hash);
+    }
+
     /** Metadata of an object owned by the database's root ConfigMap. */
     ObjectMeta owned(String name, Map<String, String> labels) {
         return new ObjectMetaBuilder()

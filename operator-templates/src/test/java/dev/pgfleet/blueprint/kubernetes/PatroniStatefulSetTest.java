@@ -45,6 +45,35 @@ class PatroniStatefulSetTest {
         return statefulSet(plan).getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 
+    /**
+     * Changing the pooler's or etcd's image (or anything else only they run) must not touch the Patroni StatefulSet
+     * at all: a changed pod template would restart every PostgreSQL pod of every database. The members' own image
+     * does change it.
+     */
+    @ParameterizedTest
+    @EnumSource(Plan.class)
+    void poolerAndEtcdSettingsDoNotChangeTheMembersStatefulSet(Plan plan) {
+        KubernetesSettings other = new KubernetesSettings(SETTINGS.namespace(), SETTINGS.patroniImage(),
+                "registry.example/pgbouncer:9", "registry.example/etcd:9", SETTINGS.storageClass(),
+                SETTINGS.nvmeLabelKey(), SETTINGS.nvmeLabelValue(), "another-namespace");
+        StatefulSet before = statefulSet(plan);
+        StatefulSet after = KubernetesBlueprint.databaseObjects(spec(plan), other, KubernetesFixtures.SECRETS,
+                KubernetesFixtures.ROOT_UID).stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(after).isEqualTo(before);
+        // The pooler's Deployment does change (it is the one to roll), so the settings really differed.
+        assertThat(KubernetesBlueprint.specHash(spec(plan), other)).isNotEqualTo(KubernetesBlueprint.specHash(spec(plan), SETTINGS));
+
+        KubernetesSettings newMembers = new KubernetesSettings(SETTINGS.namespace(), "registry.example/dataplane:9",
+                SETTINGS.pgbouncerImage(), SETTINGS.etcdImage(), SETTINGS.storageClass(), SETTINGS.nvmeLabelKey(),
+                SETTINGS.nvmeLabelValue(), SETTINGS.controlPlaneNamespace());
+        StatefulSet rolled = KubernetesBlueprint.databaseObjects(spec(plan), newMembers, KubernetesFixtures.SECRETS,
+                KubernetesFixtures.ROOT_UID).stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(rolled.getSpec().getTemplate().getMetadata().getAnnotations().get(KubernetesNames.SPEC_HASH_ANNOTATION))
+                .isNotEqualTo(before.getSpec().getTemplate().getMetadata().getAnnotations().get(KubernetesNames.SPEC_HASH_ANNOTATION));
+    }
+
     @ParameterizedTest
     @EnumSource(Plan.class)
     void membersRunOnlyOnNvmeNodesWithNvmeVolumes(Plan plan) {
