@@ -12,7 +12,12 @@ import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.pgfleet.provisioning.PatroniRest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +32,9 @@ import java.util.Optional;
  * pod deletion with a grace period of 0.
  */
 final class KubernetesFailoverOperations {
+    static final Duration SWITCHOVER_PAUSE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(60);
+
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final LocalProcesses processes;
@@ -99,6 +107,32 @@ final class KubernetesFailoverOperations {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
+        }
+    }
+
+    /**
+     * A planned switchover for a rolling restart: PAUSE the poolers, ask the leader's Patroni to hand over to the
+     * candidate and wait for its answer, wait until the primary Service holds the candidate (routing through
+     * {@code route}), and RESUME the poolers whatever happened. Throws when Patroni refuses or it takes too long; the
+     * rollout then tries again in a later pass.
+     */
+    void switchoverWithPoolersPaused(DesiredCluster desired, String leader, String candidate, PatroniRest patroni, Runnable route) {
+        pausePoolers(desired, SWITCHOVER_PAUSE_TIMEOUT);
+        try {
+            HttpResponse<String> answer = patroni.requestSwitchover(patroniAddress(desired, leader), leader, candidate,
+                    desired.secrets()).get(SWITCHOVER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            if (answer.statusCode() != 200) {
+                throw new IllegalStateException("Patroni refused the switchover from " + leader + " to " + candidate + ": "
+                        + answer.statusCode() + " " + answer.body());
+            }
+            awaitPrimaryServiceOn(desired, candidate, SWITCHOVER_TIMEOUT, route);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the switchover from " + leader + " to " + candidate + " got no answer: " + e, e);
+        } finally {
+            resumePoolers(desired);
         }
     }
 

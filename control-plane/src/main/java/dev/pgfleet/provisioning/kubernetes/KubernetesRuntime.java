@@ -46,6 +46,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final KubernetesFailoverOperations failover;
     private final KubernetesEtcd etcd;
     private final LeaderRouting routing;
+    private final KubernetesMemberRollout rollout;
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
@@ -55,9 +56,12 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         this.settings = settings;
         this.properties = properties.kubernetes();
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
-        this.observations = new KubernetesObservations(client, settings, new PatroniRest(http, json));
+        PatroniRest patroni = new PatroniRest(http, json);
+        this.observations = new KubernetesObservations(client, settings, patroni);
         this.failover = new KubernetesFailoverOperations(client, settings, processes);
         this.routing = new LeaderRouting(client, settings);
+        this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
+                failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)));
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -111,7 +115,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     /**
      * Applies the shared etcd, the database's etcd user (before its members: with authentication on they cannot
      * start without it, so until the shared etcd answers this step fails and is retried), the root object, then
-     * every object the blueprint builds for it; last, etcd's authentication once every member has credentials.
+     * every object the blueprint builds for it; then etcd's authentication once every member has credentials; last,
+     * one step of rolling the members onto a changed pod template (the StatefulSet is OnDelete: see MemberRollout).
      */
     @Override
     public void ensureMembers(DesiredCluster desired) {
@@ -125,6 +130,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
             apply(object);
         }
         etcd.enableAuthenticationWhenEveryMemberHasCredentials();
+        rollout.rollMembersOneStep(desired);
     }
 
     /** The pooler is part of {@link #ensureMembers}: its Service and Deployment follow the primary Service. */

@@ -49,7 +49,9 @@ final class PatroniStatefulSet {
                 // later members from being recreated while an earlier one is not ready.
                 .withPodManagementPolicy("Parallel")
                 .withNewSelector().withMatchLabels(selector).endSelector()
-                .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
+                // OnDelete: the StatefulSet controller would restart members in ordinal order, leader included, with no
+                // switchover; the control plane rolls them instead, replicas first, leader after a switchover (MemberRollout).
+                .withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy()
                 .withNewTemplate()
                 .withMetadata(meta.podTemplate(labels))
                 .withNewSpec()

@@ -61,6 +61,8 @@ class PatroniStatefulSetTest {
                 KubernetesFixtures.ROOT_UID).stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
                 .findFirst().orElseThrow();
         assertThat(after).isEqualTo(before);
+        // And when the members' template does change, Kubernetes restarts nothing by itself: the control plane rolls.
+        assertThat(before.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
         // The pooler's Deployment does change (it is the one to roll), so the settings really differed.
         assertThat(KubernetesBlueprint.specHash(spec(plan), other)).isNotEqualTo(KubernetesBlueprint.specHash(spec(plan), SETTINGS));
 
