@@ -51,7 +51,7 @@ public interface DataPlaneRuntime extends RuntimeInfo {
 
     /**
      * An abrupt failure of {@code member}, for drills: no shutdown, no hand-over. Locally its Patroni and
-     * PostgreSQL are SIGKILLed; on Kubernetes its pod is deleted with a grace period of 0.
+     * PostgreSQL are SIGKILLed; on Kubernetes too, inside its pod (pods/exec), and the container restarts in the same pod.
      */
     void killMemberAbruptly(DesiredCluster desired, String member);
 }

@@ -73,6 +73,7 @@ class ImageSmokeTest {
                 "patroni=" + versions.get("patroni"),
                 "pgbouncer=" + versions.get("pgbouncer"),
                 "etcd-server=" + versions.get("etcd"),
+                "catatonit=" + versions.get("catatonit"),
                 "pgvector=" + versions.get("pgvector"));
         List<String> controlPlane = run(List.of("--entrypoint", "cat"), controlPlane(), "/usr/share/pgfleet/versions").succeeded().lines().toList();
         assertThat(controlPlane).contains("postgresql-" + major + "=" + versions.get("postgresql"), "pgvector=" + versions.get("pgvector"));

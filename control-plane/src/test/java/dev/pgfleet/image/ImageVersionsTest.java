@@ -42,7 +42,7 @@ class ImageVersionsTest {
     void containerfilesTakeEveryVersionFromTheBuildScriptAndTheScriptFromTheFile() throws IOException {
         String script = Files.readString(Path.of("..", "pgfleet"));
         Map<String, String> argToKey = Map.of("POSTGRESQL", "postgresql", "PGVECTOR", "pgvector", "PATRONI", "patroni",
-                "PGBOUNCER", "pgbouncer", "ETCD", "etcd", "PG_MAJOR", "postgresql.major", "JAVA_MAJOR", "java.major");
+                "PGBOUNCER", "pgbouncer", "ETCD", "etcd", "CATATONIT", "catatonit", "PG_MAJOR", "postgresql.major", "JAVA_MAJOR", "java.major");
         for (String file : List.of("postgresql.Containerfile", "dataplane.Containerfile", "control-plane.Containerfile")) {
             String containerfile = Files.readString(ImageVersions.IMAGES.resolve(file));
             // Every package=version pin uses an ARG, never a literal version.
@@ -62,7 +62,9 @@ class ImageVersionsTest {
             }
         }
         assertThat(Files.readString(ImageVersions.IMAGES.resolve("dataplane.Containerfile")))
-                .contains("\"patroni=${PATRONI}\"", "\"pgbouncer=${PGBOUNCER}\"", "\"etcd-server=${ETCD}\"");
+                .contains("\"patroni=${PATRONI}\"", "\"pgbouncer=${PGBOUNCER}\"", "\"etcd-server=${ETCD}\"", "\"catatonit=${CATATONIT}\"")
+                // The init is PID 1 and runs the entry point (MemberCrash relies on it).
+                .contains("ENTRYPOINT [\"/usr/bin/catatonit\", \"--\", \"/usr/local/bin/pgfleet-dataplane\"]");
         assertThat(Files.readString(ImageVersions.IMAGES.resolve("postgresql.Containerfile")))
                 .contains("\"postgresql-${PG_MAJOR}=${POSTGRESQL}\"", "\"pgvector=${PGVECTOR}\"");
     }
@@ -82,6 +84,10 @@ class ImageVersionsTest {
         for (Map.Entry<String, String> e : PACKAGES.entrySet()) {
             assertThat(ImageVersions.upstream(installedVersion(e.getValue()))).as(e.getValue())
                     .isEqualTo(ImageVersions.upstream(versions.get(e.getKey())));
+        }
+        // catatonit is the images' init, not the local runtime's; where ./pgfleet images installed it, the same release.
+        if (Files.isExecutable(Path.of("/usr/bin/catatonit"))) {
+            assertThat(ImageVersions.upstream(installedVersion("catatonit"))).isEqualTo(ImageVersions.upstream(versions.get("catatonit")));
         }
         // pgvector is built from source (./pgfleet setup): its control file carries the upstream version.
         Path control = Path.of("/usr/share/postgresql", String.valueOf(versions.postgresMajor()), "extension", "vector.control");

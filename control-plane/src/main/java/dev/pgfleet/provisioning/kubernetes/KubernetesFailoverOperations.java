@@ -12,7 +12,11 @@ import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import dev.pgfleet.provisioning.PatroniRest;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -29,11 +33,12 @@ import java.util.Optional;
  * pod's admin console (psql, as for the local runtime: the console refuses JDBC's startup parameters). The
  * pooler needs no retargeting — it connects to the primary Service — so "pointing" it means waiting until that
  * Service's endpoints hold the new leader's pod, which the runtime writes after observing the promotion (LeaderRouting). An abrupt failure is a
- * pod deletion with a grace period of 0.
+ * SIGKILL of the member's processes inside its pod (MemberCrash), never a forced pod deletion.
  */
 final class KubernetesFailoverOperations {
     static final Duration SWITCHOVER_PAUSE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -136,9 +141,30 @@ final class KubernetesFailoverOperations {
         }
     }
 
-    void deletePodAbruptly(DesiredCluster desired, String member) {
+    /**
+     * Crashes a member inside its pod (MemberCrash): SIGKILL to Patroni and PostgreSQL through pods/exec, after
+     * which the container ends and the kubelet restarts it in the same pod. Never a forced pod deletion. The exec's
+     * own connection may end with the container, before an exit status arrives: that is the expected outcome, not
+     * a failure; a non-zero status (the command could not run) or an API error is.
+     */
+    void killMemberProcesses(DesiredCluster desired, String member) {
         String podName = KubernetesNames.podName(desired.spec(), desired.member(member).ordinal());
-        client.pods().inNamespace(settings.namespace()).withName(podName).withGracePeriod(0).delete();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        try (ExecWatch watch = client.pods().inNamespace(settings.namespace()).withName(podName).inContainer(MemberCrash.CONTAINER)
+                .writingError(errors).exec(MemberCrash.argv().toArray(String[]::new))) {
+            Integer exit = watch.exitCode().get(KILL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            if (exit != null && exit > 0) {
+                throw new IllegalStateException("killing the processes of " + podName + " failed with status " + exit + ": "
+                        + errors.toString(StandardCharsets.UTF_8).strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not exec in " + podName + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the kill in " + podName + " did not finish within " + KILL_TIMEOUT.toSeconds() + " s", e);
+        }
     }
 
     String patroniAddress(DesiredCluster desired, String member) {

@@ -227,6 +227,6 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public void killMemberAbruptly(DesiredCluster desired, String member) {
-        failover.deletePodAbruptly(desired, member);
+        failover.killMemberProcesses(desired, member);
     }
 }

@@ -20,6 +20,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import dev.pgfleet.blueprint.kubernetes.MemberCrash;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +38,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Drill operations against fabric8's mock API server in CRUD mode: the abrupt pod deletion, and following the primary
+ * Drill operations against fabric8's mock API server in CRUD mode: the kill inside the leader's pod, and following the primary
  * Service. Every request of the operations is checked against the chart's RBAC after each test.
  */
 class KubernetesFailoverOperationsMockTest {
-    private final RecordingDispatcher dispatcher = new RecordingDispatcher();
+    /** The exit status the exec websocket (pods/exec) answers with, as the kubelet relays the command's. */
+    private volatile int execExitCode;
+    private final RecordingDispatcher dispatcher = new RecordingDispatcher() {
+        @Override
+        public MockResponse handleGet(String path) {
+            return path.contains("/exec?") ? execAnswer(execExitCode) : super.handleGet(path);
+        }
+    };
     private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
             dispatcher, false);
     /** The test's own client, playing the cluster (pods, Endpoints); the operations use {@link #controlPlane}. */
@@ -65,18 +80,57 @@ class KubernetesFailoverOperationsMockTest {
             IntStream.range(0, 3).mapToObj(i -> new DesiredCluster.MemberSlot(i, KubernetesNames.podName(spec, i), 5432, 8008)).toList(),
             5432);
 
+    /**
+     * kill-primary execs MemberCrash's argv in the leader pod's container and deletes no pod; the exec is among the
+     * requests checked against the chart (create on pods/exec). What the argv does to real processes:
+     * MemberCrashContainerTest.
+     */
     @Test
-    void killPrimaryDeletesTheLeadersPodAndOnlyThat() {
+    void killPrimaryExecsTheKillInTheLeadersContainerAndDeletesNoPod() {
         for (int i = 0; i < 3; i++) {
-            client.pods().inNamespace(settings.namespace()).resource(new PodBuilder().withNewMetadata()
-                    .withName(KubernetesNames.podName(spec, i)).endMetadata().build()).create();
+            client.pods().inNamespace(settings.namespace()).resource(memberPod(KubernetesNames.podName(spec, i))).create();
         }
-        KubernetesFailoverOperations ops = operations();
+        String leader = KubernetesNames.podName(spec, 1);
 
-        ops.deletePodAbruptly(desired, KubernetesNames.podName(spec, 1));
+        operations().killMemberProcesses(desired, leader);
 
-        assertThat(client.pods().inNamespace(settings.namespace()).list().getItems()).extracting(p -> p.getMetadata().getName())
-                .containsExactlyInAnyOrder(KubernetesNames.podName(spec, 0), KubernetesNames.podName(spec, 2));
+        assertThat(dispatcher.requests()).anySatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader)));
+        assertThat(client.pods().inNamespace(settings.namespace()).list().getItems()).hasSize(3);
+    }
+
+    @Test
+    void aKillThatCannotRunIsAnError() {
+        String leader = KubernetesNames.podName(spec, 0);
+        client.pods().inNamespace(settings.namespace()).resource(memberPod(leader)).create();
+        execExitCode = 127;
+
+        assertThatThrownBy(() -> operations().killMemberProcesses(desired, leader)).hasMessageContaining("status 127");
+    }
+
+    private static io.fabric8.kubernetes.api.model.Pod memberPod(String name) {
+        return new PodBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().addNewContainer().withName(MemberCrash.CONTAINER).endContainer().endSpec()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                .build();
+    }
+
+    private String execPath(String pod) {
+        StringBuilder path = new StringBuilder("/api/v1/namespaces/" + settings.namespace() + "/pods/" + pod + "/exec?");
+        for (String arg : MemberCrash.argv()) {
+            path.append("command=").append(URLEncoder.encode(arg, StandardCharsets.UTF_8).replace("+", "%20")).append('&');
+        }
+        return path.append("container=").append(MemberCrash.CONTAINER).append("&stderr=true").toString();
+    }
+
+    /** The exec websocket: the command's exit status on the status channel, then close. */
+    private static MockResponse execAnswer(int exitCode) {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket webSocket, Response response) {
+                webSocket.send(new StatusStreamMessage(exitCode).getBytes());
+                webSocket.close(1000, "");
+            }
+        });
     }
 
     @Test

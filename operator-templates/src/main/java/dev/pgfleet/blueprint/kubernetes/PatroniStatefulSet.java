@@ -68,7 +68,7 @@ final class PatroniStatefulSet {
                 .endSecurityContext()
                 .withAffinity(affinity(spec, s, selector))
                 .addNewContainer()
-                .withName("postgres")
+                .withName(MemberCrash.CONTAINER)
                 .withImage(s.patroniImage())
                 .withPorts(containerPort("postgresql", PatroniObjects.POSTGRES_PORT),
                         containerPort("patroni", PatroniObjects.PATRONI_PORT))

@@ -1,0 +1,160 @@
+package dev.pgfleet.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pgfleet.blueprint.kubernetes.MemberCrash;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kill-primary drill's command (MemberCrash.argv, which the control plane sends through pods/exec) run with
+ * {@code podman exec} in a real pgfleet/dataplane container running PostgreSQL: every PostgreSQL process dies by
+ * SIGKILL (no shutdown), the container exits (so the kubelet's restart policy restarts it in the same pod), and
+ * started again on the same volume PostgreSQL recovers from the crash. A control run with the program as PID 1
+ * (no catatonit) shows why the image needs its init: there the container survives the same command. Skipped,
+ * with the reason, where podman or the image is missing.
+ */
+class MemberCrashContainerTest {
+    private static final int TIMEOUT_SECONDS = 120;
+    @TempDir
+    static Path home;
+    private static String image;
+    private static String unavailable;
+    private final List<String> containers = new ArrayList<>();
+    private final List<String> volumes = new ArrayList<>();
+
+    @BeforeAll
+    static void findImage() throws Exception {
+        image = "localhost/pgfleet/dataplane:" + ImageVersions.projectVersionFromPom();
+        if (!onPath("podman")) {
+            unavailable = "podman is not installed: ./pgfleet images installs it and builds the images";
+            return;
+        }
+        Files.writeString(home.resolve("containers.conf"), "[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = \"runc\"\n");
+        if (podman("image", "exists", image).exit != 0) {
+            unavailable = image + " is not built: run ./pgfleet images";
+            return;
+        }
+        String entrypoint = podman("image", "inspect", "--format", "{{json .Config.Entrypoint}}", image).succeeded();
+        if (!entrypoint.contains("catatonit")) {
+            unavailable = image + " predates its init (entrypoint " + entrypoint.strip() + "): run ./pgfleet images";
+        }
+    }
+
+    @BeforeEach
+    void skipWithoutImage() {
+        assumeTrue(unavailable == null, unavailable);
+    }
+
+    @AfterEach
+    void removeContainersAndVolumes() throws Exception {
+        for (String c : containers) {
+            podman("rm", "-f", "-t", "0", c);
+        }
+        for (String v : volumes) {
+            podman("volume", "rm", "-f", v);
+        }
+    }
+
+    @Test
+    void theDrillsCommandKillsPostgresAndEndsTheContainerWhichRestartsOnTheSameVolume() throws Exception {
+        String c = startPostgres(List.of());
+        assertThat(podman("top", c, "pid", "comm").succeeded()).contains("catatonit").contains("postgres");
+
+        Result kill = podman(exec(c));
+        assertThat(kill.exit).as(kill.output).isZero();
+
+        Result waited = podman("wait", c);
+        assertThat(waited.succeeded().strip()).as("the container ends: its PID 1 exits with the killed child's status")
+                .isEqualTo("137");
+        String logs = podman("logs", c).output;
+        assertThat(logs).as("SIGKILL, not a shutdown").doesNotContain("received fast shutdown request", "database system is shut down");
+
+        // What the kubelet does next: the same container (same volume) starts again, and PostgreSQL recovers.
+        podman("start", c).succeeded();
+        awaitReady(c);
+        assertThat(podman("logs", c).output).contains("database system was interrupted");
+    }
+
+    @Test
+    void withTheProgramAsPid1TheSameCommandLeavesTheContainerRunning() throws Exception {
+        String c = startPostgres(List.of("--entrypoint", "/usr/local/bin/pgfleet-dataplane"));
+        podman(exec(c));
+        Thread.sleep(3000);
+        assertThat(podman("inspect", "--format", "{{.State.Status}}", c).succeeded().strip())
+                .as("a PID 1 ignores SIGKILL from inside its namespace: this is why the image runs catatonit").isEqualTo("running");
+    }
+
+    private static String[] exec(String container) {
+        List<String> command = new ArrayList<>(List.of("exec", container));
+        command.addAll(MemberCrash.argv());
+        return command.toArray(String[]::new);
+    }
+
+    /** initdb on a fresh volume, then a PostgreSQL server in a detached container on it, ready. */
+    private String startPostgres(List<String> options) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String volume = "pgfleet-crash-" + suffix;
+        podman("volume", "create", volume).succeeded();
+        volumes.add(volume);
+        podman("run", "--rm", "--network=none", "-v", volume + ":/data:U", image, "initdb", "-D", "/data/pg", "-U", "postgres",
+                "-A", "trust").succeeded();
+        String name = "pgfleet-crash-" + suffix;
+        List<String> run = new ArrayList<>(List.of("run", "-d", "--name", name, "--network=none", "-v", volume + ":/data:U"));
+        run.addAll(options);
+        run.addAll(List.of(image, "postgres", "-D", "/data/pg", "-k", "/tmp", "-c", "listen_addresses="));
+        podman(run.toArray(String[]::new)).succeeded();
+        containers.add(name);
+        awaitReady(name);
+        return name;
+    }
+
+    private static void awaitReady(String container) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (podman("exec", container, "pg_isready", "-q", "-h", "/tmp").exit != 0) {
+            assertThat(System.nanoTime()).as("PostgreSQL in " + container + " ready within 60 s").isLessThan(deadline);
+            Thread.sleep(300);
+        }
+    }
+
+    private static Result podman(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("podman"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("CONTAINERS_CONF", home.resolve("containers.conf").toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("podman " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+        }
+        return new Result(p.exitValue(), output);
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Result(int exit, String output) {
+        String succeeded() {
+            assertThat(exit).as(output).isZero();
+            return output;
+        }
+    }
+}
