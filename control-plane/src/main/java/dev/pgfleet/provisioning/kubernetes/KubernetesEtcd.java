@@ -9,6 +9,13 @@ import dev.pgfleet.database.Passwords;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.EtcdAccess;
 import dev.pgfleet.provisioning.EtcdClient;
+import dev.pgfleet.provisioning.EtcdMembership;
+import dev.pgfleet.blueprint.kubernetes.EtcdMemberState;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import java.util.Set;
+import java.util.TreeSet;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -39,6 +46,7 @@ class KubernetesEtcd {
     private final KubernetesSettings settings;
     private final EtcdClient etcd;
     private final EtcdAccess access;
+    private final EtcdMembership membership;
     private final Dcs dcs;
     private volatile String rootPassword;
     private volatile boolean authenticationEnabled;
@@ -49,6 +57,7 @@ class KubernetesEtcd {
         this.settings = settings;
         this.etcd = new EtcdClient(http, json, endpoint, this::rootPassword);
         this.access = new EtcdAccess(etcd);
+        this.membership = new EtcdMembership(etcd);
         this.dcs = new Dcs(List.of(KubernetesBlueprint.etcdHosts(settings)), "/pgfleet/");
     }
 
@@ -82,6 +91,77 @@ class KubernetesEtcd {
             authenticationEnabled = true;
             log.info("the shared etcd now requires authentication: each database's Patroni uses its own user");
         });
+    }
+
+    /**
+     * Lets members that lost their volume back in (EtcdMemberState): once the three members have formed the
+     * cluster, the members ConfigMap says {@code existing}; a member pod that is not running and whose last exit
+     * said it has an empty data directory gets its stale entry removed and added again (EtcdMembership), and a
+     * {@code join} key, dropped again once it has started. Never fails the pass: a problem is logged and retried.
+     */
+    void replaceLostMembers() {
+        try {
+            List<EtcdMembership.Member> members = membership.listMembers();
+            ConfigMap current = client.configMaps().inNamespace(settings.namespace()).withName(KubernetesNames.etcdMembersConfigMap()).get();
+            boolean formed = current != null || (members.size() == KubernetesBlueprint.ETCD_MEMBERS
+                    && members.stream().allMatch(EtcdMembership.Member::started));
+            if (!formed) {
+                return;
+            }
+            Set<String> joining = new TreeSet<>();
+            if (current != null && current.getData() != null) {
+                current.getData().forEach((k, v) -> {
+                    if (EtcdMemberState.JOIN.equals(v)) {
+                        joining.add(k);
+                    }
+                });
+            }
+            boolean replaced = false;
+            for (int i = 0; i < KubernetesBlueprint.ETCD_MEMBERS; i++) {
+                String podName = KubernetesNames.etcdPodName(i);
+                Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+                if (pod != null && lostItsData(pod) && !joining.contains(podName)) {
+                    String id = membership.replaceMember(podName, EtcdMemberState.peerUrl(i, settings));
+                    log.warn("etcd member {} started with an empty data directory: its entry was removed and added again as {};"
+                            + " it joins the existing cluster at its next start", podName, id);
+                    joining.add(podName);
+                    replaced = true;
+                }
+            }
+            List<EtcdMembership.Member> now = replaced ? membership.listMembers() : members;
+            Set<String> started = new TreeSet<>();
+            now.stream().filter(EtcdMembership.Member::started).forEach(m -> started.add(m.name()));
+            joining.removeIf(started::contains);
+            ConfigMap desired = EtcdMemberState.configMap(settings, joining);
+            // Created, then patched as a whole (a key dropped must go); a conflict with another control plane is retried.
+            if (current == null) {
+                client.configMaps().inNamespace(settings.namespace()).resource(desired).create();
+            } else if (!desired.getData().equals(current.getData())) {
+                client.configMaps().inNamespace(settings.namespace()).withName(KubernetesNames.etcdMembersConfigMap())
+                        .edit(cm -> new ConfigMapBuilder(cm).withData(desired.getData()).build());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not check the shared etcd's members (retried next pass): {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The etcd container is not running, and its current or last termination message is the member script's
+     * "empty data dir" (a running container's last termination is history: it has joined since).
+     */
+    static boolean lostItsData(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return false;
+        }
+        return pod.getStatus().getContainerStatuses().stream().anyMatch(c -> (c.getState() == null || c.getState().getRunning() == null)
+                && (says(c.getState()) || says(c.getLastState())));
+    }
+
+    private static boolean says(ContainerState state) {
+        return state != null && state.getTerminated() != null && state.getTerminated().getMessage() != null
+                && state.getTerminated().getMessage().contains(EtcdMemberState.EMPTY_DATA_DIR);
     }
 
     /** Deletes the scope's keys, then its user and role. */

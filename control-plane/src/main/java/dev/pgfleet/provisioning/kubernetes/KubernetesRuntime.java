@@ -114,7 +114,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     /**
      * Applies the shared etcd, the database's etcd user (before its members: with authentication on they cannot
-     * start without it, so until the shared etcd answers this step fails and is retried), the root object, then
+     * start without it, so until the shared etcd answers this step fails and is retried), lets etcd members that
+     * lost their volume rejoin (KubernetesEtcd.replaceLostMembers), the root object, then
      * every object the blueprint builds for it; then etcd's authentication once every member has credentials; last,
      * one step of rolling the members onto a changed pod template (the StatefulSet is OnDelete: see MemberRollout).
      */
@@ -124,6 +125,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
             apply(object);
         }
         etcd.ensureScope(desired);
+        etcd.replaceLostMembers();
         ConfigMap root = (ConfigMap) apply(KubernetesBlueprint.root(desired.spec(), settings));
         for (HasMetadata object : KubernetesBlueprint.databaseObjects(desired.spec(), settings,
                 KubernetesSecrets.of(desired), root.getMetadata().getUid())) {

@@ -40,6 +40,8 @@ public final class KubernetesBlueprint {
     public static final String DCS_PASSWORD_KEY = "dcs-password";
     /** Where a member pod reads its patroni.yml (which carries its scope's etcd user and password). */
     public static final String PATRONI_CONFIG_MOUNT = "/etc/pgfleet/patroni";
+    /** How many members the namespace's shared etcd has. */
+    public static final int ETCD_MEMBERS = SharedEtcd.MEMBERS;
     /** Bumped when the objects built for an unchanged spec change, so that existing databases are rolled. */
     static final String REVISION = "pgfleet-kubernetes-blueprint/3";
 

@@ -172,6 +172,11 @@ public final class KubernetesNames {
         return "http://" + etcdClientService() + "." + s.namespace() + ".svc:2379";
     }
 
+    /** What the shared etcd's members read at start to choose their initial cluster state (EtcdMemberState). */
+    public static String etcdMembersConfigMap() {
+        return ETCD_APP + "-members";
+    }
+
     public static String etcdPdb() {
         return ETCD_APP;
     }

@@ -33,6 +33,8 @@ import java.util.stream.IntStream;
  * namespace, and the peers), with etcd authentication: the control plane enables it through etcd's API as
  * {@code root} and gives each database's scope its own user and role, read-write on its own prefix only (see
  * {@link dev.pgfleet.blueprint.Dcs}). /health still answers without credentials, so the probes need none.
+ *
+ * <p>A member whose volume is lost is replaced, not re-bootstrapped: see {@link EtcdMemberState}.
  */
 final class SharedEtcd {
     static final int MEMBERS = 3;
@@ -40,6 +42,7 @@ final class SharedEtcd {
     static final int PEER_PORT = 2380;
     static final String DATA_VOLUME = "data";
     static final String DATA_MOUNT = "/var/run/etcd";
+    static final String STATE_VOLUME = "member-state";
     static final String STORAGE = "2Gi";
     /** etcd refuses writes past this; Patroni's keys are a few KB per database, history is compacted hourly. */
     static final long QUOTA_BYTES = 1L << 30;
@@ -61,7 +64,7 @@ final class SharedEtcd {
 
     static String initialCluster(KubernetesSettings s) {
         return IntStream.range(0, MEMBERS)
-                .mapToObj(i -> KubernetesNames.etcdPodName(i) + "=http://" + KubernetesNames.etcdMemberHost(i, s) + ":" + PEER_PORT)
+                .mapToObj(i -> KubernetesNames.etcdPodName(i) + "=" + EtcdMemberState.peerUrl(i, s))
                 .collect(Collectors.joining(","));
     }
 
@@ -114,18 +117,20 @@ final class SharedEtcd {
                 .addNewNodeSelectorTerm().addNewMatchExpression().withKey(s.nvmeLabelKey()).withOperator("In")
                 .withValues(s.nvmeLabelValue()).endMatchExpression().endNodeSelectorTerm()
                 .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity()
-                // Preferred: spread over nodes when there are three, still run on a one-node development cluster.
-                .withNewPodAntiAffinity().addNewPreferredDuringSchedulingIgnoredDuringExecution().withWeight(100)
-                .withNewPodAffinityTerm().withNewLabelSelector().withMatchLabels(KubernetesNames.etcdSelector()).endLabelSelector()
-                .withTopologyKey("kubernetes.io/hostname").endPodAffinityTerm()
-                .endPreferredDuringSchedulingIgnoredDuringExecution().endPodAntiAffinity()
+                // Required: two members on one node would make that node's loss a loss of quorum for every database
+                // in the namespace. A cluster with fewer than three NVMe nodes leaves a member Pending (docs/kubernetes.md).
+                .withNewPodAntiAffinity().addNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withNewLabelSelector().withMatchLabels(KubernetesNames.etcdSelector()).endLabelSelector()
+                .withTopologyKey("kubernetes.io/hostname")
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAntiAffinity()
                 .endAffinity()
                 .addNewContainer()
                 .withName("etcd")
                 .withImage(s.etcdImage())
-                // The image's entrypoint (pgfleet-dataplane) runs the program the first argument names.
+                // The image's entrypoint (pgfleet-dataplane) runs the program the first argument names:
+                // pgfleet-etcd-member adds --initial-cluster-state as EtcdMemberState tells it (new or existing).
                 .withArgs(
-                        "etcd",
+                        "pgfleet-etcd-member",
                         "--name=$(POD_NAME)",
                         "--data-dir=" + DATA_MOUNT + "/data",
                         "--listen-client-urls=http://0.0.0.0:" + CLIENT_PORT,
@@ -133,7 +138,6 @@ final class SharedEtcd {
                         "--listen-peer-urls=http://0.0.0.0:" + PEER_PORT,
                         "--initial-advertise-peer-urls=http://" + self + ":" + PEER_PORT,
                         "--initial-cluster=" + initialCluster(s),
-                        "--initial-cluster-state=new",
                         "--initial-cluster-token=" + KubernetesNames.ETCD_APP + "-" + s.namespace(),
                         // Patroni rewrites every leader key each loop; keep an hour of history, not all of it.
                         "--auto-compaction-mode=periodic",
@@ -153,11 +157,15 @@ final class SharedEtcd {
                 .withLimits(Map.of("memory", new Quantity("512Mi")))
                 .endResources()
                 .addNewVolumeMount().withName(DATA_VOLUME).withMountPath(DATA_MOUNT).endVolumeMount()
+                .addNewVolumeMount().withName(STATE_VOLUME).withMountPath(EtcdMemberState.MOUNT).withReadOnly(true).endVolumeMount()
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
                 .endSecurityContext()
                 .endContainer()
+                // Optional: it does not exist until the cluster has formed (the control plane writes it then).
+                .addNewVolume().withName(STATE_VOLUME).withNewConfigMap().withName(KubernetesNames.etcdMembersConfigMap())
+                .withOptional(true).endConfigMap().endVolume()
                 .endSpec()
                 .endTemplate()
                 .addNewVolumeClaimTemplate()
