@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -39,26 +41,35 @@ class KubernetesEtcdMembersMockTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
     private KubernetesMockServer server;
+    private RecordingDispatcher dispatcher;
+    /** The test's own client, playing the kubelet (pod statuses); the control plane's requests go through {@link #controlPlaneClient}. */
     private KubernetesClient client;
+    private KubernetesClient controlPlaneClient;
     private TestEtcdCluster etcd;
 
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new ServerSideApplyCrudDispatcher(), false);
+        dispatcher = new RecordingDispatcher();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
-        client = server.createClient();
+        client = RecordingDispatcher.clusterClient(server);
+        controlPlaneClient = server.createClient();
         etcd = new TestEtcdCluster(IntStream.range(0, 3).mapToObj(KubernetesNames::etcdPodName).toList()).startAll();
     }
 
+    /** Every request of the control plane is one the chart's RBAC allows. */
     @AfterEach
     void stop() throws Exception {
         etcd.close();
         client.close();
+        controlPlaneClient.close();
         server.destroy();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
+                dispatcher.requests());
     }
 
     private KubernetesEtcd controlPlane() {
-        return new KubernetesEtcd(client, settings, http, json, etcd.clientUri(0));
+        return new KubernetesEtcd(controlPlaneClient, settings, http, json, etcd.clientUri(0));
     }
 
     private EtcdMembership membership() {

@@ -15,9 +15,14 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.pgfleet.testsupport.kubernetes.ApiRequest;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,13 +40,33 @@ import org.junit.jupiter.api.Test;
  * (roles, state, lag) through the rollout's Patroni port; the switchover is recorded at its port (the real one,
  * KubernetesFailoverOperations.switchoverWithPoolersPaused, needs running poolers and Patroni).
  */
-@EnableKubernetesMockClient(crud = true)
 class KubernetesMemberRolloutMockTest {
     private static final String OLD = "rev-old";
     private static final String NEW = "rev-new";
 
-    KubernetesClient client;
-    KubernetesMockServer server;
+    private final RecordingDispatcher dispatcher = new RecordingDispatcher();
+    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+            dispatcher, false);
+    /** The test's own client, playing the StatefulSet controller and kubelet; the rollout uses {@link #controlPlane}. */
+    private KubernetesClient client;
+    private KubernetesClient controlPlane;
+
+    @BeforeEach
+    void startMockServer() {
+        server.init();
+        client = RecordingDispatcher.clusterClient(server);
+        controlPlane = server.createClient();
+    }
+
+    /** Every request of the rollout is one the chart's RBAC allows. */
+    @AfterEach
+    void everyRequestOfTheRolloutIsOneTheChartAllows() {
+        client.close();
+        controlPlane.close();
+        server.destroy();
+        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
+                dispatcher.requests());
+    }
 
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     /** What Patroni reports, by member name: role, state, lag. */
@@ -58,7 +83,7 @@ class KubernetesMemberRolloutMockTest {
     }
 
     private KubernetesMemberRollout rollout() {
-        return new KubernetesMemberRollout(client, settings, addresses -> Optional.of(List.copyOf(patroni.values())),
+        return new KubernetesMemberRollout(controlPlane, settings, addresses -> Optional.of(List.copyOf(patroni.values())),
                 (desired, leader, candidate) -> {
                     switchovers.add(leader + "->" + candidate);
                     // Patroni hands over: the candidate leads, the old leader follows.
@@ -83,11 +108,12 @@ class KubernetesMemberRolloutMockTest {
         KubernetesMemberRollout rollout = rollout();
 
         assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m1, false));
-        RecordedRequest delete = server.getLastRequest();
-        assertThat(delete.getMethod()).isEqualTo("DELETE");
-        assertThat(delete.getPath()).endsWith("/pods/" + m1);
-        // Graceful: no zero grace period, so Patroni stops PostgreSQL cleanly.
-        assertThat(delete.getBody().readUtf8()).doesNotContain("\"gracePeriodSeconds\":0");
+        List<ApiRequest> deletes = dispatcher.requests().stream().filter(r -> r.method().equals("DELETE")).toList();
+        assertThat(deletes).singleElement().satisfies(delete -> {
+            assertThat(delete.path()).endsWith("/pods/" + m1);
+            // Graceful: no zero grace period, so Patroni stops PostgreSQL cleanly.
+            assertThat(delete.body()).doesNotContain("\"gracePeriodSeconds\":0");
+        });
         assertThat(podNames()).containsExactlyInAnyOrder(m0, m2);
 
         // The StatefulSet recreates it from the new revision; until it is ready and streaming, nothing else moves.
