@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * reads each member pod's revision label and readiness, asks Patroni for roles, state and lag, and then either
  * waits, deletes one pod gracefully (never forced: Patroni gets its shutdown and releases the leader key), or
  * switches over with the poolers paused. Running again in the next pass is how it waits for the new pod.
+ *
+ * <p>The switchover is the one step of ensureMembers that waits (PAUSE at most 10 s, Patroni's answer and the
+ * primary Service's move at most 60 s each): the poolers' PAUSE and RESUME must bracket it within one call.
  */
 final class KubernetesMemberRollout {
     private static final Logger log = LoggerFactory.getLogger(KubernetesMemberRollout.class);
