@@ -200,8 +200,10 @@ class BackupRunner {
                 command.add("--jobs=" + settings.resolvedParallelJobs());
             }
             try {
-                processes.runClientToCompletion(command, partial.getParent(), Duration.ofHours(6), "PGPASSWORD", password,
-                        "PGCONNECT_TIMEOUT", "5", "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS);
+                List<String> env = new ArrayList<>(List.of("PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5",
+                        "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS));
+                env.addAll(DatabaseSessions.hostAddressEnvironment(endpoint.host()));
+                processes.runClientToCompletion(command, partial.getParent(), Duration.ofHours(6), env.toArray(String[]::new));
             } catch (RuntimeException e) {
                 deleteQuietly(partial);
                 throw e;

@@ -127,8 +127,10 @@ class RestoreRunner {
                 command.addAll(List.of("--clean", "--if-exists"));
             }
             command.add(dump.toString());
-            processes.runClientToCompletion(command, work, Duration.ofHours(6), "PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5",
-                    "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS);
+            List<String> env = new java.util.ArrayList<>(List.of("PGPASSWORD", password, "PGCONNECT_TIMEOUT", "5",
+                    "PGOPTIONS", DatabaseSessions.PINNED_OPTIONS));
+            env.addAll(DatabaseSessions.hostAddressEnvironment(endpoint.host()));
+            processes.runClientToCompletion(command, work, Duration.ofHours(6), env.toArray(String[]::new));
             finish(r.getId(), target.getId(), true, String.format("Restored backup %s in %.1f s.", backup.getId(),
                     (System.nanoTime() - started) / 1e9));
         } catch (Exception e) {

@@ -30,6 +30,29 @@ public final class DatabaseSessions {
     }
 
     /**
+     * The environment that makes a libpq client (pg_dump, pg_restore) connect to the address this JVM resolves
+     * {@code host} to: {@code PGHOSTADDR}, with the host name kept for libpq's messages and password lookup. The
+     * JDBC session and the client program then reach the same server by the same resolver (in a pod both would
+     * ask the cluster DNS; a control plane outside the cluster resolves Service names only through the JVM, e.g.
+     * {@code -Djdk.net.hosts.file}). Empty for an address literal, or when the name does not resolve (libpq then
+     * tries itself and reports its own error). I/O: a name lookup.
+     */
+    public static java.util.List<String> hostAddressEnvironment(String host) {
+        if (host == null || host.isEmpty() || host.startsWith("/") || isAddressLiteral(host)) {
+            return java.util.List.of();
+        }
+        try {
+            return java.util.List.of("PGHOSTADDR", java.net.InetAddress.getByName(host).getHostAddress());
+        } catch (java.net.UnknownHostException e) {
+            return java.util.List.of();
+        }
+    }
+
+    private static boolean isAddressLiteral(String host) {
+        return host.matches("[0-9.]+") || host.contains(":");
+    }
+
+    /**
      * Opens a session (I/O). {@code application} names the caller in pg_stat_activity; statements that run
      * longer than {@code socketTimeout} fail instead of hanging the caller (zero: no limit, for dumps).
      */

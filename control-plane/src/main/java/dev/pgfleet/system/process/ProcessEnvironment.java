@@ -18,10 +18,11 @@ public final class ProcessEnvironment {
 
     /**
      * The only variables a caller may add, each for a reason: libpq's password, connect timeout, session options
-     * (to pin search_path) and application name for client tools. Anything else is a programming error.
+     * (to pin search_path), application name for client tools, and the address the JVM resolved the host to
+     * (DatabaseSessions.hostAddressEnvironment). Anything else is a programming error.
      */
     static final Set<String> CALLER_VARIABLES = Set.of("PGPASSWORD", "PGCONNECT_TIMEOUT", "PGOPTIONS", "PGAPPNAME",
-            "PGSSLMODE");
+            "PGSSLMODE", "PGHOSTADDR");
 
     private ProcessEnvironment() {
     }
