@@ -23,7 +23,7 @@ public final class Podman implements AutoCloseable {
     private final Path conf;
     private final List<String> networks = new ArrayList<>();
     /** Host address (CIDR) to give each network's bridge once it exists (CNI creates it with the first container). */
-    private final Map<String, String> hostAddresses = new LinkedHashMap<>();
+    private final Map<String, List<String>> hostAddresses = new LinkedHashMap<>();
     private final List<String> pods = new ArrayList<>();
 
     private Podman(Path work) throws IOException {
@@ -60,24 +60,43 @@ public final class Podman implements AutoCloseable {
     public void createNetwork(String name, String subnet, String hostAddress) {
         run(List.of("network", "create", "--internal", "--subnet", subnet, name), Duration.ofSeconds(30), true);
         networks.add(name);
-        hostAddresses.put(name, hostAddress);
+        hostAddresses.computeIfAbsent(name, n -> new ArrayList<>()).add(hostAddress);
     }
 
-    /** Gives every network's bridge that exists by now its host address, once. */
-    private void attachHost() {
-        for (Map.Entry<String, String> n : hostAddresses.entrySet()) {
+    /**
+     * One more host address on a network's bridge (e.g. a Service's virtual address, 10.89.77.200/32): traffic from
+     * the pods to it reaches the host, where the test listens. Given once the bridge exists; returns whether it is.
+     */
+    public synchronized boolean addHostAddress(String network, String address) {
+        List<String> addresses = hostAddresses.computeIfAbsent(network, n -> new ArrayList<>());
+        if (!addresses.contains(address)) {
+            addresses.add(address);
+        }
+        return attachHost();
+    }
+
+    /** Gives every network's bridge that exists by now its host addresses, once; whether every bridge exists. */
+    private synchronized boolean attachHost() {
+        boolean all = true;
+        for (Map.Entry<String, List<String>> n : hostAddresses.entrySet()) {
             String bridge = run(List.of("network", "inspect", "--format", "{{.NetworkInterface}}", n.getKey()), Duration.ofSeconds(30), true)
                     .output().strip();
             if (!Files.exists(Path.of("/sys/class/net", bridge))) {
+                all = false;
                 continue;
             }
             String shown = runIp(List.of("ip", "-o", "addr", "show", "dev", bridge));
-            if (!shown.contains(" " + n.getValue() + " ")) {
-                runIp(List.of("ip", "addr", "add", n.getValue(), "dev", bridge));
+            for (String address : n.getValue()) {
+                String shownForm = address.contains("/") ? address : address + "/32";
+                if (!shown.contains(" " + shownForm + " ")) {
+                    runIp(List.of("ip", "addr", "add", shownForm, "dev", bridge));
+                }
             }
         }
+        return all;
     }
 
+    /** Runs a host command (ip, chmod, chgrp) with an argument list; fails on a non-zero exit. */
     private static String runIp(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
@@ -101,21 +120,45 @@ public final class Podman implements AutoCloseable {
                 Files.createDirectories(f.getKey().getParent());
                 Files.write(f.getKey(), f.getValue());
             }
+            for (Map.Entry<Path, PodmanPodPlan.Access> a : plan.access().entrySet()) {
+                if (a.getValue().directory()) {
+                    Files.createDirectories(a.getKey());
+                } else if (!Files.exists(a.getKey())) {
+                    Files.createDirectories(a.getKey().getParent());
+                    Files.createFile(a.getKey());
+                }
+            }
             for (List<String> command : plan.commands()) {
                 for (int i = 0; i + 1 < command.size(); i++) {
                     if ("--volume".equals(command.get(i))) {
-                        Files.createDirectories(Path.of(command.get(i + 1).substring(0, command.get(i + 1).indexOf(':'))));
+                        Path source = Path.of(command.get(i + 1).substring(0, command.get(i + 1).indexOf(':')));
+                        if (!Files.exists(source)) {
+                            Files.createDirectories(source);
+                        }
                     }
                 }
+            }
+            for (Map.Entry<Path, PodmanPodPlan.Access> a : plan.access().entrySet()) {
+                applyAccess(a.getKey(), a.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pods.add(plan.podName());
+        synchronized (this) {
+            pods.add(plan.podName());
+        }
         for (List<String> command : plan.commands()) {
             run(command, Duration.ofMinutes(5), true);
         }
         attachHost();
+    }
+
+    /** The kubelet's mode and group on a volume path (chmod after chown: chown clears the setgid bit). */
+    private static void applyAccess(Path path, PodmanPodPlan.Access access) {
+        if (access.group() != null) {
+            runIp(List.of("chgrp", Long.toString(access.group()), path.toString()));
+        }
+        runIp(List.of("chmod", Integer.toOctalString(access.mode()), path.toString()));
     }
 
     /** SIGKILL to every process of a container, as a crash would (the container itself stays, stopped). */
@@ -134,8 +177,33 @@ public final class Podman implements AutoCloseable {
         return run(List.of("logs", container), Duration.ofSeconds(30), false).output();
     }
 
+    /** Starts a stopped container again (the kubelet restarting a container of a pod with restartPolicy Always). */
+    public void start(String container) {
+        run(List.of("start", container), Duration.ofMinutes(1), true);
+    }
+
+    /** One container as podman reports it. */
+    public record ContainerState(String name, String pod, boolean running, int exitCode, String startedAt) {
+    }
+
+    /** Every container podman has (one call, for the whole cluster's status), by name. */
+    public Map<String, ContainerState> containerStates() {
+        String out = run(List.of("ps", "--all", "--format", "json"), Duration.ofSeconds(30), true).output();
+        Map<String, ContainerState> states = new LinkedHashMap<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode c : new com.fasterxml.jackson.databind.ObjectMapper().readTree(out)) {
+                String name = c.path("Names").path(0).asText();
+                states.put(name, new ContainerState(name, c.path("PodName").asText(""), "running".equals(c.path("State").asText()),
+                        c.path("ExitCode").asInt(), c.path("StartedAt").asText("")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("podman ps: " + out, e);
+        }
+        return states;
+    }
+
     /** Removes one pod and its containers. */
-    public void removePod(String pod) {
+    public synchronized void removePod(String pod) {
         run(List.of("pod", "rm", "--force", "--time", "10", pod), Duration.ofMinutes(1), false);
         pods.remove(pod);
     }

@@ -29,15 +29,39 @@ import java.util.TreeMap;
  * <p>What Kubernetes supplies and podman has no equivalent for is substituted, and only that: the API server's view
  * (Secrets and ConfigMaps given to {@link #plan} as maps), the downward API ({@code metadata.name},
  * {@code metadata.namespace}, {@code status.podIP} from the plan's own values), PersistentVolumeClaims (a host
- * directory per claim), the kubelet's probes (run by the test, see {@link Probes}). Everything else the pod spec says either maps to
- * a podman option or makes {@link #plan} fail, so a spec the harness cannot honour never runs silently different.
+ * directory per claim), the cluster DNS (a hosts file mounted as /etc/hosts, when the cluster gives one), the
+ * kubelet's probes (run by the test, see {@link Probes}) and its file modes and ownership ({@link #access()}: Secret
+ * and ConfigMap files with their defaultMode and the fsGroup, emptyDirs 0777, claims group-owned by the fsGroup), and
+ * its termination message file. Volumes: emptyDir (a memory one as a tmpfs), Secret, ConfigMap, projected Secrets and
+ * ConfigMaps, claims. Everything else the pod spec says either maps to a podman option or makes {@link #plan} fail,
+ * so a spec the harness cannot honour never runs silently different. Resource requests and limits are not enforced.
  */
 public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Path, byte[]> files, List<String> initContainers,
-                            List<String> containers) {
+                            List<String> containers, Map<Path, Access> access) {
 
-    /** What the cluster would supply: the pod's address, Secrets and ConfigMaps by name, a host directory per claim. */
+    /**
+     * What the cluster would supply: the pod's address, Secrets and ConfigMaps by name, a host directory per claim, and
+     * the cluster DNS as a hosts file (null: podman's own /etc/hosts) that every container of the pod reads live.
+     */
     public record Cluster(String network, String podIp, String namespace, Map<String, Map<String, byte[]>> secrets,
-                          Map<String, Map<String, String>> configMaps, Map<String, Path> claims, Path scratch) {
+                          Map<String, Map<String, String>> configMaps, Map<String, Path> claims, Path scratch, Path hostsFile) {
+        public Cluster(String network, String podIp, String namespace, Map<String, Map<String, byte[]>> secrets,
+                       Map<String, Map<String, String>> configMaps, Map<String, Path> claims, Path scratch) {
+            this(network, podIp, namespace, secrets, configMaps, claims, scratch, null);
+        }
+    }
+
+    /**
+     * The mode and group the kubelet gives a volume's host path: Secret and ConfigMap files {@code defaultMode} (0644
+     * if unset) and, with an fsGroup, that group; emptyDirs 0777; claims the fsGroup with setgid (02775), as the
+     * kubelet's ownership change leaves them. {@code group} null: left as created.
+     */
+    public record Access(boolean directory, int mode, Long group) {
+    }
+
+    /** Where each container's termination message file lives on the host (mounted at its terminationMessagePath). */
+    public static Path terminationMessageFile(Path scratch, String pod, String container) {
+        return scratch.resolve(pod).resolve("termination").resolve(container);
     }
 
     /** Plans {@code pod}; fails on anything in the spec the harness does not know how to honour. */
@@ -45,13 +69,25 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
         String name = pod.getMetadata().getName();
         var spec = pod.getSpec();
         Map<Path, byte[]> files = new TreeMap<>();
+        Map<Path, Access> access = new TreeMap<>();
+        Long fsGroup = spec.getSecurityContext() == null ? null : spec.getSecurityContext().getFsGroup();
         Map<String, VolumeSource> volumes = new LinkedHashMap<>();
         for (Volume v : Optional.ofNullable(spec.getVolumes()).orElse(List.of())) {
-            volumes.put(v.getName(), volumeSource(name, v, cluster, files));
+            volumes.put(v.getName(), volumeSource(name, v, cluster, files, access, fsGroup));
         }
         List<List<String>> commands = new ArrayList<>();
-        commands.add(List.of("pod", "create", "--name", name, "--hostname", name, "--network", cluster.network(),
+        List<String> podCreate = new ArrayList<>(List.of("pod", "create", "--name", name, "--hostname", name, "--network", cluster.network(),
                 "--ip", cluster.podIp(), "--infra-name", name + "-infra"));
+        if (cluster.hostsFile() != null) {
+            // The cluster DNS: no /etc/hosts of podman's; each container mounts the test's hosts file instead.
+            podCreate.add("--no-hosts");
+        }
+        commands.add(List.copyOf(podCreate));
+        List<Container> all = new ArrayList<>(Optional.ofNullable(spec.getInitContainers()).orElse(List.of()));
+        all.addAll(spec.getContainers());
+        for (Container c : all) {
+            access.put(terminationMessageFile(cluster.scratch(), name, c.getName()), new Access(false, 0666, null));
+        }
         List<String> inits = new ArrayList<>();
         for (Container c : Optional.ofNullable(spec.getInitContainers()).orElse(List.of())) {
             commands.add(run(pod, c, volumes, cluster, false));
@@ -62,7 +98,7 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
             commands.add(run(pod, c, volumes, cluster, true));
             containers.add(containerName(name, c));
         }
-        return new PodmanPodPlan(name, commands, files, inits, containers);
+        return new PodmanPodPlan(name, commands, files, inits, containers, access);
     }
 
     static String containerName(String pod, Container c) {
@@ -70,43 +106,89 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
     }
 
     /** Where a volume lives on the host, and whether Kubernetes would mount it read-only. */
-    private record VolumeSource(Path hostPath, boolean readOnly, boolean directory) {
+    /** Where a volume lives on the host, and whether Kubernetes would mount it read-only; tmpfs: a memory-backed emptyDir. */
+    private record VolumeSource(Path hostPath, boolean readOnly, boolean directory, String tmpfs) {
+        VolumeSource(Path hostPath, boolean readOnly, boolean directory) {
+            this(hostPath, readOnly, directory, null);
+        }
     }
 
-    private static VolumeSource volumeSource(String pod, Volume v, Cluster cluster, Map<Path, byte[]> files) {
+    private static VolumeSource volumeSource(String pod, Volume v, Cluster cluster, Map<Path, byte[]> files, Map<Path, Access> access,
+                                             Long fsGroup) {
         Path dir = cluster.scratch().resolve(pod).resolve("volumes").resolve(v.getName());
         if (v.getEmptyDir() != null) {
+            if ("Memory".equals(v.getEmptyDir().getMedium())) {
+                // A tmpfs per container: right for one container (all these pods have one), refused for more (see run).
+                String size = v.getEmptyDir().getSizeLimit() == null ? ""
+                        : ",size=" + io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(v.getEmptyDir().getSizeLimit()).longValue();
+                return new VolumeSource(null, false, true, "rw,mode=1777" + size);
+            }
+            if (v.getEmptyDir().getMedium() != null && !v.getEmptyDir().getMedium().isEmpty()) {
+                throw new IllegalArgumentException("pod " + pod + ": emptyDir medium " + v.getEmptyDir().getMedium() + " is not run by the harness");
+            }
+            access.put(dir, new Access(true, 0777, null));
             return new VolumeSource(dir, false, true);
         }
         if (v.getSecret() != null) {
             Map<String, byte[]> data = Optional.ofNullable(cluster.secrets().get(v.getSecret().getSecretName()))
                     .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " mounts Secret " + v.getSecret().getSecretName()
                             + ", which the test cluster does not have"));
-            project(dir, data, v.getSecret().getItems(), files);
+            project(dir, data, v.getSecret().getItems(), files, access, v.getSecret().getDefaultMode(), fsGroup);
             return new VolumeSource(dir, true, true);
         }
         if (v.getConfigMap() != null) {
             Map<String, String> data = Optional.ofNullable(cluster.configMaps().get(v.getConfigMap().getName()))
                     .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " mounts ConfigMap " + v.getConfigMap().getName()
                             + ", which the test cluster does not have"));
-            Map<String, byte[]> bytes = new TreeMap<>();
-            data.forEach((k, val) -> bytes.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            project(dir, bytes, v.getConfigMap().getItems(), files);
+            project(dir, bytes(data), v.getConfigMap().getItems(), files, access, v.getConfigMap().getDefaultMode(), fsGroup);
+            return new VolumeSource(dir, true, true);
+        }
+        if (v.getProjected() != null) {
+            for (var source : Optional.ofNullable(v.getProjected().getSources()).orElse(List.of())) {
+                if (source.getSecret() != null) {
+                    Map<String, byte[]> data = Optional.ofNullable(cluster.secrets().get(source.getSecret().getName()))
+                            .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " projects Secret " + source.getSecret().getName()
+                                    + ", which the test cluster does not have"));
+                    project(dir, data, source.getSecret().getItems(), files, access, v.getProjected().getDefaultMode(), fsGroup);
+                } else if (source.getConfigMap() != null) {
+                    Map<String, String> data = Optional.ofNullable(cluster.configMaps().get(source.getConfigMap().getName()))
+                            .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " projects ConfigMap "
+                                    + source.getConfigMap().getName() + ", which the test cluster does not have"));
+                    project(dir, bytes(data), source.getConfigMap().getItems(), files, access, v.getProjected().getDefaultMode(), fsGroup);
+                } else {
+                    throw new IllegalArgumentException("pod " + pod + ": projected volume " + v.getName()
+                            + " has a kind of source the podman harness does not run");
+                }
+            }
             return new VolumeSource(dir, true, true);
         }
         if (v.getPersistentVolumeClaim() != null) {
             Path claim = Optional.ofNullable(cluster.claims().get(v.getPersistentVolumeClaim().getClaimName()))
                     .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " mounts claim "
                             + v.getPersistentVolumeClaim().getClaimName() + ", which the test cluster does not have"));
+            if (fsGroup != null) {
+                access.put(claim, new Access(true, 02775, fsGroup));
+            }
             return new VolumeSource(claim, Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly()), true);
         }
         throw new IllegalArgumentException("pod " + pod + ": volume " + v.getName() + " is of a kind the podman harness does not run");
     }
 
-    /** A Secret's or ConfigMap's keys as files, all of them or the projected items. */
-    private static void project(Path dir, Map<String, byte[]> data, List<KeyToPath> items, Map<Path, byte[]> files) {
+    private static Map<String, byte[]> bytes(Map<String, String> data) {
+        Map<String, byte[]> bytes = new TreeMap<>();
+        data.forEach((k, val) -> bytes.put(k, val.getBytes(StandardCharsets.UTF_8)));
+        return bytes;
+    }
+
+    /** A Secret's or ConfigMap's keys as files, all of them or the projected items, with the kubelet's mode and group. */
+    private static void project(Path dir, Map<String, byte[]> data, List<KeyToPath> items, Map<Path, byte[]> files,
+                                Map<Path, Access> access, Integer defaultMode, Long fsGroup) {
+        int mode = defaultMode == null ? 0644 : defaultMode;
         if (items == null || items.isEmpty()) {
-            data.forEach((key, value) -> files.put(dir.resolve(key), value));
+            data.forEach((key, value) -> {
+                files.put(dir.resolve(key), value);
+                access.put(dir.resolve(key), new Access(false, mode, fsGroup));
+            });
             return;
         }
         for (KeyToPath item : items) {
@@ -115,6 +197,7 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
                 throw new IllegalArgumentException("key " + item.getKey() + " is missing");
             }
             files.put(dir.resolve(item.getPath()), value);
+            access.put(dir.resolve(item.getPath()), new Access(false, item.getMode() == null ? mode : item.getMode(), fsGroup));
         }
     }
 
@@ -125,6 +208,19 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
         PodSecurityContext podSecurity = pod.getSpec().getSecurityContext();
         SecurityContext security = c.getSecurityContext();
         user(podSecurity, security).ifPresent(u -> argv.addAll(List.of("--user", u)));
+        if (podSecurity != null && podSecurity.getFsGroup() != null) {
+            argv.addAll(List.of("--group-add", Long.toString(podSecurity.getFsGroup())));
+        }
+        if (podSecurity != null && podSecurity.getSupplementalGroups() != null) {
+            podSecurity.getSupplementalGroups().forEach(g -> argv.addAll(List.of("--group-add", Long.toString(g))));
+        }
+        if (Boolean.TRUE.equals(podSecurity == null ? null : podSecurity.getRunAsNonRoot())
+                || Boolean.TRUE.equals(security == null ? null : security.getRunAsNonRoot())) {
+            if (user(podSecurity, security).map(u -> u.startsWith("0:") || u.equals("0")).orElse(true)) {
+                throw new IllegalArgumentException(c.getName() + " must run as non-root but names no non-zero runAsUser;"
+                        + " the harness cannot check the image's user");
+            }
+        }
         if (security != null) {
             if (Boolean.TRUE.equals(security.getReadOnlyRootFilesystem())) {
                 argv.add("--read-only");
@@ -155,10 +251,25 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
             if (source == null) {
                 throw new IllegalArgumentException(c.getName() + " mounts unknown volume " + m.getName());
             }
+            if (source.tmpfs() != null) {
+                long users = pod.getSpec().getContainers().stream().filter(o -> Optional.ofNullable(o.getVolumeMounts()).orElse(List.of())
+                        .stream().anyMatch(om -> om.getName().equals(m.getName()))).count();
+                if (users > 1 || (m.getSubPath() != null && !m.getSubPath().isEmpty())) {
+                    throw new IllegalArgumentException(c.getName() + ": a memory emptyDir shared or by subPath is not run by the harness");
+                }
+                argv.addAll(List.of("--tmpfs", m.getMountPath() + ":" + source.tmpfs()));
+                continue;
+            }
             Path host = m.getSubPath() == null || m.getSubPath().isEmpty() ? source.hostPath() : source.hostPath().resolve(m.getSubPath());
             boolean readOnly = source.readOnly() || Boolean.TRUE.equals(m.getReadOnly());
             argv.addAll(List.of("--volume", host + ":" + m.getMountPath() + (readOnly ? ":ro" : ":rw")));
         }
+        if (cluster.hostsFile() != null) {
+            argv.addAll(List.of("--volume", cluster.hostsFile() + ":/etc/hosts:ro"));
+        }
+        // The kubelet's termination message file (what a Job's container reports through its status).
+        argv.addAll(List.of("--volume", terminationMessageFile(cluster.scratch(), podName, c.getName()) + ":"
+                + Optional.ofNullable(c.getTerminationMessagePath()).orElse("/dev/termination-log") + ":rw"));
         if (c.getWorkingDir() != null) {
             argv.addAll(List.of("--workdir", c.getWorkingDir()));
         }

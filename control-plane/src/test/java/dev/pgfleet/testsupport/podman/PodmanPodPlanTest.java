@@ -96,4 +96,44 @@ class PodmanPodPlanTest {
         assertThatThrownBy(() -> PodmanPodPlan.plan(unknownField, CLUSTER)).hasMessageContaining("spec.nodeName");
         assertThatThrownBy(() -> PodmanPodPlan.plan(missingSecret, CLUSTER)).hasMessageContaining("no key nope");
     }
+
+    @Test
+    void projectedFilesMemoryVolumesFsGroupDnsAndTheTerminationMessageAreWhatTheKubeletWouldGive() {
+        Path hosts = Path.of("/srv/dns/hosts");
+        PodmanPodPlan.Cluster cluster = new PodmanPodPlan.Cluster("pgfleet-test", "10.89.0.12", "pgfleet", CLUSTER.secrets(),
+                CLUSTER.configMaps(), CLUSTER.claims(), CLUSTER.scratch(), hosts);
+        Pod pooler = new PodBuilder().withNewMetadata().withName("pooler-1").endMetadata().withNewSpec()
+                .withNewSecurityContext().withRunAsUser(999L).withRunAsGroup(999L).withFsGroup(999L).withRunAsNonRoot(true).endSecurityContext()
+                .addNewVolume().withName("config").withNewProjected().withDefaultMode(0440)
+                .addNewSource().withNewConfigMap().withName("shop-config").addNewItem().withKey("pgbouncer.ini").withPath("pgbouncer.ini")
+                .endItem().endConfigMap().endSource()
+                .addNewSource().withNewSecret().withName("shop").addNewItem().withKey("superuser-password").withPath("userlist.txt")
+                .endItem().endSecret().endSource()
+                .endProjected().endVolume()
+                .addNewVolume().withName("dshm").withNewEmptyDir().withMedium("Memory").endEmptyDir().endVolume()
+                .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("pgdata-shop-0").endPersistentVolumeClaim()
+                .endVolume()
+                .addNewContainer().withName("pgbouncer").withImage("pgfleet/dataplane:1").withArgs("pgbouncer", "/etc/pgbouncer/pgbouncer.ini")
+                .addNewVolumeMount().withName("config").withMountPath("/etc/pgbouncer").withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("dshm").withMountPath("/dev/shm").endVolumeMount()
+                .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount()
+                .endContainer().endSpec().build();
+
+        PodmanPodPlan plan = PodmanPodPlan.plan(pooler, cluster);
+
+        assertThat(plan.commands().get(0)).contains("--no-hosts");
+        Path config = Path.of("/srv/scratch/pooler-1/volumes/config");
+        assertThat(plan.files()).containsOnlyKeys(config.resolve("pgbouncer.ini"), config.resolve("userlist.txt"));
+        assertThat(plan.access().get(config.resolve("userlist.txt"))).isEqualTo(new PodmanPodPlan.Access(false, 0440, 999L));
+        assertThat(plan.access().get(Path.of("/srv/claims/pgdata-shop-0"))).isEqualTo(new PodmanPodPlan.Access(true, 02775, 999L));
+        Path termination = PodmanPodPlan.terminationMessageFile(Path.of("/srv/scratch"), "pooler-1", "pgbouncer");
+        assertThat(plan.access().get(termination)).isEqualTo(new PodmanPodPlan.Access(false, 0666, null));
+        assertThat(plan.commands().get(1))
+                .containsSubsequence("--user", "999:999", "--group-add", "999")
+                .containsSubsequence("--tmpfs", "/dev/shm:rw,mode=1777")
+                .contains(config + ":/etc/pgbouncer:ro", hosts + ":/etc/hosts:ro", termination + ":/dev/termination-log:rw");
+
+        Pod rootAllowedNot = new PodBuilder(pooler).editSpec().editSecurityContext().withRunAsUser(0L).endSecurityContext().endSpec().build();
+        assertThatThrownBy(() -> PodmanPodPlan.plan(rootAllowedNot, cluster)).hasMessageContaining("non-root");
+    }
 }
