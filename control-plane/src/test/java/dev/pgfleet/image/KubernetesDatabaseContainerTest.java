@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,8 +64,10 @@ import org.junit.jupiter.api.Test;
  *   <li>scheduling and node affinity: every pod runs on this one machine (the NVMe nodes exist only in the API);
  *       resource requests and limits are not enforced.</li>
  * </ul>
- * Skipped, with the reason, where podman or the images are missing ({@code ./pgfleet images} builds them).
+ * Skipped, with the reason, where podman or the images are missing ({@code ./pgfleet images} builds them). Tagged
+ * {@code containers}: the surefire execution {@code container-tests} runs it, in a JVM started with the hosts file.
  */
+@Tag("containers")
 class KubernetesDatabaseContainerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NAMESPACE = "pgfleet";
