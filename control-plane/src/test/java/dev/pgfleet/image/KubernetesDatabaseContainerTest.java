@@ -62,7 +62,7 @@ import org.junit.jupiter.api.Test;
  *   <li>PersistentVolumeClaims: host directories, kept across pod restarts;</li>
  *   <li>NetworkPolicies: applied to the API but not enforced (podman has no equivalent);</li>
  *   <li>scheduling and node affinity: every pod runs on this one machine (the NVMe nodes exist only in the API);
- *       resource requests and limits are not enforced.</li>
+ *       CPU and memory limits are enforced as cgroup limits, memory requests and ephemeral storage are not.</li>
  * </ul>
  * Skipped, with the reason, where podman or the images are missing ({@code ./pgfleet images} builds them). Tagged
  * {@code containers}: the surefire execution {@code container-tests} runs it, in a JVM started with the hosts file.

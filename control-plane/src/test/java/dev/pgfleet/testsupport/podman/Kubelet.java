@@ -82,7 +82,8 @@ final class Kubelet implements AutoCloseable {
                 k.removing = true;
                 starters.execute(() -> {
                     k.awaitStarted();
-                    podman.removePod(k.name);
+                    podman.removePod(k.name, Duration.ofSeconds(Objects.requireNonNullElse(
+                            k.pod.getSpec().getTerminationGracePeriodSeconds(), 30L)));
                     pods.remove(k.name, k);
                 });
             }

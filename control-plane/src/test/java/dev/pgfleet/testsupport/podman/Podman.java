@@ -203,9 +203,16 @@ public final class Podman implements AutoCloseable {
     }
 
     /** Removes one pod and its containers. */
-    public synchronized void removePod(String pod) {
-        run(List.of("pod", "rm", "--force", "--time", "10", pod), Duration.ofMinutes(1), false);
-        pods.remove(pod);
+    public void removePod(String pod) {
+        removePod(pod, Duration.ofSeconds(10));
+    }
+
+    /** Removes one pod: SIGTERM to its containers, SIGKILL after {@code grace} (the pod's terminationGracePeriodSeconds). */
+    public void removePod(String pod, Duration grace) {
+        run(List.of("pod", "rm", "--force", "--time", Long.toString(grace.toSeconds()), pod), grace.plusMinutes(1), false);
+        synchronized (this) {
+            pods.remove(pod);
+        }
     }
 
     @Override

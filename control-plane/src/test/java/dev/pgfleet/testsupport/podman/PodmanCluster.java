@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *       {@code <pod>.<headless svc>.<ns>.svc} resolve in the pods and in the test JVM.</li>
  * </ul>
  * Not played: NetworkPolicies (not enforced: podman has no equivalent), scheduling and affinity (one machine),
- * resource requests and limits, rolling updates of changed templates.
+ * rolling updates of changed templates (a StatefulSet's or Deployment's existing pods keep their template).
  */
 public final class PodmanCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PodmanCluster.class);

@@ -34,7 +34,8 @@ import java.util.TreeMap;
  * and ConfigMap files with their defaultMode and the fsGroup, emptyDirs 0777, claims group-owned by the fsGroup), and
  * its termination message file. Volumes: emptyDir (a memory one as a tmpfs), Secret, ConfigMap, projected Secrets and
  * ConfigMaps, claims. Everything else the pod spec says either maps to a podman option or makes {@link #plan} fail,
- * so a spec the harness cannot honour never runs silently different. Resource requests and limits are not enforced.
+ * so a spec the harness cannot honour never runs silently different. Resource limits are cgroup limits as the
+ * kubelet sets them ({@link #resources}); memory requests and ephemeral storage are not enforced.
  */
 public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Path, byte[]> files, List<String> initContainers,
                             List<String> containers, Map<Path, Access> access) {
@@ -240,6 +241,14 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
                 throw new IllegalArgumentException(c.getName() + " asks to be privileged; the harness does not run that");
             }
         }
+        seccomp(podSecurity, security, c);
+        if (c.getStartupProbe() != null) {
+            throw new IllegalArgumentException(c.getName() + " has a startupProbe; the harness does not run that");
+        }
+        if (c.getLifecycle() != null) {
+            throw new IllegalArgumentException(c.getName() + " has lifecycle hooks; the harness does not run them");
+        }
+        argv.addAll(resources(c));
         for (EnvVar e : Optional.ofNullable(c.getEnv()).orElse(List.of())) {
             argv.addAll(List.of("--env", e.getName() + "=" + envValue(pod, e, cluster)));
         }
@@ -284,6 +293,42 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
         argv.add(c.getImage());
         argv.addAll(Optional.ofNullable(c.getArgs()).orElse(List.of()).stream().map(a -> expand(a, pod, c, cluster)).toList());
         return List.copyOf(argv);
+    }
+
+    /** RuntimeDefault (or none) is podman's default profile; anything else is refused. */
+    private static void seccomp(PodSecurityContext pod, SecurityContext container, Container c) {
+        var profile = container != null && container.getSeccompProfile() != null ? container.getSeccompProfile()
+                : pod != null ? pod.getSeccompProfile() : null;
+        if (profile != null && !"RuntimeDefault".equals(profile.getType())) {
+            throw new IllegalArgumentException(c.getName() + ": seccomp profile " + profile.getType() + " is not run by the harness");
+        }
+    }
+
+    /**
+     * The kubelet's cgroup settings: the memory limit, the CPU limit as a quota, the CPU request as shares (1024 per
+     * CPU, at least 2). Memory requests and ephemeral storage only steer the scheduler and eviction: not enforced here.
+     */
+    static List<String> resources(Container c) {
+        List<String> argv = new ArrayList<>();
+        if (c.getResources() == null) {
+            return argv;
+        }
+        Map<String, io.fabric8.kubernetes.api.model.Quantity> limits = Optional.ofNullable(c.getResources().getLimits()).orElse(Map.of());
+        Map<String, io.fabric8.kubernetes.api.model.Quantity> requests = Optional.ofNullable(c.getResources().getRequests()).orElse(Map.of());
+        if (limits.containsKey("memory")) {
+            argv.addAll(List.of("--memory", io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(limits.get("memory"))
+                    .toBigInteger().toString()));
+        }
+        if (limits.containsKey("cpu")) {
+            argv.addAll(List.of("--cpus", io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(limits.get("cpu"))
+                    .stripTrailingZeros().toPlainString()));
+        }
+        if (requests.containsKey("cpu")) {
+            long shares = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(requests.get("cpu"))
+                    .multiply(java.math.BigDecimal.valueOf(1024)).longValue();
+            argv.addAll(List.of("--cpu-shares", Long.toString(Math.max(2, shares))));
+        }
+        return argv;
     }
 
     private static Optional<String> user(PodSecurityContext pod, SecurityContext container) {

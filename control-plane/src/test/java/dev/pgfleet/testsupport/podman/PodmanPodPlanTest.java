@@ -133,6 +133,19 @@ class PodmanPodPlanTest {
                 .containsSubsequence("--tmpfs", "/dev/shm:rw,mode=1777")
                 .contains(config + ":/etc/pgbouncer:ro", hosts + ":/etc/hosts:ro", termination + ":/dev/termination-log:rw");
 
+        Pod sized = new PodBuilder(pooler).editSpec().editContainer(0).withNewResources()
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi"))
+                .addToLimits("cpu", new io.fabric8.kubernetes.api.model.Quantity("1500m"))
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("100m")).endResources().endContainer().endSpec().build();
+        assertThat(PodmanPodPlan.plan(sized, cluster).commands().get(1))
+                .containsSubsequence("--memory", "134217728").containsSubsequence("--cpus", "1.5").containsSubsequence("--cpu-shares", "102");
+        Pod startup = new PodBuilder(pooler).editSpec().editContainer(0).withNewStartupProbe().withNewTcpSocket()
+                .withPort(new IntOrString(6432)).endTcpSocket().endStartupProbe().endContainer().endSpec().build();
+        assertThatThrownBy(() -> PodmanPodPlan.plan(startup, cluster)).hasMessageContaining("startupProbe");
+        Pod unconfined = new PodBuilder(pooler).editSpec().editSecurityContext().withNewSeccompProfile().withType("Unconfined")
+                .endSeccompProfile().endSecurityContext().endSpec().build();
+        assertThatThrownBy(() -> PodmanPodPlan.plan(unconfined, cluster)).hasMessageContaining("seccomp");
+
         Pod rootAllowedNot = new PodBuilder(pooler).editSpec().editSecurityContext().withRunAsUser(0L).endSecurityContext().endSpec().build();
         assertThatThrownBy(() -> PodmanPodPlan.plan(rootAllowedNot, cluster)).hasMessageContaining("non-root");
     }
