@@ -49,6 +49,7 @@ final class Kubelet implements AutoCloseable {
     private final ExecutorService starters = Executors.newFixedThreadPool(3, r -> PodmanCluster.daemon(r, "kubelet-start"));
     private final ExecutorService probes = Executors.newCachedThreadPool(r -> PodmanCluster.daemon(r, "kubelet-probe"));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private int passes;
 
     Kubelet(KubernetesClient client, String namespace, Podman podman, ClusterNetwork net, Path work, Map<String, Path> boundClaims) {
         this.client = client;
@@ -104,6 +105,29 @@ final class Kubelet implements AutoCloseable {
                 k.sync(states);
             }
         }
+        if (++passes % 4 == 0) {
+            refreshVolumes();
+        }
+    }
+
+    /**
+     * The kubelet refreshes mounted Secrets and ConfigMaps in running pods (no restart): a changed key is rewritten, a
+     * new one appears, a removed one goes. About once a second here (a real kubelet takes up to a minute or so).
+     */
+    private void refreshVolumes() {
+        Map<String, Map<String, byte[]>> secrets = secrets();
+        Map<String, Map<String, String>> configMaps = configMaps();
+        for (PodRun k : pods.values()) {
+            if (k.started && !k.removing) {
+                try {
+                    PodmanPodPlan now = k.plan(secrets, configMaps);
+                    podman.refreshFiles(k.plan, now);
+                    k.plan = now;
+                } catch (IllegalArgumentException e) {
+                    // A Secret or ConfigMap the pod needs is gone: the kubelet keeps what it mounted.
+                }
+            }
+        }
     }
 
     static boolean isFinished(Pod pod) {
@@ -119,11 +143,14 @@ final class Kubelet implements AutoCloseable {
         final String ip;
         final Map<String, ContainerRun> containers = new LinkedHashMap<>();
         volatile boolean started;
+        /** What it was started with; its Secret and ConfigMap files are refreshed from the API. */
+        volatile PodmanPodPlan plan;
         volatile long startedNanos;
         volatile boolean removing;
         volatile String startFailure;
         private final Object startLock = new Object();
-        private boolean startDone;
+        /** A start (or its retry) is under way: a removal waits for it, and a start after a removal does nothing. */
+        private boolean startInFlight;
         private Pod lastWritten;
 
         PodRun(Pod pod, String ip) {
@@ -137,29 +164,59 @@ final class Kubelet implements AutoCloseable {
         }
 
         void start() {
+            synchronized (startLock) {
+                if (removing) {
+                    return;
+                }
+                startInFlight = true;
+            }
             try {
-                PodmanPodPlan plan = PodmanPodPlan.plan(pod, new PodmanPodPlan.Cluster(net.network(), ip, namespace, secrets(),
-                        configMaps(), Map.copyOf(boundClaims), work.resolve("pods"), net.hostsFile()));
+                plan = plan(secrets(), configMaps());
                 podman.startPod(plan);
                 long now = System.nanoTime();
                 containers.values().forEach(c -> c.startedAt(now));
                 startedNanos = now;
                 started = true;
             } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).equals(startFailure)) {
+                    log.warn("pod {} could not start; retrying", name, e);
+                }
                 startFailure = e.getMessage();
-                log.warn("pod {} could not start", name, e);
                 writeStatus(status("Pending", false, Map.of()));
+                retryStart();
             } finally {
                 synchronized (startLock) {
-                    startDone = true;
+                    startInFlight = false;
                     startLock.notifyAll();
                 }
             }
         }
 
+        /**
+         * What the kubelet does with a pod it could not start (a volume's Secret not there yet, a podman error): it
+         * tries again, after a pause and from a clean slate (whatever part of the pod podman made is removed).
+         */
+        private void retryStart() {
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            podman.removePod(name, Duration.ofSeconds(1));
+            if (!removing) {
+                starters.execute(this::start);
+            }
+        }
+
+        PodmanPodPlan plan(Map<String, Map<String, byte[]>> secrets, Map<String, Map<String, String>> configMaps) {
+            return PodmanPodPlan.plan(pod, new PodmanPodPlan.Cluster(net.network(), ip, namespace, secrets, configMaps,
+                    Map.copyOf(boundClaims), work.resolve("pods"), net.hostsFile()));
+        }
+
         void awaitStarted() {
             synchronized (startLock) {
-                while (!startDone) {
+                while (startInFlight) {
                     try {
                         startLock.wait(1000);
                     } catch (InterruptedException e) {
@@ -181,22 +238,24 @@ final class Kubelet implements AutoCloseable {
                     c.running = false;
                     c.ready = false;
                     c.lastExit = exit;
+                    c.message = terminationMessage(c, exit);
                     if ("Always".equals(restartPolicy) || ("OnFailure".equals(restartPolicy) && exit != 0)) {
                         c.scheduleRestart(now);
                         log.info("container {} exited ({}); restart in {} s", c.podmanName, exit,
                                 TimeUnit.NANOSECONDS.toSeconds(c.restartAt - now));
                     } else {
                         c.terminatedForGood = true;
-                        c.message = terminationMessage(c, exit);
                     }
                 }
                 if (c.waitingToRestart && now >= c.restartAt) {
                     c.waitingToRestart = false;
                     c.restarts++;
                     try {
+                        // A new container instance, a new (empty) termination message file, as the kubelet gives it.
+                        Files.write(PodmanPodPlan.terminationMessageFile(work.resolve("pods"), name, c.spec.getName()), new byte[0]);
                         podman.start(c.podmanName);
                         c.startedAt(System.nanoTime());
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | IOException e) {
                         log.warn("could not restart {}", c.podmanName, e);
                         c.scheduleRestart(System.nanoTime());
                     }
@@ -240,10 +299,14 @@ final class Kubelet implements AutoCloseable {
                 } else if (c.waitingToRestart) {
                     b.withNewState().withNewWaiting().withReason("CrashLoopBackOff").withMessage("back-off restarting failed container")
                             .endWaiting().endState();
-                    b.withNewLastState().withNewTerminated().withExitCode(c.lastExit).withReason("Error").endTerminated().endLastState();
                 } else {
                     b.withNewState().withNewWaiting().withReason(startFailure == null ? "ContainerCreating" : "CreateContainerError")
                             .withMessage(startFailure).endWaiting().endState();
+                }
+                if (c.restarts > 0 || c.waitingToRestart) {
+                    // The instance before this one, with its termination message (what the control plane reads of a crash).
+                    b.withNewLastState().withNewTerminated().withExitCode(c.lastExit).withReason(c.lastExit == 0 ? "Completed" : "Error")
+                            .withMessage(c.message).endTerminated().endLastState();
                 }
                 statuses.add(b.build());
             }

@@ -153,6 +153,33 @@ public final class Podman implements AutoCloseable {
         attachHost();
     }
 
+    /**
+     * Brings a running pod's Secret and ConfigMap files from what {@code before} planned to what {@code now} plans, as
+     * the kubelet refreshes them: changed and new files written (with their mode and group), removed ones deleted.
+     */
+    public void refreshFiles(PodmanPodPlan before, PodmanPodPlan now) {
+        try {
+            for (Map.Entry<Path, byte[]> f : now.files().entrySet()) {
+                byte[] old = before.files().get(f.getKey());
+                if (old == null || !java.util.Arrays.equals(old, f.getValue())) {
+                    Files.createDirectories(f.getKey().getParent());
+                    Files.write(f.getKey(), f.getValue());
+                    PodmanPodPlan.Access access = now.access().get(f.getKey());
+                    if (access != null) {
+                        applyAccess(f.getKey(), access);
+                    }
+                }
+            }
+            for (Path gone : before.files().keySet()) {
+                if (!now.files().containsKey(gone)) {
+                    Files.deleteIfExists(gone);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The kubelet's mode and group on a volume path (chmod after chown: chown clears the setgid bit). */
     private static void applyAccess(Path path, PodmanPodPlan.Access access) {
         if (access.group() != null) {

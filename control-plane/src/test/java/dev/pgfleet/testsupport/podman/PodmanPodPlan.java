@@ -131,17 +131,26 @@ public record PodmanPodPlan(String podName, List<List<String>> commands, Map<Pat
             return new VolumeSource(dir, false, true);
         }
         if (v.getSecret() != null) {
-            Map<String, byte[]> data = Optional.ofNullable(cluster.secrets().get(v.getSecret().getSecretName()))
-                    .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " mounts Secret " + v.getSecret().getSecretName()
-                            + ", which the test cluster does not have"));
-            project(dir, data, v.getSecret().getItems(), files, access, v.getSecret().getDefaultMode(), fsGroup);
+            Map<String, byte[]> data = cluster.secrets().get(v.getSecret().getSecretName());
+            if (data == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
+                throw new IllegalArgumentException("pod " + pod + " mounts Secret " + v.getSecret().getSecretName()
+                        + ", which the test cluster does not have");
+            }
+            // An optional one that does not exist (yet) is an empty directory, as the kubelet mounts it.
+            access.put(dir, new Access(true, 0755, null));
+            project(dir, data == null ? Map.of() : data, data == null ? null : v.getSecret().getItems(), files, access,
+                    v.getSecret().getDefaultMode(), fsGroup);
             return new VolumeSource(dir, true, true);
         }
         if (v.getConfigMap() != null) {
-            Map<String, String> data = Optional.ofNullable(cluster.configMaps().get(v.getConfigMap().getName()))
-                    .orElseThrow(() -> new IllegalArgumentException("pod " + pod + " mounts ConfigMap " + v.getConfigMap().getName()
-                            + ", which the test cluster does not have"));
-            project(dir, bytes(data), v.getConfigMap().getItems(), files, access, v.getConfigMap().getDefaultMode(), fsGroup);
+            Map<String, String> data = cluster.configMaps().get(v.getConfigMap().getName());
+            if (data == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
+                throw new IllegalArgumentException("pod " + pod + " mounts ConfigMap " + v.getConfigMap().getName()
+                        + ", which the test cluster does not have");
+            }
+            access.put(dir, new Access(true, 0755, null));
+            project(dir, bytes(data == null ? Map.of() : data), data == null ? null : v.getConfigMap().getItems(), files, access,
+                    v.getConfigMap().getDefaultMode(), fsGroup);
             return new VolumeSource(dir, true, true);
         }
         if (v.getProjected() != null) {

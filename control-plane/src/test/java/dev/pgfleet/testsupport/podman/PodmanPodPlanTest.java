@@ -146,6 +146,17 @@ class PodmanPodPlanTest {
                 .endSeccompProfile().endSecurityContext().endSpec().build();
         assertThatThrownBy(() -> PodmanPodPlan.plan(unconfined, cluster)).hasMessageContaining("seccomp");
 
+        Pod optional = new PodBuilder(pooler).editSpec().addNewVolume().withName("state").withNewConfigMap().withName("not-yet")
+                .withOptional(true).endConfigMap().endVolume().editContainer(0).addNewVolumeMount().withName("state")
+                .withMountPath("/etc/state").endVolumeMount().endContainer().endSpec().build();
+        PodmanPodPlan withOptional = PodmanPodPlan.plan(optional, cluster);
+        assertThat(withOptional.access().get(Path.of("/srv/scratch/pooler-1/volumes/state")))
+                .as("an optional ConfigMap that does not exist is an empty directory").isEqualTo(new PodmanPodPlan.Access(true, 0755, null));
+        assertThat(withOptional.commands().get(1)).contains("/srv/scratch/pooler-1/volumes/state:/etc/state:ro");
+        Pod required = new PodBuilder(optional).editSpec().editLastVolume().editConfigMap().withOptional(false).endConfigMap()
+                .endVolume().endSpec().build();
+        assertThatThrownBy(() -> PodmanPodPlan.plan(required, cluster)).hasMessageContaining("not-yet");
+
         Pod rootAllowedNot = new PodBuilder(pooler).editSpec().editSecurityContext().withRunAsUser(0L).endSecurityContext().endSpec().build();
         assertThatThrownBy(() -> PodmanPodPlan.plan(rootAllowedNot, cluster)).hasMessageContaining("non-root");
     }
