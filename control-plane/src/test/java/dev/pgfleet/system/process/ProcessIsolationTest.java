@@ -73,12 +73,23 @@ class ProcessIsolationTest {
         Path run = user.createControlledDirectories(root.resolve("run"));
         ProcessHandle sleeper = processes.startDetached(List.of("sleep", "30"), run, run.resolve("sleep.out"), run.resolve("sleep.pid"));
         try {
+            // Read once the process runs the program: before its exec, /proc shows the environment of the launcher
+            // (the JDK's spawn helper), which can be empty — a flake on busy cores, not the program's environment.
+            awaitExec(sleeper, "sleep");
             Map<String, String> environ = DataPlaneEnvironments.read(sleeper.pid());
             assertThat(environ).isNotEmpty().doesNotContainKey("PGFLEET_ENV_CANARY");
             assertThat(environ.values()).noneMatch(v -> v.contains(CANARY));
             assertThat(environ.keySet()).noneMatch(k -> k.startsWith("PGFLEET_") || k.startsWith("PATRONI_") || k.startsWith("ETCD_"));
         } finally {
             processes.stop(sleeper, Duration.ofSeconds(5));
+        }
+    }
+
+    private static void awaitExec(ProcessHandle process, String program) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!process.info().command().map(c -> c.endsWith("/" + program)).orElse(false)) {
+            assertThat(System.nanoTime()).as(process.pid() + " runs " + program).isLessThan(deadline);
+            Thread.sleep(20);
         }
     }
 
