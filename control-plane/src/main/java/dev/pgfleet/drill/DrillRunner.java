@@ -149,15 +149,20 @@ class DrillRunner {
             return switchover.perform(db, desired, oldLeader, choice.member()).newLeader();
         }
         runtime.killMemberAbruptly(desired, oldLeader);
-        long deadline = System.nanoTime() + NEW_LEADER_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<String> leader = runtime.observeCluster(desired).leader();
-            if (leader.isPresent() && !leader.get().equals(oldLeader)) {
-                return leader.get();
+        try {
+            long deadline = System.nanoTime() + NEW_LEADER_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                Optional<String> leader = runtime.observeCluster(desired).leader();
+                if (leader.isPresent() && !leader.get().equals(oldLeader)) {
+                    return leader.get();
+                }
+                Thread.sleep(200);
             }
-            Thread.sleep(200);
+            throw new IllegalStateException("no new leader within " + NEW_LEADER_TIMEOUT.toSeconds() + " s");
+        } finally {
+            // With or without a new leader: the old one must be able to come back (on Kubernetes it is frozen until now).
+            runtime.endAbruptFailure(desired, oldLeader);
         }
-        throw new IllegalStateException("no new leader within " + NEW_LEADER_TIMEOUT.toSeconds() + " s");
     }
 
     /** From the fault until the old leader is a healthy replica and the whole cluster is healthy again; null if not within the limit. */

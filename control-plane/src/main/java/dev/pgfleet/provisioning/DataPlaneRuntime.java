@@ -50,8 +50,18 @@ public interface DataPlaneRuntime extends RuntimeInfo {
     String patroniAddress(DesiredCluster desired, String member);
 
     /**
-     * An abrupt failure of {@code member}, for drills: no shutdown, no hand-over. Locally its Patroni and
-     * PostgreSQL are SIGKILLed; on Kubernetes too, inside its pod (pods/exec), and the container restarts in the same pod.
+     * An abrupt failure of {@code member}, for drills: no shutdown, no hand-over; it answers nobody and its leader key
+     * lapses. Locally its Patroni and PostgreSQL are SIGKILLed (and stay down until the reconciler restarts them). On
+     * Kubernetes they are frozen inside the pod (pods/exec, SIGSTOP): the kubelet would restart a killed container
+     * within Patroni's ttl, and the member would simply resume as the leader. Always followed by
+     * {@link #endAbruptFailure}, once the drill has seen a new leader or given up.
      */
     void killMemberAbruptly(DesiredCluster desired, String member);
+
+    /**
+     * Ends what {@link #killMemberAbruptly} began, so the member can come back (as a replica). Locally there is
+     * nothing left to end; on Kubernetes the frozen processes are SIGKILLed and the container restarts in its pod.
+     */
+    default void endAbruptFailure(DesiredCluster desired, String member) {
+    }
 }

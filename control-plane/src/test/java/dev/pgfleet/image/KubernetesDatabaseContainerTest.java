@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
+import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import dev.pgfleet.provisioning.kubernetes.ServerSideApplyCrudDispatcher;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
@@ -151,6 +152,7 @@ class KubernetesDatabaseContainerTest {
             createAndAwaitReady();
             vectorQueryThroughThePooler();
             leaderContainerKilled();
+            leaderFrozenAndKilledAsTheDrillDoes();
             switchover();
             replicaPodDeletedThroughTheApi();
             backupVerifiedInAJob();
@@ -254,6 +256,40 @@ class KubernetesDatabaseContainerTest {
                     .as("restarted in the same pod, on the same claim").isEqualTo(leaderPod.getMetadata().getUid());
             cp.awaitDatabase(id, token, READY_WITHIN, d -> "READY".equals(d.path("status").asText()) && roles(d).size() == 3
                     && roles(d).stream().filter("leader"::equals).count() == 1);
+        }
+
+        /**
+         * The kill-primary drill's two steps (MemberCrash, sent through pods/exec by the control plane; here through
+         * podman exec, the mock API having no exec): frozen, the leader loses its key and another member is elected
+         * within the plan's ttl; killed, its container restarts in the same pod and it rejoins as a replica. A bare
+         * SIGKILL would not do (see leaderContainerKilled): the restarted Patroni would keep its lock.
+         */
+        void leaderFrozenAndKilledAsTheDrillDoes() throws Exception {
+            String leader = leader();
+            String container = PodmanCluster.containerName(leader, MemberCrash.CONTAINER);
+            int restartsBefore = client.pods().inNamespace(NAMESPACE).withName(leader).get().getStatus().getContainerStatuses().get(0)
+                    .getRestartCount();
+            Podman.Result frozen = cluster.podman().exec(container, MemberCrash.freeze(), Duration.ofSeconds(30));
+            assertThat(frozen.exitCode()).as(frozen.output()).isZero();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String newLeader = null;
+            while (System.nanoTime() < deadline && (newLeader == null || newLeader.equals(leader))) {
+                Thread.sleep(250);
+                newLeader = leaderOrNull();
+            }
+            assertThat(newLeader).as("another member elected while " + leader + " is frozen\n" + diagnostics())
+                    .isNotNull().isNotEqualTo(leader);
+            assertThat(client.pods().inNamespace(NAMESPACE).withName(leader).get().getStatus().getContainerStatuses().get(0)
+                    .getRestartCount()).as("frozen, not restarted").isEqualTo(restartsBefore);
+
+            cluster.podman().exec(container, MemberCrash.crash(), Duration.ofSeconds(30));
+            cluster.awaitPod(leader, Duration.ofSeconds(60), p -> p.getStatus().getContainerStatuses().get(0).getRestartCount() > restartsBefore);
+            cluster.awaitPod(leader, Duration.ofSeconds(120), PodmanCluster::isReady);
+            String electedWhileFrozen = newLeader;
+            JsonNode back = cp.awaitDatabase(id, token, READY_WITHIN, d -> "READY".equals(d.path("status").asText()) && roles(d).size() == 3
+                    && roles(d).stream().filter("leader"::equals).count() == 1);
+            assertThat(leaderOf(back)).as("the old leader rejoined as a replica of the member elected while it was frozen").isEqualTo(electedWhileFrozen);
         }
 
         void switchover() throws Exception {

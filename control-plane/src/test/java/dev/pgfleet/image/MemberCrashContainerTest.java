@@ -7,6 +7,7 @@ import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kill-primary drill's command (MemberCrash.argv, which the control plane sends through pods/exec) run with
- * {@code podman exec} in a real pgfleet/dataplane container running PostgreSQL: every PostgreSQL process dies by
- * SIGKILL (no shutdown), the container exits (so the kubelet's restart policy restarts it in the same pod), and
+ * The kill-primary drill's two commands (MemberCrash, which the control plane sends through pods/exec) run with
+ * {@code podman exec} in a real pgfleet/dataplane container running PostgreSQL: the freeze returns at once and leaves
+ * PostgreSQL running but unresponsive; then every PostgreSQL process dies by SIGKILL (no shutdown), the container exits (so the kubelet's restart policy restarts it in the same pod), and
  * started again on the same volume PostgreSQL recovers from the crash. A control run with the program as PID 1
  * (no catatonit) shows why the image needs its init: there the container survives the same command. Skipped,
  * with the reason, where podman or the image is missing.
@@ -68,13 +69,22 @@ class MemberCrashContainerTest {
     }
 
     @Test
-    void theDrillsCommandKillsPostgresAndEndsTheContainerWhichRestartsOnTheSameVolume() throws Exception {
+    void theDrillFreezesPostgresThenKillsItAndTheContainerRestartsOnTheSameVolume() throws Exception {
         String c = startPostgres(List.of());
         assertThat(podman("top", c, "pid", "comm").succeeded()).contains("catatonit").contains("postgres");
 
-        Result kill = podman(exec(c));
-        assertThat(kill.exit).as(kill.output).isZero();
+        // Step 1: frozen. The exec returns at once; the container runs on, but PostgreSQL answers nobody.
+        long started = System.nanoTime();
+        Result freeze = podman(exec(c, MemberCrash.freeze()));
+        assertThat(freeze.exit).as(freeze.output).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the watchdog does not hold the exec").isLessThan(Duration.ofSeconds(20));
+        assertThat(state(c)).isEqualTo("running");
+        assertThat(podman("exec", c, "pg_isready", "-q", "-h", "/tmp", "-t", "3").exit).as("a frozen postmaster does not answer")
+                .isEqualTo(2);
 
+        // Step 2: SIGKILL. The container ends with the killed child's status.
+        Result kill = podman(exec(c, MemberCrash.crash()));
+        assertThat(kill.exit).as(kill.output).isZero();
         Result waited = podman("wait", c);
         assertThat(waited.succeeded().strip()).as("the container ends: its PID 1 exits with the killed child's status")
                 .isEqualTo("137");
@@ -90,15 +100,19 @@ class MemberCrashContainerTest {
     @Test
     void withTheProgramAsPid1TheSameCommandLeavesTheContainerRunning() throws Exception {
         String c = startPostgres(List.of("--entrypoint", "/usr/local/bin/pgfleet-dataplane"));
-        podman(exec(c));
+        podman(exec(c, MemberCrash.crash()));
         Thread.sleep(3000);
-        assertThat(podman("inspect", "--format", "{{.State.Status}}", c).succeeded().strip())
+        assertThat(state(c))
                 .as("a PID 1 ignores SIGKILL from inside its namespace: this is why the image runs catatonit").isEqualTo("running");
     }
 
-    private static String[] exec(String container) {
+    private static String state(String container) throws Exception {
+        return podman("inspect", "--format", "{{.State.Status}}", container).succeeded().strip();
+    }
+
+    private static String[] exec(String container, List<String> argv) {
         List<String> command = new ArrayList<>(List.of("exec", container));
-        command.addAll(MemberCrash.argv());
+        command.addAll(argv);
         return command.toArray(String[]::new);
     }
 

@@ -16,15 +16,19 @@ import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import dev.pgfleet.provisioning.PatroniRest;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.ByteArrayOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,10 +36,12 @@ import java.util.Optional;
  * Switchover and drill operations on Kubernetes (I/O). The poolers are PAUSEd and RESUMEd through each pooler
  * pod's admin console (psql, as for the local runtime: the console refuses JDBC's startup parameters). The
  * pooler needs no retargeting — it connects to the primary Service — so "pointing" it means waiting until that
- * Service's endpoints hold the new leader's pod, which the runtime writes after observing the promotion (LeaderRouting). An abrupt failure is a
- * SIGKILL of the member's processes inside its pod (MemberCrash), never a forced pod deletion.
+ * Service's endpoints hold the new leader's pod, which the runtime writes after observing the promotion (LeaderRouting). An abrupt failure freezes
+ * the member's processes inside its pod and, once a new leader is seen, SIGKILLs them (MemberCrash), never a forced
+ * pod deletion.
  */
 final class KubernetesFailoverOperations {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesFailoverOperations.class);
     static final Duration SWITCHOVER_PAUSE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(60);
     static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
@@ -43,6 +49,8 @@ final class KubernetesFailoverOperations {
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final LocalProcesses processes;
+    /** Pod name -> its container's restart count when it was frozen, until the drill's second step. */
+    private final Map<String, Integer> frozen = new ConcurrentHashMap<>();
 
     KubernetesFailoverOperations(KubernetesClient client, KubernetesSettings settings, LocalProcesses processes) {
         this.client = client;
@@ -142,19 +150,53 @@ final class KubernetesFailoverOperations {
     }
 
     /**
-     * Crashes a member inside its pod (MemberCrash): SIGKILL to Patroni and PostgreSQL through pods/exec, after
-     * which the container ends and the kubelet restarts it in the same pod. Never a forced pod deletion. The exec's
-     * own connection may end with the container, before an exit status arrives: that is the expected outcome, not
-     * a failure; a non-zero status (the command could not run) or an API error is.
+     * Step 1 of an abrupt failure (MemberCrash): freezes the member's processes inside its pod through pods/exec, so it
+     * stops dead and its leader key lapses; remembers the container's restart count, so that step 2 never kills a
+     * container that has already been restarted (by the freeze's own watchdog or the liveness probe). Never a forced
+     * pod deletion.
      */
-    void killMemberProcesses(DesiredCluster desired, String member) {
-        String podName = KubernetesNames.podName(desired.spec(), desired.member(member).ordinal());
+    void freezeMember(DesiredCluster desired, String member) {
+        String podName = podName(desired, member);
+        frozen.put(podName, restartCount(podName));
+        exec(podName, MemberCrash.freeze(), "freezing");
+    }
+
+    /**
+     * Step 2: SIGKILL to the frozen processes, after which the container ends and the kubelet restarts it in the same
+     * pod. Skipped when the container restarted since the freeze (it runs new processes now). The exec's own
+     * connection may end with the container, before an exit status arrives: that is the expected outcome.
+     */
+    void crashFrozenMember(DesiredCluster desired, String member) {
+        String podName = podName(desired, member);
+        Integer before = frozen.remove(podName);
+        Integer now = restartCount(podName);
+        if (before != null && now != null && now > before) {
+            log.info("drill: {} restarted since it was frozen (restart count {} -> {}); nothing left to kill", podName, before, now);
+            return;
+        }
+        exec(podName, MemberCrash.crash(), "killing the processes of");
+    }
+
+    private String podName(DesiredCluster desired, String member) {
+        return KubernetesNames.podName(desired.spec(), desired.member(member).ordinal());
+    }
+
+    private Integer restartCount(String podName) {
+        Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+        if (pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return null;
+        }
+        return pod.getStatus().getContainerStatuses().stream().filter(c -> MemberCrash.CONTAINER.equals(c.getName()))
+                .map(c -> c.getRestartCount()).findFirst().orElse(null);
+    }
+
+    private void exec(String podName, List<String> argv, String what) {
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         try (ExecWatch watch = client.pods().inNamespace(settings.namespace()).withName(podName).inContainer(MemberCrash.CONTAINER)
-                .writingError(errors).exec(MemberCrash.argv().toArray(String[]::new))) {
+                .writingError(errors).exec(argv.toArray(String[]::new))) {
             Integer exit = watch.exitCode().get(KILL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (exit != null && exit > 0) {
-                throw new IllegalStateException("killing the processes of " + podName + " failed with status " + exit + ": "
+                throw new IllegalStateException(what + " " + podName + " failed with status " + exit + ": "
                         + errors.toString(StandardCharsets.UTF_8).strip());
             }
         } catch (InterruptedException e) {
@@ -163,7 +205,7 @@ final class KubernetesFailoverOperations {
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not exec in " + podName + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the kill in " + podName + " did not finish within " + KILL_TIMEOUT.toSeconds() + " s", e);
+            throw new IllegalStateException(what + " " + podName + " did not finish within " + KILL_TIMEOUT.toSeconds() + " s", e);
         }
     }
 

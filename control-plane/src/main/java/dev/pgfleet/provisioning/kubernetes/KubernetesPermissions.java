@@ -27,7 +27,7 @@ public final class KubernetesPermissions {
             // patch/update on pods, roles and rolebindings: Roles of databases created before the members stopped
             // needing API access are still applied/owned; see docs/kubernetes.md.
             new Rule("", "pods", Set.of("get", "list", "watch", "delete", "patch", "update"), false),
-            // pods/exec: the kill-primary drill SIGKILLs a member's processes inside its pod (MemberCrash).
+            // pods/exec: the kill-primary drill freezes, then SIGKILLs, a member's processes inside its pod (MemberCrash).
             new Rule("", "pods/exec", Set.of("create"), false),
             new Rule("", "endpoints", Set.of("get", "list", "watch", "create", "patch", "update", "delete"), false),
             new Rule("", "persistentvolumeclaims", Set.of("get", "list", "watch", "delete"), false),

@@ -227,8 +227,14 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         return failover.patroniAddress(desired, member);
     }
 
+    /** Freezes the member inside its pod; {@link #endAbruptFailure} SIGKILLs it once the drill has seen a new leader. */
     @Override
     public void killMemberAbruptly(DesiredCluster desired, String member) {
-        failover.killMemberProcesses(desired, member);
+        failover.freezeMember(desired, member);
+    }
+
+    @Override
+    public void endAbruptFailure(DesiredCluster desired, String member) {
+        failover.crashFrozenMember(desired, member);
     }
 }

@@ -81,42 +81,63 @@ class KubernetesFailoverOperationsMockTest {
             5432);
 
     /**
-     * kill-primary execs MemberCrash's argv in the leader pod's container and deletes no pod; the exec is among the
-     * requests checked against the chart (create on pods/exec). What the argv does to real processes:
-     * MemberCrashContainerTest.
+     * kill-primary freezes the leader inside its pod and then SIGKILLs it there, two execs of MemberCrash's commands in
+     * the leader pod's container, and deletes no pod; the execs are among the requests checked against the chart
+     * (create on pods/exec). What the commands do to real processes: MemberCrashContainerTest.
      */
     @Test
-    void killPrimaryExecsTheKillInTheLeadersContainerAndDeletesNoPod() {
+    void killPrimaryFreezesThenKillsInsideTheLeadersContainerAndDeletesNoPod() {
         for (int i = 0; i < 3; i++) {
-            client.pods().inNamespace(settings.namespace()).resource(memberPod(KubernetesNames.podName(spec, i))).create();
+            client.pods().inNamespace(settings.namespace()).resource(memberPod(KubernetesNames.podName(spec, i), 0)).create();
         }
         String leader = KubernetesNames.podName(spec, 1);
 
-        operations().killMemberProcesses(desired, leader);
+        operations().freezeMember(desired, leader);
+        assertThat(dispatcher.requests()).anySatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader, MemberCrash.freeze())));
+        assertThat(dispatcher.requests()).noneSatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader, MemberCrash.crash())));
 
-        assertThat(dispatcher.requests()).anySatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader)));
+        operations().crashFrozenMember(desired, leader);
+        assertThat(dispatcher.requests()).anySatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader, MemberCrash.crash())));
         assertThat(client.pods().inNamespace(settings.namespace()).list().getItems()).hasSize(3);
+    }
+
+    /** A container restarted since the freeze (watchdog, liveness probe) runs new processes: they are not killed. */
+    @Test
+    void aMemberRestartedSinceItsFreezeIsNotKilledAgain() {
+        String leader = KubernetesNames.podName(spec, 0);
+        client.pods().inNamespace(settings.namespace()).resource(memberPod(leader, 0)).create();
+        KubernetesFailoverOperations operations = operations();
+        operations.freezeMember(desired, leader);
+        client.pods().inNamespace(settings.namespace()).withName(leader).edit(p -> new PodBuilder(p).editStatus()
+                .editFirstContainerStatus().withRestartCount(1).endContainerStatus().endStatus().build());
+
+        operations.crashFrozenMember(desired, leader);
+
+        assertThat(dispatcher.requests()).noneSatisfy(r -> assertThat(r.path()).isEqualTo(execPath(leader, MemberCrash.crash())));
     }
 
     @Test
     void aKillThatCannotRunIsAnError() {
         String leader = KubernetesNames.podName(spec, 0);
-        client.pods().inNamespace(settings.namespace()).resource(memberPod(leader)).create();
+        client.pods().inNamespace(settings.namespace()).resource(memberPod(leader, 0)).create();
         execExitCode = 127;
 
-        assertThatThrownBy(() -> operations().killMemberProcesses(desired, leader)).hasMessageContaining("status 127");
+        assertThatThrownBy(() -> operations().freezeMember(desired, leader)).hasMessageContaining("status 127");
+        assertThatThrownBy(() -> operations().crashFrozenMember(desired, leader)).hasMessageContaining("status 127");
     }
 
-    private static io.fabric8.kubernetes.api.model.Pod memberPod(String name) {
+    private static io.fabric8.kubernetes.api.model.Pod memberPod(String name, int restarts) {
         return new PodBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().addNewContainer().withName(MemberCrash.CONTAINER).endContainer().endSpec()
-                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .addNewContainerStatus().withName(MemberCrash.CONTAINER).withRestartCount(restarts).withReady(true).endContainerStatus()
+                .endStatus()
                 .build();
     }
 
-    private String execPath(String pod) {
+    private String execPath(String pod, List<String> argv) {
         StringBuilder path = new StringBuilder("/api/v1/namespaces/" + settings.namespace() + "/pods/" + pod + "/exec?");
-        for (String arg : MemberCrash.argv()) {
+        for (String arg : argv) {
             path.append("command=").append(URLEncoder.encode(arg, StandardCharsets.UTF_8).replace("+", "%20")).append('&');
         }
         return path.append("container=").append(MemberCrash.CONTAINER).append("&stderr=true").toString();
