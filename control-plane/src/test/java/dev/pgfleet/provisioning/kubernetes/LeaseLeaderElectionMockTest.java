@@ -45,12 +45,23 @@ class LeaseLeaderElectionMockTest {
                 await(election::mayReconcile, "leads at first");
 
                 // Another replica takes the lease over (as after this one was cut off from the API server).
-                client.leases().inNamespace(RELEASE_NAMESPACE).withName("pgfleet-leader").edit(lease -> {
-                    lease.getSpec().setHolderIdentity("another-replica");
-                    lease.getSpec().setRenewTime(ZonedDateTime.now());
-                    lease.getSpec().setLeaseDurationSeconds(3);
-                    return lease;
-                });
+                // The edit is optimistic (resourceVersion), so it conflicts (409) when the elector renews in between: retried,
+                // as a real replica's would be.
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        client.leases().inNamespace(RELEASE_NAMESPACE).withName("pgfleet-leader").edit(lease -> {
+                            lease.getSpec().setHolderIdentity("another-replica");
+                            lease.getSpec().setRenewTime(ZonedDateTime.now());
+                            lease.getSpec().setLeaseDurationSeconds(3);
+                            return lease;
+                        });
+                        break;
+                    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                        if (e.getCode() != 409 || attempt == 10) {
+                            throw e;
+                        }
+                    }
+                }
                 await(() -> !election.mayReconcile(), "stops reconciling once the lease is someone else's");
 
                 // The other replica's lease expires without renewal: this one competes again and wins.
