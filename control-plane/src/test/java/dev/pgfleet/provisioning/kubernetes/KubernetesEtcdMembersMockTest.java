@@ -14,14 +14,9 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import dev.pgfleet.testsupport.kubernetes.ChartRbac;
-import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
+import dev.pgfleet.testsupport.kubernetes.RbacCheckedMockServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.net.http.HttpClient;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -40,8 +35,7 @@ class KubernetesEtcdMembersMockTest {
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
-    private KubernetesMockServer server;
-    private RecordingDispatcher dispatcher;
+    private RbacCheckedMockServer api;
     /** The test's own client, playing the kubelet (pod statuses); the control plane's requests go through {@link #controlPlaneClient}. */
     private KubernetesClient client;
     private KubernetesClient controlPlaneClient;
@@ -49,11 +43,9 @@ class KubernetesEtcdMembersMockTest {
 
     @BeforeEach
     void start() throws Exception {
-        dispatcher = new RecordingDispatcher();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init();
-        client = RecordingDispatcher.clusterClient(server);
-        controlPlaneClient = server.createClient();
+        api = RbacCheckedMockServer.start();
+        client = api.cluster();
+        controlPlaneClient = api.controlPlane();
         etcd = new TestEtcdCluster(IntStream.range(0, 3).mapToObj(KubernetesNames::etcdPodName).toList()).startAll();
     }
 
@@ -61,11 +53,7 @@ class KubernetesEtcdMembersMockTest {
     @AfterEach
     void stop() throws Exception {
         etcd.close();
-        client.close();
-        controlPlaneClient.close();
-        server.destroy();
-        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
-                dispatcher.requests());
+        api.closeAndAssertAllowed(settings);
     }
 
     private KubernetesEtcd controlPlane() {

@@ -15,16 +15,11 @@ import dev.pgfleet.provisioning.EtcdClient;
 import dev.pgfleet.provisioning.TestEtcd;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import dev.pgfleet.testsupport.kubernetes.ChartRbac;
-import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
+import dev.pgfleet.testsupport.kubernetes.RbacCheckedMockServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,8 +36,7 @@ class KubernetesEtcdMockTest {
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
-    private KubernetesMockServer server;
-    private RecordingDispatcher dispatcher;
+    private RbacCheckedMockServer api;
     /** The test's own client, playing the cluster (member pods); the control plane's requests go through {@link #controlPlaneClient}. */
     private KubernetesClient client;
     private KubernetesClient controlPlaneClient;
@@ -50,22 +44,16 @@ class KubernetesEtcdMockTest {
 
     @BeforeEach
     void start() throws Exception {
-        dispatcher = new RecordingDispatcher();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init();
-        client = RecordingDispatcher.clusterClient(server);
-        controlPlaneClient = server.createClient();
+        api = RbacCheckedMockServer.start();
+        client = api.cluster();
+        controlPlaneClient = api.controlPlane();
         etcd = TestEtcd.start();
     }
 
     @AfterEach
     void stop() throws Exception {
         etcd.close();
-        client.close();
-        controlPlaneClient.close();
-        server.destroy();
-        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
-                dispatcher.requests());
+        api.closeAndAssertAllowed(settings);
     }
 
     private KubernetesEtcd controlPlane() {

@@ -11,15 +11,12 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
-import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RbacCheckedMockServer;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.kubernetes.client.server.mock.StatusStreamMessage;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.Response;
@@ -29,7 +26,6 @@ import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -50,26 +46,21 @@ class KubernetesFailoverOperationsMockTest {
             return path.contains("/exec?") ? execAnswer(execExitCode) : super.handleGet(path);
         }
     };
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            dispatcher, false);
+    private RbacCheckedMockServer api;
     /** The test's own client, playing the cluster (pods, Endpoints); the operations use {@link #controlPlane}. */
     private KubernetesClient client;
     private KubernetesClient controlPlane;
 
     @BeforeEach
     void startMockServer() {
-        server.init();
-        client = RecordingDispatcher.clusterClient(server);
-        controlPlane = server.createClient();
+        api = RbacCheckedMockServer.start(dispatcher);
+        client = api.cluster();
+        controlPlane = api.controlPlane();
     }
 
     @AfterEach
     void everyRequestOfTheOperationsIsOneTheChartAllows() {
-        client.close();
-        controlPlane.close();
-        server.destroy();
-        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
-                dispatcher.requests());
+        api.closeAndAssertAllowed(settings);
     }
 
     private final KubernetesSettings settings = KubernetesSettings.defaults();

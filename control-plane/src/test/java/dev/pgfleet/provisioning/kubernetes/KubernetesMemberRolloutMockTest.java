@@ -16,11 +16,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.pgfleet.testsupport.kubernetes.ApiRequest;
-import dev.pgfleet.testsupport.kubernetes.ChartRbac;
-import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import dev.pgfleet.testsupport.kubernetes.RbacCheckedMockServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import java.util.ArrayList;
@@ -44,28 +40,22 @@ class KubernetesMemberRolloutMockTest {
     private static final String OLD = "rev-old";
     private static final String NEW = "rev-new";
 
-    private final RecordingDispatcher dispatcher = new RecordingDispatcher();
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            dispatcher, false);
+    private RbacCheckedMockServer api;
     /** The test's own client, playing the StatefulSet controller and kubelet; the rollout uses {@link #controlPlane}. */
     private KubernetesClient client;
     private KubernetesClient controlPlane;
 
     @BeforeEach
     void startMockServer() {
-        server.init();
-        client = RecordingDispatcher.clusterClient(server);
-        controlPlane = server.createClient();
+        api = RbacCheckedMockServer.start();
+        client = api.cluster();
+        controlPlane = api.controlPlane();
     }
 
     /** Every request of the rollout is one the chart's RBAC allows. */
     @AfterEach
     void everyRequestOfTheRolloutIsOneTheChartAllows() {
-        client.close();
-        controlPlane.close();
-        server.destroy();
-        ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", settings.controlPlaneNamespace(), settings.namespace()),
-                dispatcher.requests());
+        api.closeAndAssertAllowed(settings);
     }
 
     private final KubernetesSettings settings = KubernetesSettings.defaults();
@@ -108,7 +98,7 @@ class KubernetesMemberRolloutMockTest {
         KubernetesMemberRollout rollout = rollout();
 
         assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m1, false));
-        List<ApiRequest> deletes = dispatcher.requests().stream().filter(r -> r.method().equals("DELETE")).toList();
+        List<ApiRequest> deletes = api.dispatcher().requests().stream().filter(r -> r.method().equals("DELETE")).toList();
         assertThat(deletes).singleElement().satisfies(delete -> {
             assertThat(delete.path()).endsWith("/pods/" + m1);
             // Graceful: no zero grace period, so Patroni stops PostgreSQL cleanly.
