@@ -50,7 +50,8 @@ import org.junit.jupiter.api.Test;
  * volumes, ports, probes, users, read-only root, dropped capabilities; what the harness cannot honour it refuses:
  * {@link dev.pgfleet.testsupport.podman.PodmanPodPlan}). Through the control plane's REST API the test creates the
  * database, runs a pgvector query through the pooler Service, kills the leader's container and sees a new leader
- * elected and the pooler follow it, runs a switchover (PAUSE/RESUME on both pooler pods, real member names), and
+ * elected and the pooler follow it, freezes and then kills the new leader as the kill-primary drill does (failover while
+ * frozen, rejoin as a replica after the kill), runs a switchover (PAUSE/RESUME on both pooler pods, real member names), and
  * takes a backup that the verification Job (a container of the control-plane image) verifies.
  *
  * <p>Substituted, and nothing else:
@@ -62,6 +63,8 @@ import org.junit.jupiter.api.Test;
  *       {@code -Djdk.net.hosts.file}, which is why this class runs in a surefire execution of its own);</li>
  *   <li>PersistentVolumeClaims: host directories, kept across pod restarts;</li>
  *   <li>NetworkPolicies: applied to the API but not enforced (podman has no equivalent);</li>
+ *   <li>pods/exec: the drill's two commands ({@link MemberCrash}) run through {@code podman exec} (the mock API has no
+ *       exec; the control plane's exec request is tested against the mock in KubernetesFailoverOperationsMockTest);</li>
  *   <li>scheduling and node affinity: every pod runs on this one machine (the NVMe nodes exist only in the API);
  *       CPU and memory limits are enforced as cgroup limits, memory requests and ephemeral storage are not.</li>
  * </ul>
