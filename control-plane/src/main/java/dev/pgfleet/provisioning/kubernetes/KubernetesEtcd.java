@@ -27,6 +27,7 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,9 +118,11 @@ class KubernetesEtcd {
                 });
             }
             boolean replaced = false;
+            Map<String, Pod> pods = new HashMap<>();
             for (int i = 0; i < KubernetesBlueprint.ETCD_MEMBERS; i++) {
                 String podName = KubernetesNames.etcdPodName(i);
                 Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+                pods.put(podName, pod);
                 if (pod != null && lostItsData(pod) && !joining.contains(podName)) {
                     String id = membership.replaceMember(podName, EtcdMemberState.peerUrl(i, settings));
                     log.warn("etcd member {} started with an empty data directory: its entry was removed and added again as {};"
@@ -131,7 +134,10 @@ class KubernetesEtcd {
             List<EtcdMembership.Member> now = replaced ? membership.listMembers() : members;
             Set<String> started = new TreeSet<>();
             now.stream().filter(EtcdMembership.Member::started).forEach(m -> started.add(m.name()));
-            joining.removeIf(started::contains);
+            // Dropped only once etcd lists it as started AND the kubelet reports its container running: etcd publishes
+            // a joined member a second or two before the pod's status stops showing the "empty data dir" exit, and a
+            // pass in between must not take that stale status for a new loss and remove the member that just joined.
+            joining.removeIf(name -> started.contains(name) && running(pods.get(name)));
             ConfigMap desired = EtcdMemberState.configMap(settings, joining);
             // Created, then patched as a whole (a key dropped must go); a conflict with another control plane is retried.
             if (current == null) {
@@ -157,6 +163,12 @@ class KubernetesEtcd {
         }
         return pod.getStatus().getContainerStatuses().stream().anyMatch(c -> (c.getState() == null || c.getState().getRunning() == null)
                 && (says(c.getState()) || says(c.getLastState())));
+    }
+
+    static boolean running(Pod pod) {
+        return pod != null && pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && !pod.getStatus().getContainerStatuses().isEmpty()
+                && pod.getStatus().getContainerStatuses().stream().allMatch(c -> c.getState() != null && c.getState().getRunning() != null);
     }
 
     private static boolean says(ContainerState state) {
