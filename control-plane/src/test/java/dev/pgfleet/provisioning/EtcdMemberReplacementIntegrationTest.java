@@ -67,6 +67,10 @@ class EtcdMemberReplacementIntegrationTest {
         }).noneSatisfy(m -> assertThat(m.id()).isEqualTo(oldId));
 
         Files.writeString(cluster.stateDir().resolve("pgfleet-etcd-2"), EtcdMemberState.JOIN);
+        // What a first join that failed (peers unreachable) leaves behind: a backend file and no WAL. It is not data:
+        // the member still joins as re-added, instead of starting under an identity nobody knows.
+        Files.createDirectories(cluster.dataDir(2).resolve("member").resolve("snap"));
+        Files.writeString(cluster.dataDir(2).resolve("member").resolve("snap").resolve("db"), "");
         cluster.start(2);
         cluster.awaitHealthy(2, Duration.ofSeconds(30));
 
