@@ -28,7 +28,9 @@ public final class KubernetesPermissions {
             // needing API access are still applied/owned; see docs/kubernetes.md.
             new Rule("", "pods", Set.of("get", "list", "watch", "delete", "patch", "update"), false),
             // pods/exec: the kill-primary drill freezes, then SIGKILLs, a member's processes inside its pod (MemberCrash).
-            new Rule("", "pods/exec", Set.of("create"), false),
+            // get and create: fabric8 execs over a websocket, whose GET clusters before Kubernetes 1.35 authorize as
+            // get and 1.35 and later as create (AuthorizePodWebsocketUpgradeCreatePermission).
+            new Rule("", "pods/exec", Set.of("get", "create"), false),
             new Rule("", "endpoints", Set.of("get", "list", "watch", "create", "patch", "update", "delete"), false),
             new Rule("", "persistentvolumeclaims", Set.of("get", "list", "watch", "delete"), false),
             new Rule("apps", "statefulsets", APPLY, false),

@@ -32,12 +32,19 @@ public record AuthorizationAttributes(boolean resourceRequest, String verb, Stri
     /**
      * The attributes the API server authorizes the request with. Usually one; a server-side apply that created its
      * object is authorized as {@code patch} and then, for the creation, as {@code create} (apiserver's patch handler
-     * checks create on forceAllowCreate), so it yields both.
+     * checks create on forceAllowCreate), so it yields both. So does the websocket GET that exec, attach and
+     * port-forward use (fabric8's only transport for exec): clusters before 1.35 authorize it as {@code get}, 1.35 and
+     * later (AuthorizePodWebsocketUpgradeCreatePermission) as {@code create}, like SPDY's POST always was; a chart
+     * that works on both must grant both.
      */
     public static List<AuthorizationAttributes> of(ApiRequest request) {
         AuthorizationAttributes attributes = parse(request.method(), request.path());
         List<AuthorizationAttributes> all = new ArrayList<>(List.of(attributes));
         if (request.isServerSideApply() && request.status() == 201) {
+            all.add(attributes.withVerb("create"));
+        }
+        if (attributes.verb().equals("get") && CONNECT_SUBRESOURCES.contains(attributes.subresource())
+                && attributes.resource().equals("pods")) {
             all.add(attributes.withVerb("create"));
         }
         return all;
@@ -97,11 +104,6 @@ public record AuthorizationAttributes(boolean resourceRequest, String verb, Stri
         }
         if (name.isEmpty() && verb.equals("delete")) {
             verb = "deletecollection";
-        }
-        if (verb.equals("get") && CONNECT_SUBRESOURCES.contains(subresource) && resource.equals("pods")) {
-            // Since Kubernetes 1.30 the websocket GET that exec/attach/port-forward use is authorized as create
-            // (AuthorizePodWebsocketUpgradeCreatePermission), as the POST of SPDY always was.
-            verb = "create";
         }
         return new AuthorizationAttributes(true, verb, group, resource, subresource, namespace, name, path);
     }

@@ -29,7 +29,6 @@ class AuthorizationAttributesTest {
             DELETE | /apis/batch/v1/namespaces/x/jobs/j                                   | delete jobs.batch "j" in x
             DELETE | /api/v1/namespaces/x/pods?labelSelector=a%3Db                        | deletecollection pods in x
             GET    | /api/v1/namespaces/x/pods/y/log?container=c                          | get pods/log "y" in x
-            GET    | /api/v1/namespaces/x/pods/y/exec?command=sh&stdout=true              | create pods/exec "y" in x
             POST   | /api/v1/namespaces/x/pods/y/exec?command=sh                          | create pods/exec "y" in x
             POST   | /api/v1/namespaces/x/pods/y/portforward                              | create pods/portforward "y" in x
             GET    | /api/v1/nodes                                                        | list nodes cluster-wide
@@ -48,9 +47,17 @@ class AuthorizationAttributesTest {
     @Test
     void theFieldsOfANamespacedSubresourceRequest() {
         AuthorizationAttributes exec = AuthorizationAttributes.parse("GET", "/api/v1/namespaces/db/pods/shop-0/exec?command=kill");
-        assertThat(exec).isEqualTo(new AuthorizationAttributes(true, "create", "", "pods", "exec", "db", "shop-0",
+        assertThat(exec).isEqualTo(new AuthorizationAttributes(true, "get", "", "pods", "exec", "db", "shop-0",
                 "/api/v1/namespaces/db/pods/shop-0/exec"));
         assertThat(exec.combinedResource()).isEqualTo("pods/exec");
+    }
+
+    /** Kubernetes before 1.35 authorizes the websocket exec as get, 1.35 and later as create: a chart needs both. */
+    @Test
+    void aWebsocketExecNeedsGetAndCreate() {
+        assertThat(AuthorizationAttributes.of(new ApiRequest("GET", "/api/v1/namespaces/x/pods/y/exec?command=sh&stdout=true")))
+                .extracting(AuthorizationAttributes::describe)
+                .containsExactly("get pods/exec \"y\" in x", "create pods/exec \"y\" in x");
     }
 
     @Test

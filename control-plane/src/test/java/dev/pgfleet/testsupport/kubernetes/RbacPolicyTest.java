@@ -61,8 +61,7 @@ class RbacPolicyTest {
             GET    | /api/v1/namespaces/db2/pods                                        | false | namespace mismatch: db2's Role is someone else's
             GET    | /api/v1/namespaces/elsewhere/pods/p                                | false | no binding in that namespace
             GET    | /apis/apps/v1/namespaces/db/pods/p                                 | false | wrong API group
-            GET    | /api/v1/namespaces/db/pods/p/exec?command=kill                     | true  | exec is create on pods/exec
-            POST   | /api/v1/namespaces/db/pods/p/exec?command=kill                     | true  | exec over SPDY
+            POST   | /api/v1/namespaces/db/pods/p/exec?command=kill                     | true  | exec over SPDY is create on pods/exec
             GET    | /api/v1/namespaces/db/pods/p/log                                   | false | pods does not grant pods/log
             PATCH  | /apis/apps/v1/namespaces/db/statefulsets/s/status                  | true  | */status matches every status subresource
             PATCH  | /apis/apps/v1/namespaces/db/statefulsets/s                         | false | */status is not the resource
@@ -87,6 +86,16 @@ class RbacPolicyTest {
     void decidesLikeTheKubernetesAuthorizer(String method, String path, boolean allowed, String why) {
         AuthorizationAttributes request = AuthorizationAttributes.of(new ApiRequest(method, path)).get(0);
         assertThat(policy.allows(request)).as(why + ": " + request.describe()).isEqualTo(allowed);
+    }
+
+    /** The websocket exec is get before Kubernetes 1.35 and create after: a Role with create alone fails on older clusters. */
+    @Test
+    void aWebsocketExecIsAllowedOnlyWithGetAndCreate() {
+        List<AuthorizationAttributes> exec = AuthorizationAttributes.of(new ApiRequest("GET", "/api/v1/namespaces/db/pods/p/exec?command=kill"));
+        assertThat(exec).extracting(policy::allows).as("the Role grants create only").containsExactly(false, true);
+        RbacPolicy both = RbacPolicy.forServiceAccount("system", "cp", List.of(role("db", "x", rule("", "pods/exec", "get", "create")),
+                roleBinding("db", "x", "Role", "x", CONTROL_PLANE)));
+        assertThat(exec).allMatch(both::allows);
     }
 
     @Test
