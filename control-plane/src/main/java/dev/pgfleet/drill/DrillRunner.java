@@ -161,7 +161,13 @@ class DrillRunner {
             throw new IllegalStateException("no new leader within " + NEW_LEADER_TIMEOUT.toSeconds() + " s");
         } finally {
             // With or without a new leader: the old one must be able to come back (on Kubernetes it is frozen until now).
-            runtime.endAbruptFailure(desired, oldLeader);
+            // A failure here does not undo the failover the drill measures; the member's own watchdog ends the freeze,
+            // and the rejoin figure shows what it cost.
+            try {
+                runtime.endAbruptFailure(desired, oldLeader);
+            } catch (RuntimeException e) {
+                log.warn("drill: could not end the abrupt failure of {} (its watchdog ends it): {}", oldLeader, e.getMessage());
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.pgfleet.blueprint.PatroniConfig;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.DisruptiveOperations;
 import dev.pgfleet.provisioning.PatroniRest;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -46,15 +47,18 @@ final class KubernetesMemberRollout {
     private final KubernetesSettings settings;
     private final PatroniView patroni;
     private final SwitchoverAction switchover;
+    private final DisruptiveOperations operations;
 
-    KubernetesMemberRollout(KubernetesClient client, KubernetesSettings settings, PatroniView patroni, SwitchoverAction switchover) {
+    KubernetesMemberRollout(KubernetesClient client, KubernetesSettings settings, PatroniView patroni, SwitchoverAction switchover,
+                            DisruptiveOperations operations) {
         this.client = client;
         this.settings = settings;
         this.patroni = patroni;
         this.switchover = switchover;
+        this.operations = operations;
     }
 
-    /** Takes the one next step of the rollout and returns it. */
+    /** Takes the one next step of the rollout and returns it; none while a drill or switchover runs. */
     MemberRollout.Step rollMembersOneStep(DesiredCluster desired) {
         String ns = settings.namespace();
         StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName(KubernetesNames.statefulSet(desired.spec())).get();
@@ -66,6 +70,9 @@ final class KubernetesMemberRollout {
                 .list().getItems();
         MemberRollout.Step step = MemberRollout.next(updateRevision, desired.spec().plan().members(), members(pods),
                 PatroniConfig.MAXIMUM_LAG_ON_FAILOVER_BYTES);
+        if ((step instanceof MemberRollout.DeletePod || step instanceof MemberRollout.Switchover) && operations.inProgress(desired.id())) {
+            step = new MemberRollout.Wait("a drill or switchover is in progress");
+        }
         if (step instanceof MemberRollout.DeletePod delete) {
             log.info("rolling {}: deleting {} to recreate it from revision {}{}", desired.spec().databaseName(), delete.pod(),
                     updateRevision, delete.withoutStandby() ? " (its only member: unavailable until the new pod is ready)" : "");
@@ -76,7 +83,8 @@ final class KubernetesMemberRollout {
                     s.leader(), s.candidate());
             switchover.perform(desired, s.leader(), s.candidate());
         } else if (step instanceof MemberRollout.Wait w) {
-            log.debug("rolling {}: waiting, {}", desired.spec().databaseName(), w.reason());
+            // Info, not debug: a roll that never finishes (a replica that keeps lagging) must be visible.
+            log.info("rolling {}: waiting, {}", desired.spec().databaseName(), w.reason());
         }
         return step;
     }

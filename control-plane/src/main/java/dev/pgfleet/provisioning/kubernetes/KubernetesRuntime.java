@@ -11,6 +11,7 @@ import dev.pgfleet.node.Placement;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.DisruptiveOperations;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
@@ -50,7 +51,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
-                      KubernetesEtcd etcd) {
+                      KubernetesEtcd etcd, DisruptiveOperations operations) {
         this.client = client;
         this.etcd = etcd;
         this.settings = settings;
@@ -61,7 +62,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         this.failover = new KubernetesFailoverOperations(client, settings, processes);
         this.routing = new LeaderRouting(client, settings);
         this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
-                failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)));
+                failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)), operations);
     }
 
     // ---- what the API needs to know -------------------------------------------------------------

@@ -105,7 +105,10 @@ final class MemberRollout {
                 return new Wait(m.pod() + " lags " + (m.lagBytes() == null ? "an unknown amount" : m.lagBytes() + " bytes"));
             }
         }
-        Optional<Member> replica = outdated.stream().filter(m -> !m.leader()).findFirst();
+        // Asynchronous replicas before the synchronous standby: deleting the standby first makes Patroni move the
+        // sync role to a replica that is deleted next, two commit stalls instead of one.
+        Optional<Member> replica = outdated.stream().filter(m -> !m.leader())
+                .min(Comparator.comparing((Member m) -> "sync_standby".equals(m.role())).thenComparing(Member::pod));
         if (replica.isPresent()) {
             return new DeletePod(replica.get().pod(), false);
         }

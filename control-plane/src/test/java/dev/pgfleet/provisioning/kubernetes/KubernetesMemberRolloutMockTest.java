@@ -62,6 +62,8 @@ class KubernetesMemberRolloutMockTest {
     /** What Patroni reports, by member name: role, state, lag. */
     private final Map<String, PatroniRest.Member> patroni = new TreeMap<>();
     private final List<String> switchovers = new ArrayList<>();
+    /** Whether a drill or switchover of the database is under way (the drills' ledger, DisruptiveOperations). */
+    private volatile boolean drillRunning;
 
     private DesiredCluster desired(Plan plan) {
         UUID id = UUID.randomUUID();
@@ -79,7 +81,7 @@ class KubernetesMemberRolloutMockTest {
                     // Patroni hands over: the candidate leads, the old leader follows.
                     report(candidate, "leader", "running", null);
                     report(leader, "replica", "streaming", 0L);
-                });
+                }, databaseId -> drillRunning);
     }
 
     @Test
@@ -97,28 +99,35 @@ class KubernetesMemberRolloutMockTest {
         report(m2, "replica", "streaming", 0L);
         KubernetesMemberRollout rollout = rollout();
 
-        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m1, false));
+        // While a drill or switchover runs, the rollout takes no step: nothing is deleted.
+        drillRunning = true;
+        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Wait("a drill or switchover is in progress"));
+        assertThat(api.dispatcher().requests()).noneMatch(r -> r.method().equals("DELETE"));
+        drillRunning = false;
+
+        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m2, false));
         List<ApiRequest> deletes = api.dispatcher().requests().stream().filter(r -> r.method().equals("DELETE")).toList();
         assertThat(deletes).singleElement().satisfies(delete -> {
-            assertThat(delete.path()).endsWith("/pods/" + m1);
+            assertThat(delete.path()).endsWith("/pods/" + m2);
             // Graceful: no zero grace period, so Patroni stops PostgreSQL cleanly.
             assertThat(delete.body()).doesNotContain("\"gracePeriodSeconds\":0");
         });
-        assertThat(podNames()).containsExactlyInAnyOrder(m0, m2);
+        assertThat(podNames()).containsExactlyInAnyOrder(m0, m1);
 
         // The StatefulSet recreates it from the new revision; until it is ready and streaming, nothing else moves.
-        createPod(ha, m1, NEW, false);
-        patroni.remove(m1);
-        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Wait(m1 + " is not ready"));
-        setReady(m1);
-        report(m1, "replica", "streaming", 5L << 20);
-        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Wait(m1 + " lags " + (5L << 20) + " bytes"));
-        assertThat(podNames()).containsExactlyInAnyOrder(m0, m1, m2);
-        report(m1, "sync_standby", "streaming", 0L);
-
-        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m2, false));
-        createPod(ha, m2, NEW, true);
+        createPod(ha, m2, NEW, false);
+        patroni.remove(m2);
+        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Wait(m2 + " is not ready"));
+        setReady(m2);
+        report(m2, "replica", "streaming", 5L << 20);
+        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Wait(m2 + " lags " + (5L << 20) + " bytes"));
+        assertThat(podNames()).containsExactlyInAnyOrder(m0, m2, m1);
         report(m2, "replica", "streaming", 0L);
+
+        // The synchronous standby goes last of the replicas.
+        assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.DeletePod(m1, false));
+        createPod(ha, m1, NEW, true);
+        report(m1, "sync_standby", "streaming", 0L);
 
         // Only the leader is outdated: a switchover to the updated synchronous standby, and no pod deleted.
         assertThat(rollout.rollMembersOneStep(ha)).isEqualTo(new MemberRollout.Switchover(m0, m1));

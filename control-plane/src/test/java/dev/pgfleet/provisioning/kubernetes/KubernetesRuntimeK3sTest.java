@@ -107,7 +107,7 @@ class KubernetesRuntimeK3sTest {
             KubernetesRuntime runtime = new KubernetesRuntime(client, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
                 new KubernetesEtcd(client, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(),
-                        java.net.URI.create("http://127.0.0.1:" + etcdForward.getLocalPort())));
+                        java.net.URI.create("http://127.0.0.1:" + etcdForward.getLocalPort())), databaseId -> false);
             UUID id = UUID.randomUUID();
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
             DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw", "dcs-pw"), "owner-pw",

@@ -95,7 +95,7 @@ class KubernetesRuntimeMockTest {
                 settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
         return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
-                new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()));
+                new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()), databaseId -> false);
     }
 
     private static DesiredCluster desired(Plan plan) {
