@@ -10,6 +10,8 @@ import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.MemberCrash;
 import dev.pgfleet.provisioning.kubernetes.ServerSideApplyCrudDispatcher;
+import dev.pgfleet.testsupport.kubernetes.ChartRbac;
+import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
 import dev.pgfleet.testsupport.podman.Podman;
@@ -88,15 +90,17 @@ class KubernetesDatabaseContainerTest {
         Path work = Files.createTempDirectory(Path.of("/tmp"), "pgfleet-containers-");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         PodmanCluster.prepareHostsFile(Path.of(hostsFile));
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new ServerSideApplyCrudDispatcher(), false);
+        // Every request of the control plane is recorded and, at the end, checked against the chart's RBAC; the test
+        // cluster's (controllers, kubelet) and the test's own go through the cluster client and are not.
+        RecordingDispatcher dispatcher = new RecordingDispatcher();
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         try (Podman podman = Podman.start(work.resolve("podman"))) {
             assumeTrue(podman.hasImage("localhost/pgfleet/dataplane:" + version), "pgfleet/dataplane:" + version
                     + " is not built: run ./pgfleet images");
             assumeTrue(podman.hasImage("localhost/pgfleet/control-plane:" + version), "pgfleet/control-plane:" + version
                     + " is not built: run ./pgfleet images");
             server.init();
-            KubernetesClient client = server.createClient();
+            KubernetesClient client = RecordingDispatcher.clusterClient(server);
             System.setProperty("kubernetes.master", client.getConfiguration().getMasterUrl());
             System.setProperty("kubernetes.trust.certificates", "true");
             System.setProperty("kubernetes.auth.tryKubeConfig", "false");
@@ -125,6 +129,8 @@ class KubernetesDatabaseContainerTest {
                 try (ControlPlane cp = ControlPlane.start(properties)) {
                     new Scenario(cp, client, cluster).run();
                 }
+                assertThat(dispatcher.requests()).as("the control plane's requests were recorded").isNotEmpty();
+                ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", NAMESPACE, NAMESPACE), dispatcher.requests());
             }
         } finally {
             for (String p : new String[] {"kubernetes.master", "kubernetes.trust.certificates", "kubernetes.auth.tryKubeConfig",
