@@ -170,7 +170,6 @@ final class WriteProbe implements AutoCloseable {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("password", password);
-        p.setProperty("prepareThreshold", "0"); // PgBouncer in transaction mode
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60"); // a paused pooler holds a write for seconds: that is a wait, not a failure
         p.setProperty("ApplicationName", "pgfleet-drill-probe");

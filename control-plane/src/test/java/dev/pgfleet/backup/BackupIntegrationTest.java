@@ -49,7 +49,6 @@ class BackupIntegrationTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
              Statement s = c.createStatement()) {
             s.execute("create table items (id bigserial primary key, embedding vector(16))");
@@ -238,7 +237,6 @@ class BackupIntegrationTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 

@@ -208,7 +208,6 @@ class DirectoryFormatBackupIntegrationTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 

@@ -255,7 +255,6 @@ class DashboardBrowserTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
         try (Connection c = DriverManager.getConnection(
                 "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
              Statement st = c.createStatement()) {

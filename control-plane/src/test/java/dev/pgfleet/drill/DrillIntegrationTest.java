@@ -434,7 +434,6 @@ class DrillIntegrationTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0");
         p.setProperty("socketTimeout", "60");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }

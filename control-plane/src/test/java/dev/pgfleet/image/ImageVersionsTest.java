@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.ProcessEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +26,8 @@ import org.yaml.snakeyaml.Yaml;
  * Containerfiles, the build script and the local runtime in step, so what the local tests prove holds in the pods.
  */
 class ImageVersionsTest {
-    /** versions.properties key -> the Debian package the local runtime runs. */
-    private static final Map<String, String> PACKAGES = Map.of(
-            "patroni", "patroni", "pgbouncer", "pgbouncer", "etcd", "etcd-server");
+    /** versions.properties key -> the Debian package the local runtime runs (PgBouncer and pgvector are built from source). */
+    private static final Map<String, String> PACKAGES = Map.of("patroni", "patroni", "etcd", "etcd-server");
 
     @Test
     void theImagesPostgresqlIsTheNewestMajorVersionTheDatabasesRun() throws IOException {
@@ -70,6 +71,27 @@ class ImageVersionsTest {
     }
 
     /**
+     * PgBouncer is built from Debian's source package by ./pgfleet setup (on a machine) and by the data-plane image's
+     * build stage: the same source package at the pinned version, the same configure, so the pods run what the local
+     * tests ran. The script looks for an existing pgbouncer on exactly the PATH the local runtime gives its processes.
+     */
+    @Test
+    void pgbouncerIsBuiltFromTheSamePinnedSourcePackageTheSameWayOnTheMachineAndInTheImage() throws IOException {
+        String script = Files.readString(Path.of("..", "pgfleet"));
+        String containerfile = Files.readString(ImageVersions.IMAGES.resolve("dataplane.Containerfile"));
+        assertThat(script).contains("pin=\"$(version_of pgbouncer)\"", "source --download-only -qq \"pgbouncer=$pin\"",
+                "./configure --without-systemd >/dev/null && make -s -j\"$(nproc)\"",
+                "RUNTIME_PATH=" + ProcessEnvironment.PATH + "\n");
+        assertThat(containerfile).contains("source --download-only -qq \"pgbouncer=${PGBOUNCER}\"",
+                "./configure --without-systemd >/dev/null && make -s -j\"$(nproc)\"",
+                "COPY --from=pgbouncer /out/usr/local/bin/pgbouncer /usr/local/bin/pgbouncer");
+        // Both fetch the source from the same Debian release.
+        String trixie = "deb-src http://deb.debian.org/debian trixie main";
+        assertThat(script).contains(trixie);
+        assertThat(containerfile).contains(trixie);
+    }
+
+    /**
      * The local runtime runs this machine's packages: they must be the releases the images pin. Compared as upstream
      * releases (PostgreSQL: its major), not Debian revisions: a stable-security update (+deb12u2) or a PostgreSQL point
      * release reaches a freshly installed machine before anyone bumps the pins, and neither changes behaviour the
@@ -88,6 +110,18 @@ class ImageVersionsTest {
         // catatonit is the images' init, not the local runtime's; where ./pgfleet images installed it, the same release.
         if (Files.isExecutable(Path.of("/usr/bin/catatonit"))) {
             assertThat(ImageVersions.upstream(installedVersion("catatonit"))).isEqualTo(ImageVersions.upstream(versions.get("catatonit")));
+        }
+        // PgBouncer is built from source (./pgfleet setup): the local runtime starts the first pgbouncer on its fixed PATH,
+        // so every pgbouncer there must be the pinned release (a leftover distribution package would shadow or be shadowed).
+        List<Path> pgbouncers = Arrays.stream(ProcessEnvironment.PATH.split(":")).map(d -> Path.of(d, "pgbouncer"))
+                .filter(Files::isExecutable).toList();
+        assertThat(pgbouncers).as("pgbouncer on " + ProcessEnvironment.PATH).isNotEmpty();
+        for (Path pgbouncer : pgbouncers) {
+            String version = output(pgbouncer.toString(), "--version");
+            assertThat(version.lines().findFirst()).as(pgbouncer + " --version")
+                    .hasValue("PgBouncer " + ImageVersions.upstream(versions.get("pgbouncer")));
+            // Built with TLS and c-ares, without systemd (pgfleet starts it as a process), as the image's.
+            assertThat(version).as(pgbouncer + " --version").contains("tls: OpenSSL", "adns: c-ares").doesNotContain("systemd: yes");
         }
         // pgvector is built from source (./pgfleet setup): its control file carries the upstream version.
         Path control = Path.of("/usr/share/postgresql", String.valueOf(versions.postgresMajor()), "extension", "vector.control");
@@ -129,10 +163,15 @@ class ImageVersionsTest {
     }
 
     private static String installedVersion(String pkg) throws Exception {
-        Process p = new ProcessBuilder("dpkg-query", "-W", "-f", "${Version}", pkg).redirectErrorStream(true).start();
+        return output("dpkg-query", "-W", "-f", "${Version}", pkg);
+    }
+
+    /** A program's output (stdout and stderr), which must exit 0. */
+    private static String output(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(pkg + " is installed: " + out).isZero();
+        assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
         return out;
     }
 }

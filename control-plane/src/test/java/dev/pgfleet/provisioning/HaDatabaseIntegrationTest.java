@@ -333,8 +333,6 @@ class HaDatabaseIntegrationTest {
         Properties p = new Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        // Transaction pooling: no server-side prepared statements (PgBouncer 1.18 cannot track them).
-        p.setProperty("prepareThreshold", "0");
         p.setProperty("connectTimeout", "3");
         p.setProperty("socketTimeout", "30");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);

@@ -176,7 +176,6 @@ public final class ControlPlane implements AutoCloseable {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        p.setProperty("prepareThreshold", "0"); // PgBouncer 1.18 in transaction mode
         return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pooler.getHost() + ":" + pooler.getPort()
                 + pooler.getPath(), p);
     }

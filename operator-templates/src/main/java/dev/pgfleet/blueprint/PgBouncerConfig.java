@@ -18,7 +18,7 @@ public final class PgBouncerConfig {
         StringBuilder ini = new StringBuilder();
         ini.append("; Rendered by pgfleet for database ").append(db).append(". Do not edit: pgfleet rewrites it.\n");
         ini.append("[databases]\n");
-        // PgBouncer 1.18 takes no quoted keys; validated names ([a-z0-9-]) are accepted bare.
+        // Validated names ([a-z0-9-]) are written bare as keys, which every PgBouncer release accepts.
         ini.append(Names.requireValid(db))
                 .append(" = host=").append(backendHost)
                 .append(" port=").append(backendPort)
@@ -40,6 +40,9 @@ public final class PgBouncerConfig {
         // A hard cap: whatever the clients do, the primary never sees more pooled connections than this.
         line(ini, "max_db_connections", sizing.maxServerConnections());
         line(ini, "max_client_conn", sizing.maxClientConn());
+        // Protocol-level prepared statements survive transaction pooling: PgBouncer (>= 1.21) prepares a client's
+        // statement on whichever server connection runs it, so drivers need no prepareThreshold=0 (PoolerSizing).
+        line(ini, "max_prepared_statements", sizing.maxPreparedStatements());
         // After a failover the old address refuses connections; retry the (new) backend quickly.
         line(ini, "server_login_retry", 1);
         line(ini, "server_connect_timeout", 5);

@@ -30,6 +30,28 @@ class PgBouncerConfigTest {
         assertThat(sizing.maxServerConnections()).isLessThan(PostgresParameters.MAX_CONNECTIONS / 2);
     }
 
+    /** Prepared statements are on for every plan, sized by the member's memory (PoolerSizing). */
+    @Test
+    void keepsProtocolLevelPreparedStatementsPerPlan() {
+        assertThat(PgBouncerConfig.renderIni(Fixtures.spec(Plan.DEV), Fixtures.pooler(), "127.0.0.1", 6000))
+                .contains("max_prepared_statements = 200\n");
+        assertThat(PgBouncerConfig.renderIni(Fixtures.spec(Plan.HA), Fixtures.pooler(), "127.0.0.1", 6001))
+                .contains("max_prepared_statements = 500\n");
+        for (Plan plan : Plan.values()) {
+            PoolerSizing sizing = PoolerSizing.forResources(plan.memberResources());
+            assertThat(sizing.maxPreparedStatements()).as(plan.id()).isGreaterThanOrEqualTo(PoolerSizing.MIN_PREPARED_STATEMENTS);
+            // The statements every pooled server connection may keep fit in a twentieth of the member's memory.
+            assertThat((long) sizing.maxPreparedStatements() * sizing.maxServerConnections() * PoolerSizing.PREPARED_STATEMENT_BYTES)
+                    .as(plan.id()).isLessThanOrEqualTo(plan.memberResources().memoryBytes() / 20);
+        }
+    }
+
+    @Test
+    void preparedStatementsScaleWithMemoryAndNeverFallBelowTheDriversCaches() {
+        assertThat(PoolerSizing.forResources(new Resources(1, 256L << 20)).maxPreparedStatements()).isEqualTo(100);
+        assertThat(PoolerSizing.forResources(new Resources(2, 16L << 30)).maxPreparedStatements()).isEqualTo(2000);
+    }
+
     @Test
     void hyphenatedDatabaseNamesAreWrittenBareAndQuotedAsValues() {
         ClusterSpec spec = new ClusterSpec("x-shop-restored", "shop-restored", Plan.DEV, 15);

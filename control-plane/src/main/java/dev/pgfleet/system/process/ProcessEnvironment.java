@@ -13,8 +13,11 @@ import java.util.Set;
  * none of it may reach a process a tenant can influence. Pure.
  */
 public final class ProcessEnvironment {
-    /** A fixed search path: a PATH taken from the control plane's environment could point at anything. */
-    static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /**
+     * A fixed search path: a PATH taken from the control plane's environment could point at anything. ./pgfleet setup
+     * installs PgBouncer for this path (its RUNTIME_PATH; ImageVersionsTest keeps the two equal).
+     */
+    public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /**
      * The only variables a caller may add, each for a reason: libpq's password, connect timeout, session options

@@ -44,7 +44,7 @@ public record KubernetesSettings(String namespace, String patroniImage, String p
 
     /**
      * pgfleet's data-plane image for the members, the pooler and the shared etcd (Patroni 3.0.2, PostgreSQL 15 with
-     * pgvector, PgBouncer 1.18, etcd 3.4, all from Debian packages, the versions the local runtime runs), and nodes
+     * pgvector, PgBouncer 1.24, etcd 3.4, from Debian packages and source packages, the versions the local runtime runs), and nodes
      * labelled pgfleet.dev/storage=nvme with the local-nvme class. Three settings, one default: each can move on
      * its own (a new pooler image rolls only the pooler).
      */
