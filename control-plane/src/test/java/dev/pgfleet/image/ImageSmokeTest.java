@@ -3,12 +3,12 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import dev.pgfleet.testsupport.podman.Podman;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +26,7 @@ class ImageSmokeTest {
     private static ImageVersions versions;
     @TempDir
     static Path home;
+    private static Podman podman;
 
     /** Why the images cannot be run here, or null; each test is skipped with it (surefire shows per-test reasons). */
     private static String unavailable;
@@ -38,9 +39,7 @@ class ImageSmokeTest {
             unavailable = "podman is not installed: ./pgfleet images installs it and builds the images";
             return;
         }
-        // The same engine settings ./pgfleet images writes (runc; no default ulimits), in a file of our own.
-        Files.writeString(home.resolve("containers.conf"),
-                "[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = \"runc\"\n");
+        // podman runs through the shared harness, with the engine settings ./pgfleet images writes (runc; no default ulimits).
         for (String image : List.of(dataplane(), controlPlane())) {
             if (podman("image", "exists", image).exit != 0) {
                 unavailable = image + " is not built: run ./pgfleet images";
@@ -132,18 +131,17 @@ class ImageSmokeTest {
         return podman(command.toArray(String[]::new));
     }
 
-    private static Result podman(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("podman"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("CONTAINERS_CONF", home.resolve("containers.conf").toString());
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("podman " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+    /** podman through the shared harness (its own containers.conf: runc, no default ulimits). */
+    private static Result podman(String... args) {
+        Podman.Result r = harness().run(List.of(args), Duration.ofSeconds(TIMEOUT_SECONDS), false);
+        return new Result(r.exitCode(), r.output());
+    }
+
+    private static Podman harness() {
+        if (podman == null) {
+            podman = Podman.start(home.resolve("podman"));
         }
-        return new Result(p.exitValue(), output);
+        return podman;
     }
 
     private static boolean onPath(String program) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgfleet.blueprint.kubernetes.MemberCrash;
-import java.nio.charset.StandardCharsets;
+import dev.pgfleet.testsupport.podman.Podman;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +30,7 @@ class MemberCrashContainerTest {
     private static final int TIMEOUT_SECONDS = 120;
     @TempDir
     static Path home;
+    private static Podman podman;
     private static String image;
     private static String unavailable;
     private final List<String> containers = new ArrayList<>();
@@ -42,7 +43,6 @@ class MemberCrashContainerTest {
             unavailable = "podman is not installed: ./pgfleet images installs it and builds the images";
             return;
         }
-        Files.writeString(home.resolve("containers.conf"), "[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = \"runc\"\n");
         if (podman("image", "exists", image).exit != 0) {
             unavailable = image + " is not built: run ./pgfleet images";
             return;
@@ -142,18 +142,17 @@ class MemberCrashContainerTest {
         }
     }
 
-    private static Result podman(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("podman"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("CONTAINERS_CONF", home.resolve("containers.conf").toString());
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("podman " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+    /** podman through the shared harness (its own containers.conf: runc, no default ulimits). */
+    private static Result podman(String... args) {
+        Podman.Result r = harness().run(List.of(args), Duration.ofSeconds(TIMEOUT_SECONDS), false);
+        return new Result(r.exitCode(), r.output());
+    }
+
+    private static Podman harness() {
+        if (podman == null) {
+            podman = Podman.start(home.resolve("podman"));
         }
-        return new Result(p.exitValue(), output);
+        return podman;
     }
 
     private static boolean onPath(String program) {
