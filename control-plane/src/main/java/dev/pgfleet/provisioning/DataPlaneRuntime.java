@@ -2,6 +2,7 @@ package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.RuntimeInfo;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The runtime port: how the reconciler makes a database's data plane real. Every {@code ensure…} method is
@@ -15,6 +16,13 @@ public interface DataPlaneRuntime extends RuntimeInfo {
 
     /** The pooler runs and sends connections to the current leader. */
     void ensurePooler(DesiredCluster desired);
+
+    /**
+     * Every host name and IP address a client or a peer uses to reach the database's endpoints (pooler, members,
+     * Services): the subject alternative names of its server certificate, so {@code sslmode=verify-full} holds
+     * whichever of them a connection string or a member names. Pure: no I/O.
+     */
+    List<String> serverCertificateNames(DesiredCluster desired);
 
     /** Where the current leader accepts superuser connections (for creating the tenant database). */
     RuntimeInfo.Endpoint leaderEndpoint(DesiredCluster desired, String leader);

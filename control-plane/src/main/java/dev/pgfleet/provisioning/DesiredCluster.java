@@ -2,16 +2,26 @@ package dev.pgfleet.provisioning;
 
 import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.TlsMaterial;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * Everything a runtime needs to converge one database, decrypted and resolved from the metadata store.
  * Holds secrets: never log it (toString is redacted).
+ *
+ * @param tls the database's current TLS identity (certificate and key for its endpoints); null only before it has
+ *            one, i.e. in a desired cluster built without the CA
  */
 public record DesiredCluster(UUID id, ClusterSpec spec, ClusterSecrets secrets, String ownerPassword,
                              String ownerScramVerifier, String poolerAdminPassword, String poolerAdminScramVerifier,
-                             List<MemberSlot> members, int poolerPort) {
+                             List<MemberSlot> members, int poolerPort, TlsMaterial tls) {
+
+    /** The same cluster with {@code material} as its TLS identity. */
+    public DesiredCluster withTls(TlsMaterial material) {
+        return new DesiredCluster(id, spec, secrets, ownerPassword, ownerScramVerifier, poolerAdminPassword,
+                poolerAdminScramVerifier, members, poolerPort, material);
+    }
 
     /** A member's fixed name and ports. */
     public record MemberSlot(int ordinal, String name, int pgPort, int restPort) {

@@ -19,11 +19,15 @@ final class Fixtures {
     static PatroniMember member(ClusterSpec spec, int ordinal) {
         String dir = "/var/lib/pgfleet/databases/3f1c2b7a/members/" + ordinal;
         return new PatroniMember(spec.memberName(ordinal), "127.0.0.1", "127.0.0.1", 6000 + ordinal, 7000 + ordinal,
-                dir + "/pgdata", "/usr/lib/postgresql/15/bin", dir + "/pgpass", dir + "/log");
+                dir + "/pgdata", "/usr/lib/postgresql/15/bin", dir + "/pgpass", dir + "/log",
+                new TlsFiles(dir + "/tls/ca.crt", dir + "/tls/server.crt", dir + "/tls/server.key"));
     }
 
     static PoolerSettings pooler() {
         return new PoolerSettings("127.0.0.1", 6432, "/var/lib/pgfleet/databases/3f1c2b7a/pooler/userlist.txt",
-                "/var/lib/pgfleet/databases/3f1c2b7a/pooler/pgbouncer.log", "pgfleet");
+                "/var/lib/pgfleet/databases/3f1c2b7a/pooler/pgbouncer.log", "pgfleet",
+                new TlsFiles("/var/lib/pgfleet/databases/3f1c2b7a/pooler/tls/ca.crt",
+                        "/var/lib/pgfleet/databases/3f1c2b7a/pooler/tls/server.crt",
+                        "/var/lib/pgfleet/databases/3f1c2b7a/pooler/tls/server.key"));
     }
 }

@@ -142,6 +142,19 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     }
 
     @Override
+    public List<String> serverCertificateNames(DesiredCluster desired) {
+        // The names connection strings and peers use (namespace-qualified, ending in .svc); issue 13 (tls-k8s)
+        // completes the list (short forms, the cluster domain, read-only pooler).
+        List<String> names = new ArrayList<>();
+        names.add(KubernetesNames.poolerHost(desired.spec(), settings));
+        names.add(KubernetesNames.primaryHost(desired.spec(), settings));
+        for (DesiredCluster.MemberSlot slot : desired.members()) {
+            names.add(KubernetesNames.memberHost(desired.spec(), slot.ordinal(), settings));
+        }
+        return List.copyOf(names);
+    }
+
+    @Override
     public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
         return new Endpoint(KubernetesNames.primaryHost(desired.spec(), settings), POSTGRES_PORT);
     }

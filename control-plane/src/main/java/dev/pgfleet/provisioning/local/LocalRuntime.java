@@ -210,6 +210,18 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     }
 
     @Override
+    public List<String> serverCertificateNames(DesiredCluster desired) {
+        // Connection strings name the advertised host; loopback names cover local tools and the control plane.
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        names.add(settings.advertiseHost());
+        if (!settings.listenAddress().equals("0.0.0.0") && !settings.listenAddress().equals("::")) {
+            names.add(settings.listenAddress());
+        }
+        names.addAll(List.of("localhost", "127.0.0.1", "::1"));
+        return List.copyOf(names);
+    }
+
+    @Override
     public Endpoint leaderEndpoint(DesiredCluster desired, String leader) {
         return new Endpoint(settings.advertiseHost(), desired.member(leader).pgPort());
     }

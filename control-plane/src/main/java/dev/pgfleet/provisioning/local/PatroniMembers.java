@@ -98,6 +98,7 @@ class PatroniMembers {
         return new PatroniMember(slot.name(), listenHost, connectHost, slot.pgPort(), slot.restPort(),
                 layout.pgdata(desired.id(), slot.ordinal()).toString(),
                 binDirOfVersion.apply(desired.spec().postgresMajorVersion()).toString(),
-                layout.memberDataDir(desired.id(), slot.ordinal()).resolve("pgpass").toString(), dir.resolve("log").toString());
+                layout.memberDataDir(desired.id(), slot.ordinal()).resolve("pgpass").toString(), dir.resolve("log").toString(),
+                null /* TLS: issue 13 (tls-core) */);
     }
 }

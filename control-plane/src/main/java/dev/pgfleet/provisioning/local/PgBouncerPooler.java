@@ -160,6 +160,7 @@ class PgBouncerPooler {
     private PoolerSettings settings(DesiredCluster desired) {
         Path dir = layout.poolerDir(desired.id());
         return new PoolerSettings(listenHost, desired.poolerPort(), dir.resolve("userlist.txt").toString(),
-                dir.resolve("log").resolve("pgbouncer.log").toString(), ClusterSecrets.POOLER_ADMIN_USER);
+                dir.resolve("log").resolve("pgbouncer.log").toString(), ClusterSecrets.POOLER_ADMIN_USER,
+                null /* TLS: issue 13 (tls-core) */);
     }
 }

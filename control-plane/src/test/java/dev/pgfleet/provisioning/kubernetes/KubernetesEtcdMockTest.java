@@ -120,7 +120,7 @@ class KubernetesEtcdMockTest {
         ClusterSpec spec = new ClusterSpec(id.toString(), name, Plan.DEV, 15);
         return new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", name + "-dcs-password"), "owner-pw",
                 "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
-                List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432);
+                List.of(new DesiredCluster.MemberSlot(0, spec.memberName(0), 5432, 8008)), 5432, null);
     }
 
     /** A pod exactly as the blueprint's StatefulSet makes it: its credentials are in the mounted patroni.yml. */

@@ -69,7 +69,7 @@ class KubernetesFailoverOperationsMockTest {
     private final DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su", "repl", "rest", "dcs"), "owner-pw",
             "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
             IntStream.range(0, 3).mapToObj(i -> new DesiredCluster.MemberSlot(i, KubernetesNames.podName(spec, i), 5432, 8008)).toList(),
-            5432);
+            5432, null);
 
     /**
      * kill-primary freezes the leader inside its pod and then SIGKILLs it there, two execs of MemberCrash's commands in

@@ -112,7 +112,7 @@ class KubernetesRuntimeK3sTest {
             ClusterSpec spec = new ClusterSpec(id.toString(), "shop", Plan.DEV, 15);
             DesiredCluster desired = new DesiredCluster(id, spec, new ClusterSecrets("su-pw", "repl-pw", "rest-pw", "dcs-pw"), "owner-pw",
                     "SCRAM-SHA-256$4096:c2FsdA==$a:b", "admin-pw", "SCRAM-SHA-256$4096:c2FsdA==$c:d",
-                    List.of(new DesiredCluster.MemberSlot(0, KubernetesNames.podName(spec, 0), 5432, 8008)), 5432);
+                    List.of(new DesiredCluster.MemberSlot(0, KubernetesNames.podName(spec, 0), 5432, 8008)), 5432, null);
 
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             ClusterObservation obs = runtime.observeCluster(desired);

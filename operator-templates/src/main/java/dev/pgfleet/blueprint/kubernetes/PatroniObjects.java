@@ -75,7 +75,8 @@ final class PatroniObjects {
     static PatroniMember member(ClusterSpec spec, int ordinal, KubernetesSettings s) {
         return new PatroniMember(KubernetesNames.podName(spec, ordinal), "0.0.0.0", KubernetesNames.memberHost(spec, ordinal, s),
                 POSTGRES_PORT, PATRONI_PORT, DATA_MOUNT + "/pgdata",
-                "/usr/lib/postgresql/" + spec.postgresMajorVersion() + "/bin", DATA_MOUNT + "/pgpass", null);
+                "/usr/lib/postgresql/" + spec.postgresMajorVersion() + "/bin", DATA_MOUNT + "/pgpass", null,
+                null /* TLS: the mounted Secret, issue 13 (tls-k8s) */);
     }
 
     static ServiceAccount serviceAccount(ClusterSpec spec, Meta meta) {

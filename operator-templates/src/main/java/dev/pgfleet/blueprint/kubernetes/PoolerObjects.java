@@ -47,7 +47,8 @@ public final class PoolerObjects {
      * file system needs to be writable.
      */
     static PoolerSettings settings() {
-        return new PoolerSettings("0.0.0.0", LISTEN_PORT, CONFIG_DIR + "/" + USERLIST_FILE, "", ClusterSecrets.POOLER_ADMIN_USER);
+        return new PoolerSettings("0.0.0.0", LISTEN_PORT, CONFIG_DIR + "/" + USERLIST_FILE, "", ClusterSecrets.POOLER_ADMIN_USER,
+                null /* TLS: the mounted Secret, issue 13 (tls-k8s) */);
     }
 
     static String ini(ClusterSpec spec, KubernetesSettings s) {
