@@ -49,17 +49,24 @@ public final class PatroniConfig {
         postgresql.put("pgpass", member.pgpassFile());
         postgresql.put("use_unix_socket", false);
         postgresql.put("authentication", map(
-                "superuser", map("username", ClusterSecrets.SUPERUSER, "password", secrets.superuserPassword()),
-                "replication", map("username", ClusterSecrets.REPLICATION_USER, "password", secrets.replicationPassword())));
+                "superuser", clientAuthentication(ClusterSecrets.SUPERUSER, secrets.superuserPassword(), member.tls()),
+                "replication", clientAuthentication(ClusterSecrets.REPLICATION_USER, secrets.replicationPassword(), member.tls())));
         // A former leader that cannot be rewound is re-cloned from the new leader: synchronous mode
         // guarantees every acknowledged commit is already there.
         postgresql.put("remove_data_directory_on_rewind_failure", true);
         postgresql.put("remove_data_directory_on_diverged_timelines", true);
         postgresql.put("basebackup", List.of(map("checkpoint", "fast")));
-        postgresql.put("pg_hba", pgHba(spec, trusted));
+        postgresql.put("pg_hba", pgHba(spec, trusted, member.tls() != null));
         Map<String, Object> parameters = PostgresParameters.asYamlMap(PostgresParameters.tuned(spec.memberResources()));
         // Only TCP: no socket files to collide between members sharing a machine.
         parameters.put("unix_socket_directories", "");
+        if (member.tls() != null) {
+            // Per member, not in bootstrap.dcs: the paths are the member's own. A reload picks up new file contents.
+            parameters.put("ssl", "on");
+            parameters.put("ssl_cert_file", member.tls().certificateFile());
+            parameters.put("ssl_key_file", member.tls().keyFile());
+            parameters.put("ssl_ca_file", member.tls().caFile());
+        }
         parameters.put("logging_collector", "on");
         parameters.put("log_directory", "log");
         postgresql.put("parameters", parameters);
@@ -131,21 +138,40 @@ public final class PatroniConfig {
     }
 
     /**
+     * How Patroni connects as {@code user} (to its own PostgreSQL, to the leader for replication and pg_rewind): with
+     * TLS, verify-full against the database's CA, so it holds wherever the members are not on loopback.
+     */
+    static Map<String, Object> clientAuthentication(String user, String password, TlsFiles tls) {
+        Map<String, Object> auth = map("username", user, "password", password);
+        if (tls != null) {
+            auth.put("sslmode", "verify-full");
+            auth.put("sslrootcert", tls.caFile());
+        }
+        return auth;
+    }
+
+    static List<String> pgHba(ClusterSpec spec, TrustedNetworks trusted) {
+        return pgHba(spec, trusted, false);
+    }
+
+    /**
      * First match wins. Replication and every role but the owner (the superuser, and any role the control plane
      * adds for itself) only from the trusted networks; the tenant's owner into its own database from anywhere;
-     * everything else is rejected, in so many words rather than by falling off the end.
+     * everything else is rejected, in so many words rather than by falling off the end. With {@code tls}, each
+     * accepting rule admits plaintext only from loopback and needs TLS from everywhere else (HbaRules); the rejects
+     * stay {@code host}, which matches both.
      */
-    static List<String> pgHba(ClusterSpec spec, TrustedNetworks trusted) {
+    static List<String> pgHba(ClusterSpec spec, TrustedNetworks trusted, boolean tls) {
         List<String> hba = new ArrayList<>();
         for (String cidr : trusted.cidrs()) {
-            hba.add("host replication " + ClusterSecrets.REPLICATION_USER + " " + cidr + " scram-sha-256");
+            hba.addAll(HbaRules.lines("replication", ClusterSecrets.REPLICATION_USER, cidr, "scram-sha-256", tls));
         }
         // "all" below does not cover replication connections: they need a reject of their own.
         hba.add("host replication all all reject");
         // Validated names (lowercase letters, digits, hyphens), quoted because a hyphen needs it in pg_hba.
-        hba.add("host \"" + spec.databaseName() + "\" \"" + spec.ownerUsername() + "\" all scram-sha-256");
+        hba.addAll(HbaRules.lines("\"" + spec.databaseName() + "\"", "\"" + spec.ownerUsername() + "\"", "all", "scram-sha-256", tls));
         for (String cidr : trusted.cidrs()) {
-            hba.add("host all all " + cidr + " scram-sha-256");
+            hba.addAll(HbaRules.lines("all", "all", cidr, "scram-sha-256", tls));
         }
         hba.add("host all all all reject");
         return List.copyOf(hba);

@@ -30,7 +30,13 @@ public final class PgBouncerConfig {
         line(ini, "listen_port", settings.listenPort());
         // TCP only: no socket files to collide between poolers sharing a machine.
         line(ini, "unix_socket_dir", "");
-        line(ini, "auth_type", "scram-sha-256");
+        if (settings.tls() == null) {
+            line(ini, "auth_type", "scram-sha-256");
+        } else {
+            // hba: SCRAM for everyone, but plaintext only from loopback (renderHba).
+            line(ini, "auth_type", "hba");
+            line(ini, "auth_hba_file", hbaFile(settings));
+        }
         line(ini, "auth_file", settings.authFile());
         line(ini, "admin_users", settings.adminUser());
         line(ini, "pool_mode", POOL_MODE);
@@ -49,10 +55,39 @@ public final class PgBouncerConfig {
         line(ini, "query_wait_timeout", 120);
         // JDBC drivers send extra_float_digits at startup; PgBouncer would refuse the connection otherwise.
         line(ini, "ignore_startup_parameters", "extra_float_digits");
+        if (settings.tls() != null) {
+            // Clients: TLS offered to all, required by the hba file from anywhere but loopback. RELOAD re-reads the files.
+            line(ini, "client_tls_sslmode", "prefer");
+            line(ini, "client_tls_cert_file", settings.tls().certificateFile());
+            line(ini, "client_tls_key_file", settings.tls().keyFile());
+            line(ini, "client_tls_ca_file", settings.tls().caFile());
+            // Servers: always TLS, and the member must present a certificate of the CA for the host named above.
+            line(ini, "server_tls_sslmode", "verify-full");
+            line(ini, "server_tls_ca_file", settings.tls().caFile());
+        }
         line(ini, "logfile", settings.logFile());
         line(ini, "log_connections", 0);
         line(ini, "log_disconnections", 0);
         return ini.toString();
+    }
+
+    /** Where PgBouncer reads its hba rules (with TLS): next to the auth file, so a runtime ships both together. */
+    public static String hbaFile(PoolerSettings settings) {
+        String auth = settings.authFile();
+        int slash = auth.lastIndexOf('/');
+        return (slash < 0 ? "" : auth.substring(0, slash + 1)) + "pgbouncer_hba.conf";
+    }
+
+    /**
+     * PgBouncer's hba file (auth_type = hba): SCRAM-SHA-256 for every user and database, over plaintext only from
+     * loopback, over TLS from everywhere else; an address no line matches is refused.
+     */
+    public static String renderHba() {
+        StringBuilder out = new StringBuilder("# Rendered by pgfleet. Plaintext only from loopback; TLS from everywhere else.\n");
+        for (String line : HbaRules.lines("all", "all", "all", "scram-sha-256", true)) {
+            out.append(line).append('\n');
+        }
+        return out.toString();
     }
 
     /** One line per user: name and SCRAM verifier, so no plain-text password is written to disk. */

@@ -118,6 +118,56 @@ class PatroniConfigTest {
         assertThat(firstMatch(hba, "postgres", "postgres", "10.1.2.3")).isEqualTo("host all all 10.1.2.3/32 scram-sha-256");
     }
 
+    /**
+     * With TLS the same rules hold, but an accepting line admits plaintext only from loopback: from any other address
+     * a plaintext connection falls through to a reject, a TLS one reaches the same rule as before.
+     */
+    @Test
+    void withTlsPlaintextOnlyFromLoopbackAndEveryOtherRuleNeedsTls() {
+        ClusterSpec spec = Fixtures.spec(Plan.HA);
+        List<String> hba = PatroniConfig.pgHba(spec, new TrustedNetworks(List.of("127.0.0.1/32", "10.1.2.3/32")), true);
+        assertThat(hba).containsExactly(
+                "host replication replicator 127.0.0.1/32 scram-sha-256",
+                "hostssl replication replicator 10.1.2.3/32 scram-sha-256",
+                "host replication all all reject",
+                "host \"shop\" \"shop\" 127.0.0.0/8 scram-sha-256",
+                "host \"shop\" \"shop\" ::1/128 scram-sha-256",
+                "hostssl \"shop\" \"shop\" all scram-sha-256",
+                "host all all 127.0.0.1/32 scram-sha-256",
+                "hostssl all all 10.1.2.3/32 scram-sha-256",
+                "host all all all reject");
+        // Plaintext (a hostssl line never matches it) from a non-loopback address: always refused.
+        List<String> plaintext = hba.stream().filter(l -> !l.startsWith("hostssl")).toList();
+        assertThat(firstMatch(plaintext, "shop", "shop", "10.9.9.9")).isEqualTo("host all all all reject");
+        assertThat(firstMatch(plaintext, "replication", "replicator", "10.1.2.3")).isEqualTo("host replication all all reject");
+        assertThat(firstMatch(plaintext, "postgres", "postgres", "10.1.2.3")).isEqualTo("host all all all reject");
+        // Plaintext from loopback: the documented exception.
+        assertThat(firstMatch(plaintext, "shop", "shop", "127.0.0.1")).isEqualTo("host \"shop\" \"shop\" 127.0.0.0/8 scram-sha-256");
+        // TLS: the same answers as without it.
+        assertThat(firstMatch(hba, "shop", "shop", "10.9.9.9")).isEqualTo("hostssl \"shop\" \"shop\" all scram-sha-256");
+        assertThat(firstMatch(hba, "replication", "replicator", "10.1.2.3")).isEqualTo("hostssl replication replicator 10.1.2.3/32 scram-sha-256");
+        assertThat(firstMatch(hba, "postgres", "postgres", "10.9.9.9")).isEqualTo("host all all all reject");
+    }
+
+    /** Kubernetes trusts anywhere: loopback keeps plaintext, every other address of the range needs TLS. */
+    @Test
+    void withTlsAnAnywhereRangeSplitsIntoLoopbackAndTls() {
+        List<String> hba = PatroniConfig.pgHba(Fixtures.spec(Plan.DEV), TrustedNetworks.anywhere(), true);
+        assertThat(hba).contains("host all all 127.0.0.0/8 scram-sha-256", "hostssl all all 0.0.0.0/0 scram-sha-256",
+                "host all all ::1/128 scram-sha-256", "hostssl all all ::/0 scram-sha-256")
+                .doesNotContain("host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256");
+    }
+
+    /** Without TLS files nothing about TLS is rendered (the Kubernetes runtime until its slice lands). */
+    @Test
+    void withoutTlsFilesTheMemberRendersAsBefore() {
+        PatroniMember plain = Fixtures.member(Fixtures.spec(Plan.DEV), 0);
+        plain = new PatroniMember(plain.name(), plain.listenHost(), plain.connectHost(), plain.pgPort(), plain.restPort(),
+                plain.dataDir(), plain.binDir(), plain.pgpassFile(), plain.logDir(), null);
+        String yml = PatroniConfig.render(Fixtures.spec(Plan.DEV), plain, Fixtures.DCS, Fixtures.SECRETS, Fixtures.TRUSTED);
+        assertThat(yml).doesNotContain("ssl").doesNotContain("hostssl").contains("- host \"shop\" \"shop\" all scram-sha-256");
+    }
+
     @Test
     void trustedNetworksAreCidrsAndNothingElse() {
         assertThat(new TrustedNetworks(List.of("127.0.0.1/32", "::1/128", "fd00::/8")).isAnywhere()).isFalse();

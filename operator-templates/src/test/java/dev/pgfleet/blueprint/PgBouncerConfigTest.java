@@ -26,7 +26,7 @@ class PgBouncerConfigTest {
         assertThat(ini).contains("pool_mode = transaction\n")
                 .contains("default_pool_size = " + sizing.defaultPoolSize() + "\n")
                 .contains("max_db_connections = " + sizing.maxServerConnections() + "\n")
-                .contains("auth_type = scram-sha-256\n");
+                .contains("auth_type = hba\n");
         assertThat(sizing.maxServerConnections()).isLessThan(PostgresParameters.MAX_CONNECTIONS / 2);
     }
 
@@ -50,6 +50,31 @@ class PgBouncerConfigTest {
     void preparedStatementsScaleWithMemoryAndNeverFallBelowTheDriversCaches() {
         assertThat(PoolerSizing.forResources(new Resources(1, 256L << 20)).maxPreparedStatements()).isEqualTo(100);
         assertThat(PoolerSizing.forResources(new Resources(2, 16L << 30)).maxPreparedStatements()).isEqualTo(2000);
+    }
+
+    @Test
+    void hbaMatchesGoldenFile() {
+        Golden.assertMatches("pgbouncer_hba.conf", PgBouncerConfig.renderHba());
+        assertThat(PgBouncerConfig.hbaFile(Fixtures.pooler())).isEqualTo("/var/lib/pgfleet/databases/3f1c2b7a/pooler/pgbouncer_hba.conf");
+    }
+
+    /** TLS to the members is verified against the database's CA for the host PgBouncer connects to. */
+    @Test
+    void withTlsClientsMayAndServersMustUseIt() {
+        String ini = PgBouncerConfig.renderIni(Fixtures.spec(Plan.DEV), Fixtures.pooler(), "10.0.0.5", 6000);
+        assertThat(ini).contains("shop = host=10.0.0.5 port=6000")
+                .contains("server_tls_sslmode = verify-full\n")
+                .contains("server_tls_ca_file = /var/lib/pgfleet/databases/3f1c2b7a/pooler/tls/ca.crt\n")
+                .contains("client_tls_key_file = /var/lib/pgfleet/databases/3f1c2b7a/pooler/tls/server.key\n");
+    }
+
+    /** Without TLS files the ini is what it was before TLS (the Kubernetes runtime until its slice lands). */
+    @Test
+    void withoutTlsFilesNothingAboutTlsIsRendered() {
+        PoolerSettings tls = Fixtures.pooler();
+        PoolerSettings plain = new PoolerSettings(tls.listenHost(), tls.listenPort(), tls.authFile(), tls.logFile(), tls.adminUser(), null);
+        String ini = PgBouncerConfig.renderIni(Fixtures.spec(Plan.DEV), plain, "127.0.0.1", 6000);
+        assertThat(ini).contains("auth_type = scram-sha-256\n").doesNotContain("tls").doesNotContain("hba");
     }
 
     @Test
