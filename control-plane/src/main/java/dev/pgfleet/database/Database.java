@@ -62,6 +62,13 @@ public class Database {
      */
     @Column(name = "dcs_password_enc", insertable = false, updatable = false)
     private String dcsPasswordEnc;
+    /** The database's server certificate, key and issuing CA (issue 13); written only by tls/ServerCertificates. */
+    @Column(name = "tls_certificate_pem", insertable = false, updatable = false)
+    private String tlsCertificatePem;
+    @Column(name = "tls_private_key_enc", insertable = false, updatable = false)
+    private String tlsPrivateKeyEnc;
+    @Column(name = "tls_ca_certificate_pem", insertable = false, updatable = false)
+    private String tlsCaCertificatePem;
     @Column(name = "monitor_password_enc")
     private String monitorPasswordEnc;
     @Column(name = "pooler_port")
@@ -226,6 +233,18 @@ public class Database {
     /** Null until the reconciler first converged the database (see DesiredClusters). */
     public String getDcsPasswordEnc() {
         return dcsPasswordEnc;
+    }
+
+    public String getTlsCertificatePem() {
+        return tlsCertificatePem;
+    }
+
+    public String getTlsPrivateKeyEnc() {
+        return tlsPrivateKeyEnc;
+    }
+
+    public String getTlsCaCertificatePem() {
+        return tlsCaCertificatePem;
     }
 
     public Integer getPoolerPort() {

@@ -6,6 +6,12 @@ import io.swagger.v3.oas.annotations.Operation;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,6 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/v1/databases")
 class DatabaseController {
+    static final String PEM = "application/x-pem-file";
     private final DatabaseService service;
     private final DatabaseViews views;
 
@@ -54,6 +61,23 @@ class DatabaseController {
     DatabaseViews.CredentialsView credentials(@PathVariable UUID id) {
         Database d = service.get(CurrentTenant.get(), id);
         return views.credentials(d, service.ownerPassword(d));
+    }
+
+    @GetMapping(value = "/{id}/ca.crt", produces = PEM)
+    @Operation(summary = "The CA certificate (PEM) the database's endpoints present certificates of: save it as"
+            + " ~/.postgresql/root.crt, or point sslrootcert at it, for the connection strings' sslmode=verify-full")
+    @ApiResponse(responseCode = "200", description = "The CA certificate",
+            content = @Content(mediaType = PEM, schema = @Schema(type = "string")))
+    ResponseEntity<String> caCertificate(@PathVariable UUID id) {
+        Database d = service.get(CurrentTenant.get(), id);
+        return caCertificateResponse(d, views.caCertificatePem(d));
+    }
+
+    /** The PEM as a download named after the database. */
+    static ResponseEntity<String> caCertificateResponse(Database d, String pem) {
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType(PEM))
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(d.getName() + "-ca.crt").build().toString())
+                .body(pem);
     }
 
     @DeleteMapping("/{id}")

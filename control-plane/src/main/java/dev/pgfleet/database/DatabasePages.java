@@ -129,6 +129,7 @@ class DatabasePages implements DashboardPage {
         Database d = service.get(CurrentTenant.get(), id);
         model.addAttribute("db", d);
         model.addAttribute("connection", views.connection(d));
+        model.addAttribute("apiBase", apiBase());
         return OVERVIEW + " :: connection";
     }
 
@@ -146,6 +147,13 @@ class DatabasePages implements DashboardPage {
             throw new ApiException(HttpStatus.CONFLICT, "Not placed yet", "The database has no endpoints yet.");
         }
         return ResponseEntity.ok().cacheControl(CacheControl.noStore()).contentType(MediaType.TEXT_PLAIN).body(value);
+    }
+
+    /** The CA certificate to verify the endpoints with, as a download (the dashboard's link; the API has the same). */
+    @GetMapping("/databases/{id}/ca.crt")
+    ResponseEntity<String> caCertificate(@PathVariable UUID id) {
+        Database d = service.get(CurrentTenant.get(), id);
+        return DatabaseController.caCertificateResponse(d, views.caCertificatePem(d));
     }
 
     /** Deletion needs the database's name typed again: checked here, not only in the browser. */
@@ -178,6 +186,7 @@ class DatabasePages implements DashboardPage {
     private String showOverview(Database d, Model model) {
         addOverview(d, model);
         model.addAttribute("connection", views.connection(d));
+        model.addAttribute("apiBase", apiBase());
         model.addAttribute("tab", "overview");
         return OVERVIEW;
     }
@@ -187,6 +196,11 @@ class DatabasePages implements DashboardPage {
         model.addAttribute("view", views.view(d, false));
         model.addAttribute("events", events.recent(d.getId()));
         model.addAttribute("settled", d.getStatus() == DatabaseStatus.READY || d.getStatus() == DatabaseStatus.FAILED);
+    }
+
+    /** This control plane's address as the browser reached it, for the copyable download command. */
+    private static String apiBase() {
+        return org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString();
     }
 
     private List<Row> rows() {

@@ -1,6 +1,7 @@
 package dev.pgfleet.database;
 
 import dev.pgfleet.blueprint.PgBouncerConfig;
+import dev.pgfleet.tls.InstallationCa;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -13,13 +14,28 @@ import org.springframework.stereotype.Component;
 @Component
 class DatabaseViews {
     static final String TARGET_SESSION_ATTRS = "read-write";
+    /**
+     * Every connection string asks for TLS and checks the endpoint's certificate and name against the database's CA
+     * (GET …/ca.crt; libpq and pgjdbc read it from ~/.postgresql/root.crt unless sslrootcert says otherwise).
+     */
+    static final String SSL_MODE = "verify-full";
 
     private final RuntimeInfo runtime;
     private final DatabaseEvents events;
+    private final InstallationCa ca;
 
-    DatabaseViews(RuntimeInfo runtime, DatabaseEvents events) {
+    DatabaseViews(RuntimeInfo runtime, DatabaseEvents events, InstallationCa ca) {
         this.runtime = runtime;
         this.events = events;
+        this.ca = ca;
+    }
+
+    /**
+     * The CA certificate (PEM) that the database's endpoints chain to: the one stored with its certificate, or before
+     * it has one, the installation's CA that will issue it (I/O: the metadata store, on first use).
+     */
+    String caCertificatePem(Database d) {
+        return d.getTlsCaCertificatePem() != null ? d.getTlsCaCertificatePem() : ca.fetchCertificatePem();
     }
 
     DatabaseView view(Database d, boolean withEvents) {
@@ -45,7 +61,8 @@ class DatabaseViews {
         String user = d.getName();
         return new ConnectionView(
                 new PoolerView(pooler.host(), pooler.port(), d.getName(), user, PgBouncerConfig.POOL_MODE),
-                new DirectView(hosts, d.getName(), user, TARGET_SESSION_ATTRS, directUri(d, user, null, hosts)));
+                new DirectView(hosts, d.getName(), user, TARGET_SESSION_ATTRS, directUri(d, user, null, hosts)),
+                SSL_MODE, "/api/v1/databases/" + d.getId() + "/ca.crt");
     }
 
     CredentialsView credentials(Database d, String password) {
@@ -55,14 +72,15 @@ class DatabaseViews {
         }
         String user = d.getName();
         String poolerUri = "postgresql://" + enc(user) + ":" + enc(password) + "@" + c.pooler().host() + ":" + c.pooler().port()
-                + "/" + enc(d.getName());
+                + "/" + enc(d.getName()) + "?sslmode=" + SSL_MODE;
         return new CredentialsView(user, password, poolerUri, directUri(d, user, password, c.direct().hosts()));
     }
 
     private static String directUri(Database d, String user, String password, List<HostPort> hosts) {
         String auth = password == null ? enc(user) : enc(user) + ":" + enc(password);
         String hostList = hosts.stream().map(h -> h.host() + ":" + h.port()).collect(Collectors.joining(","));
-        return "postgresql://" + auth + "@" + hostList + "/" + enc(d.getName()) + "?target_session_attrs=" + TARGET_SESSION_ATTRS;
+        return "postgresql://" + auth + "@" + hostList + "/" + enc(d.getName()) + "?target_session_attrs=" + TARGET_SESSION_ATTRS
+                + "&sslmode=" + SSL_MODE;
     }
 
     private static String enc(String s) {
@@ -78,7 +96,11 @@ class DatabaseViews {
     record MemberView(String name, String role, String state, String host, int port, Long lagBytes) {
     }
 
-    record ConnectionView(PoolerView pooler, DirectView direct) {
+    /**
+     * @param sslMode          what every connection string asks for: {@code verify-full}
+     * @param caCertificateUrl where the CA certificate to verify the endpoints with is (GET, PEM)
+     */
+    record ConnectionView(PoolerView pooler, DirectView direct, String sslMode, String caCertificateUrl) {
     }
 
     record PoolerView(String host, int port, String database, String username, String poolMode) {

@@ -7,6 +7,8 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.Passwords;
 import dev.pgfleet.system.SecretCipher;
+import dev.pgfleet.tls.ServerCertificates;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -20,9 +22,11 @@ public class DesiredClusters {
     private final SecretCipher cipher;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate ownTransaction;
+    private final ServerCertificates certificates;
 
-    DesiredClusters(SecretCipher cipher, JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+    DesiredClusters(SecretCipher cipher, JdbcTemplate jdbc, PlatformTransactionManager transactions, ServerCertificates certificates) {
         this.cipher = cipher;
+        this.certificates = certificates;
         this.jdbc = jdbc;
         // Its own short transaction: callers may hold a read-only one.
         this.ownTransaction = new TransactionTemplate(transactions);
@@ -45,7 +49,10 @@ public class DesiredClusters {
         return cipher.encrypt(secret);
     }
 
-    /** The desired cluster; gives a database created before per-scope etcd users its DCS password first (I/O then). */
+    /**
+     * The desired cluster, with the TLS identity stored for it (null before its first reconcile pass issued one); gives
+     * a database created before per-scope etcd users its DCS password first (I/O then).
+     */
     public DesiredCluster of(Database d) {
         ClusterSpec spec = specOf(d);
         String dcsPassword = d.getDcsPasswordEnc() != null ? cipher.decrypt(d.getDcsPasswordEnc()) : ensureDcsPassword(d.getId());
@@ -56,7 +63,16 @@ public class DesiredClusters {
                 d.getMembers().stream()
                         .map(m -> new DesiredCluster.MemberSlot(m.getOrdinal(), m.getName(), m.getPgPort(), m.getRestPort()))
                         .toList(),
-                d.getPoolerPort() == null ? 0 : d.getPoolerPort(), null /* TLS: issue 13 (tls-core) */);
+                d.getPoolerPort() == null ? 0 : d.getPoolerPort(),
+                certificates.materialOf(d.getTlsCertificatePem(), d.getTlsPrivateKeyEnc(), d.getTlsCaCertificatePem()));
+    }
+
+    /**
+     * {@code desired} with a server certificate for {@code names}: the stored one, or a new one issued and stored
+     * first when it is missing or due (I/O then; see ServerCertificates).
+     */
+    public ServerCertificates.Renewal issueCertificateIfDue(DesiredCluster desired, List<String> names) {
+        return certificates.issueIfDue(desired.id(), desired.tls(), names);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.tls.ServerCertificates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -52,6 +53,7 @@ class Reconciler {
         if (db.isDeletionRequested()) {
             return delete(desired);
         }
+        desired = withCurrentCertificate(desired);
 
         // A failed step still ends with an observation and a status, so a READY database whose data plane
         // broke (etcd gone, a member that cannot start) shows it instead of staying READY.
@@ -88,6 +90,17 @@ class Reconciler {
             throw stepFailure;
         }
         return Optional.of(next.status() == DatabaseStatus.READY ? timing.resyncInterval() : CONVERGING_POLL);
+    }
+
+    /**
+     * The desired cluster with a server certificate valid for the runtime's endpoint names, issued (or renewed) first
+     * when due; the members and the pooler then pick it up like any other change.
+     */
+    private DesiredCluster withCurrentCertificate(DesiredCluster desired) {
+        ServerCertificates.Renewal renewal = desiredClusters.issueCertificateIfDue(desired, runtime.serverCertificateNames(desired));
+        renewal.reason().ifPresent(why -> events.normal(desired.id(), "CertificateIssued", "Issued a new server certificate (serial "
+                + renewal.material().serial() + ", valid until " + renewal.material().notAfter() + ") because " + why + "."));
+        return desired.withTls(renewal.material());
     }
 
     /** The stored monitoring password, or a new one stored first (for a database created before the role existed). */

@@ -7,6 +7,7 @@ import dev.pgfleet.blueprint.TrustedNetworks;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.tls.PresentedCertificate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,10 +55,13 @@ class PatroniMembers {
             processes.user().createOwnedLeaf(layout.memberDataDir(desired.id(), slot.ordinal()));
             processes.user().createOwnedLeaf(dir.resolve("log"));
             Path config = dir.resolve("patroni.yml");
+            boolean tlsChanged = desired.tls() != null && LocalTlsFiles.write(processes.user(), dir, desired.tls());
             boolean changed = processes.user().writeOwnedFile(config, PatroniConfig.render(desired.spec(), member(desired, slot), dcs,
                     desired.secrets(), trusted));
             boolean running = find(desired, slot).isPresent();
-            if (running && changed) {
+            if (running && (changed || tlsChanged || presentsOtherCertificate(desired, slot))) {
+                // Patroni's /reload re-signals PostgreSQL even when only the TLS files' contents changed (3.0.2:
+                // reload_config(sighup=True) always ends in pg_ctl reload), and PostgreSQL re-reads them on SIGHUP.
                 rest.reload(connectHost, slot.restPort(), desired.secrets());
                 reloaded = true;
             } else if (!running) {
@@ -70,6 +74,18 @@ class PatroniMembers {
             }
         }
         return reloaded;
+    }
+
+    /**
+     * Whether the member's PostgreSQL runs but presents another certificate than the stored one (a renewal it has not
+     * loaded yet, or a reload that was lost). I/O: a TLS handshake with the member.
+     */
+    private boolean presentsOtherCertificate(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
+        if (desired.tls() == null || findPostmaster(desired, slot).isEmpty()) {
+            return false;
+        }
+        return !PresentedCertificate.fetchSerial(connectHost, slot.pgPort(), desired.tls().caCertificatePem(), PgBouncerPooler.PROBE_TIMEOUT)
+                .equals(Optional.of(desired.tls().serial()));
     }
 
     Optional<ProcessHandle> find(DesiredCluster desired, DesiredCluster.MemberSlot slot) {
@@ -99,6 +115,6 @@ class PatroniMembers {
                 layout.pgdata(desired.id(), slot.ordinal()).toString(),
                 binDirOfVersion.apply(desired.spec().postgresMajorVersion()).toString(),
                 layout.memberDataDir(desired.id(), slot.ordinal()).resolve("pgpass").toString(), dir.resolve("log").toString(),
-                null /* TLS: issue 13 (tls-core) */);
+                desired.tls() == null ? null : LocalTlsFiles.at(dir));
     }
 }

@@ -5,6 +5,7 @@ import dev.pgfleet.blueprint.PgBouncerConfig;
 import dev.pgfleet.blueprint.PoolerSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.system.process.LocalProcesses;
+import dev.pgfleet.tls.PresentedCertificate;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * the old address are dropped, clients stay connected.
  */
 class PgBouncerPooler {
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private final LocalLayout layout;
     private final LocalProcesses processes;
     private final String listenHost;
@@ -41,7 +43,12 @@ class PgBouncerPooler {
         boolean changed = processes.user().writeOwnedFile(dir.resolve("userlist.txt"), PgBouncerConfig.renderAuthFile(List.of(
                 new PgBouncerConfig.UserSecret(desired.spec().ownerUsername(), desired.ownerScramVerifier()),
                 new PgBouncerConfig.UserSecret(ClusterSecrets.POOLER_ADMIN_USER, desired.poolerAdminScramVerifier()))));
-        changed |= processes.user().writeOwnedFile(ini, PgBouncerConfig.renderIni(desired.spec(), settings(desired),
+        PoolerSettings settings = settings(desired);
+        if (desired.tls() != null) {
+            changed |= LocalTlsFiles.write(processes.user(), dir, desired.tls());
+            changed |= processes.user().writeOwnedFile(Path.of(PgBouncerConfig.hbaFile(settings)), PgBouncerConfig.renderHba());
+        }
+        changed |= processes.user().writeOwnedFile(ini, PgBouncerConfig.renderIni(desired.spec(), settings,
                 connectHost, desired.member(leader).pgPort()));
         if (find(desired).isEmpty()) {
             processes.startDetached(List.of("pgbouncer", ini.toString()), dir, dir.resolve("pgbouncer.out"),
@@ -55,7 +62,19 @@ class PgBouncerPooler {
             adminCommand(desired, "RELOAD");
             return true;
         }
+        // Likewise for a renewed certificate: RELOAD re-reads the TLS files (clients stay connected) until PgBouncer
+        // presents the stored one.
+        if (desired.tls() != null && !presentsCurrentCertificate(desired)) {
+            adminCommand(desired, "RELOAD");
+            return true;
+        }
         return false;
+    }
+
+    /** Whether PgBouncer presents the desired certificate to TLS clients now. I/O. */
+    boolean presentsCurrentCertificate(DesiredCluster desired) {
+        return PresentedCertificate.fetchSerial(connectHost, desired.poolerPort(), desired.tls().caCertificatePem(), PROBE_TIMEOUT)
+                .equals(Optional.of(desired.tls().serial()));
     }
 
     /** The member PgBouncer currently sends connections to, as its admin console reports it. */
@@ -161,6 +180,6 @@ class PgBouncerPooler {
         Path dir = layout.poolerDir(desired.id());
         return new PoolerSettings(listenHost, desired.poolerPort(), dir.resolve("userlist.txt").toString(),
                 dir.resolve("log").resolve("pgbouncer.log").toString(), ClusterSecrets.POOLER_ADMIN_USER,
-                null /* TLS: issue 13 (tls-core) */);
+                desired.tls() == null ? null : LocalTlsFiles.at(dir));
     }
 }
