@@ -169,15 +169,44 @@ public final class ControlPlane implements AutoCloseable {
         throw new AssertionError("backup " + backupId + " did not finish within " + timeout + "; last: " + last);
     }
 
-    /** A JDBC session through the database's pooled endpoint, as its owner, with the credentials the API gives out. */
+    /**
+     * A JDBC session through the database's pooled endpoint, as its owner, with the credentials the API gives out and
+     * as its connection string says: TLS, verify-full against the CA downloaded from the API.
+     */
     public java.sql.Connection pooledConnection(String databaseId, String token) throws java.sql.SQLException {
         JsonNode credentials = get("/api/v1/databases/" + databaseId + "/credentials", token).json();
         URI pooler = URI.create(credentials.get("poolerUri").asText());
+        return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pooler.getHost() + ":" + pooler.getPort()
+                + pooler.getPath(), verifyFull(databaseId, token));
+    }
+
+    /**
+     * pgjdbc properties for the database's owner as the API's connection strings ask: the owner's credentials,
+     * {@code sslmode=verify-full} and {@code sslrootcert} the CA certificate downloaded from {@code GET …/ca.crt}.
+     */
+    public java.util.Properties verifyFull(String databaseId, String token) {
+        JsonNode credentials = get("/api/v1/databases/" + databaseId + "/credentials", token).json();
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
-        return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pooler.getHost() + ":" + pooler.getPort()
-                + pooler.getPath(), p);
+        p.setProperty("sslmode", "verify-full");
+        p.setProperty("sslrootcert", downloadCaCertificate(databaseId, token).toString());
+        return p;
+    }
+
+    /** Saves the database's CA certificate (GET …/ca.crt) in this control plane's home and returns the file. */
+    public Path downloadCaCertificate(String databaseId, String token) {
+        Response r = get("/api/v1/databases/" + databaseId + "/ca.crt", token);
+        if (r.status() != 200 || !r.body().startsWith("-----BEGIN CERTIFICATE-----")) {
+            throw new AssertionError("GET ca.crt answered " + r.status() + ": " + r.body());
+        }
+        try {
+            Path file = home.resolve("ca-" + databaseId + ".crt");
+            Files.writeString(file, r.body());
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private URI uri(String path) {

@@ -1,0 +1,266 @@
+package dev.pgfleet.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgfleet.system.SecretCipher;
+import dev.pgfleet.testsupport.ControlPlane;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * TLS on every endpoint a client uses, against real Patroni, PostgreSQL and PgBouncer processes. The control plane
+ * listens on every address and advertises a NON-loopback address of this machine, so connection strings, PgBouncer's
+ * server connections and the replicas' streaming all cross a non-loopback address, where only TLS is let in. The
+ * certificate is valid for 60 s and renewed 45 s before expiry, so every ~15 s a new one is issued and loaded while
+ * connections stay open.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TlsIntegrationTest {
+    private ControlPlane cp;
+    private String alice;
+    private String id;
+    private String address;
+    private JsonNode credentials;
+    private Path ca;
+
+    @BeforeAll
+    void createHaDatabase() throws Exception {
+        address = nonLoopbackAddress().orElse(null);
+        assumeTrue(address != null, "this machine has no non-loopback IPv4 address to prove that plaintext from one is refused");
+        cp = ControlPlane.start(Map.of("pgfleet.local.listen-address", "0.0.0.0", "pgfleet.local.advertise-host", address,
+                "pgfleet.tls.server-certificate-validity", "60s", "pgfleet.tls.renew-before", "45s"));
+        alice = cp.createTenant("alice");
+        id = cp.post("/api/v1/databases", alice, "{\"name\":\"vectors\",\"plan\":\"ha\"}").json().get("id").asText();
+        cp.awaitDatabase(id, alice, Duration.ofSeconds(240), d -> "READY".equals(d.get("status").asText())
+                && d.get("members").size() == 3);
+        credentials = cp.get("/api/v1/databases/" + id + "/credentials", alice).json();
+        ca = cp.downloadCaCertificate(id, alice);
+    }
+
+    @AfterAll
+    void stop() {
+        if (cp != null) {
+            cp.close();
+        }
+    }
+
+    @Test
+    void connectionStringsAskForVerifyFullAndTheCaIsServedToItsTenantOnly() throws Exception {
+        assertThat(credentials.get("poolerUri").asText()).startsWith("postgresql://vectors:").endsWith("/vectors?sslmode=verify-full")
+                .contains("@" + address + ":");
+        assertThat(credentials.get("directUri").asText()).endsWith("?target_session_attrs=read-write&sslmode=verify-full");
+        JsonNode connection = cp.get("/api/v1/databases/" + id, alice).json().get("connection");
+        assertThat(connection.get("sslMode").asText()).isEqualTo("verify-full");
+        assertThat(connection.get("caCertificateUrl").asText()).isEqualTo("/api/v1/databases/" + id + "/ca.crt");
+
+        ControlPlane.Response pem = cp.get("/api/v1/databases/" + id + "/ca.crt", alice);
+        assertThat(pem.status()).isEqualTo(200);
+        assertThat(pem.contentType()).startsWith("application/x-pem-file");
+        assertThat(Pem.certificate(pem.body()).getBasicConstraints()).as("a CA certificate").isEqualTo(0);
+        assertThat(pem.body()).doesNotContain("PRIVATE KEY");
+
+        String bob = cp.createTenant("bob");
+        assertThat(cp.get("/api/v1/databases/" + id + "/ca.crt", bob).status()).isEqualTo(404);
+        assertThat(cp.get("/api/v1/databases/" + UUID.randomUUID() + "/ca.crt", alice).status()).isEqualTo(404);
+        assertThat(cp.get("/api/v1/databases/" + id + "/ca.crt", null).status()).isEqualTo(401);
+    }
+
+    /** Through the pooler and straight to the leader, by the advertised (non-loopback) address: TLS, verified. */
+    @Test
+    void verifyFullWithTheDownloadedCaWorksThroughThePoolerAndDirect() throws Exception {
+        try (Connection pooled = DriverManager.getConnection(poolerJdbc(address), verifyFull(ca))) {
+            assertThat(query(pooled, "select ssl from pg_stat_ssl where pid = pg_backend_pid()"))
+                    .as("PgBouncer's own connection to the member is TLS").isEqualTo("t");
+            assertThat(query(pooled, "select 1")).isEqualTo("1");
+        }
+        try (Connection direct = DriverManager.getConnection(directJdbc(address), verifyFull(ca))) {
+            assertThat(query(direct, "select ssl from pg_stat_ssl where pid = pg_backend_pid()")).isEqualTo("t");
+            assertThat(query(direct, "select pg_is_in_recovery()")).isEqualTo("f");
+        }
+    }
+
+    @Test
+    void aWrongCaOrAHostNameNotInTheCertificateIsRefused() throws Exception {
+        Path otherCa = cp.home().resolve("other-ca.crt");
+        Files.writeString(otherCa, Pem.of(CertificateAuthority.createCa("impostor", java.time.Instant.now(), Duration.ofDays(1)).certificate()));
+        assertThatThrownBy(() -> DriverManager.getConnection(poolerJdbc(address), verifyFull(otherCa)).close())
+                .isInstanceOf(SQLException.class).hasMessageContaining("SSL");
+        assertThatThrownBy(() -> DriverManager.getConnection(directJdbc(address), verifyFull(otherCa)).close())
+                .isInstanceOf(SQLException.class);
+        // 127.0.0.2 reaches the same listeners (loopback, 0.0.0.0) but is not a name the certificate carries.
+        assertThatThrownBy(() -> DriverManager.getConnection(poolerJdbc("127.0.0.2"), verifyFull(ca)).close())
+                .isInstanceOf(SQLException.class).hasMessageContaining("127.0.0.2");
+        assertThatThrownBy(() -> DriverManager.getConnection(directJdbc("127.0.0.2"), verifyFull(ca)).close())
+                .isInstanceOf(SQLException.class);
+    }
+
+    /** The documented exception: plaintext from loopback. From any other address PgBouncer and members refuse it. */
+    @Test
+    void plaintextOnlyFromLoopback() throws Exception {
+        try (Connection pooled = DriverManager.getConnection(poolerJdbc("127.0.0.1"), plaintext());
+             Connection direct = DriverManager.getConnection(directJdbc("127.0.0.1"), plaintext())) {
+            assertThat(query(pooled, "select 1")).isEqualTo("1");
+            assertThat(query(direct, "select ssl from pg_stat_ssl where pid = pg_backend_pid()")).isEqualTo("f");
+        }
+        assertThatThrownBy(() -> DriverManager.getConnection(poolerJdbc(address), plaintext()).close())
+                .isInstanceOf(SQLException.class).hasMessageContaining("no authentication method");
+        for (JsonNode member : cp.get("/api/v1/databases/" + id, alice).json().get("members")) {
+            String url = "jdbc:postgresql://" + address + ":" + member.get("port").asInt() + "/vectors";
+            assertThatThrownBy(() -> DriverManager.getConnection(url, plaintext()).close())
+                    .as(member.get("name").asText()).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("no encryption");
+        }
+    }
+
+    /** Patroni's replicas stream from the leader over the non-loopback address: over TLS, as pg_hba demands there. */
+    @Test
+    void replicationBetweenMembersIsTls() throws Exception {
+        JdbcTemplate metadata = cp.bean(JdbcTemplate.class);
+        String superuserPassword = cp.bean(SecretCipher.class).decrypt(metadata.queryForObject(
+                "select superuser_password_enc from databases where id = ?", String.class, UUID.fromString(id)));
+        Properties su = new Properties();
+        su.setProperty("user", "postgres");
+        su.setProperty("password", superuserPassword);
+        su.setProperty("sslmode", "verify-full");
+        su.setProperty("sslrootcert", ca.toString());
+        String hosts = memberHosts("127.0.0.1");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + hosts + "/postgres?targetServerType=primary", su)) {
+            assertThat(query(c, "select count(*) from pg_stat_replication r join pg_stat_ssl s on s.pid = r.pid"
+                    + " where s.ssl and r.client_addr = '" + address + "'")).isEqualTo("2");
+        }
+    }
+
+    /**
+     * Renewal without dropping anything: one pooled and one direct connection stay open while both endpoints come to
+     * present a new certificate (issued by the reconciler, loaded by RELOAD and Patroni's reload); both still run
+     * queries afterwards, and new verify-full connections accept the new certificate.
+     */
+    @Test
+    void certificatesAreRenewedWhileConnectionsStayOpen() throws Exception {
+        try (Connection pooled = DriverManager.getConnection(poolerJdbc(address), verifyFull(ca));
+             Connection direct = DriverManager.getConnection(directJdbc(address), verifyFull(ca))) {
+            int leaderPort = Integer.parseInt(query(direct, "select setting from pg_settings where name = 'port'"));
+            String caPem = Files.readString(ca);
+            String poolerBefore = PresentedCertificate.fetchSerial(address, poolerPort(), caPem, Duration.ofSeconds(2)).orElseThrow();
+            String leaderBefore = PresentedCertificate.fetchSerial(address, leaderPort, caPem, Duration.ofSeconds(2)).orElseThrow();
+            String before = query(pooled, "select 1");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            Optional<String> poolerNow = Optional.of(poolerBefore);
+            Optional<String> leaderNow = Optional.of(leaderBefore);
+            while ((poolerNow.equals(Optional.of(poolerBefore)) || leaderNow.equals(Optional.of(leaderBefore)))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                poolerNow = PresentedCertificate.fetchSerial(address, poolerPort(), caPem, Duration.ofSeconds(2));
+                leaderNow = PresentedCertificate.fetchSerial(address, leaderPort, caPem, Duration.ofSeconds(2));
+            }
+            assertThat(poolerNow).as("the pooler presents a renewed certificate").isPresent().isNotEqualTo(Optional.of(poolerBefore));
+            assertThat(leaderNow).as("the leader presents a renewed certificate").isPresent().isNotEqualTo(Optional.of(leaderBefore));
+            assertThat(issuedSerials()).as("serials the reconciler reported issuing").contains(poolerNow.get(), leaderNow.get());
+
+            // The connections opened under the old certificate are still there and still work.
+            assertThat(query(pooled, "select 1")).isEqualTo(before);
+            assertThat(query(direct, "select count(*) from pg_stat_ssl where pid = pg_backend_pid() and ssl")).isEqualTo("1");
+            // New ones verify the new certificate against the same CA.
+            try (Connection fresh = DriverManager.getConnection(poolerJdbc(address), verifyFull(ca));
+                 Connection freshDirect = DriverManager.getConnection(directJdbc(address), verifyFull(ca))) {
+                assertThat(query(fresh, "select 1")).isEqualTo("1");
+                assertThat(query(freshDirect, "select 1")).isEqualTo("1");
+            }
+        }
+    }
+
+    private Set<String> issuedSerials() {
+        Set<String> serials = new HashSet<>();
+        for (JsonNode event : cp.get("/api/v1/databases/" + id, alice).json().get("events")) {
+            String message = event.get("message").asText();
+            if (event.get("reason").asText().equals("CertificateIssued")) {
+                serials.add(message.replaceAll(".*serial ([0-9a-f]+).*", "$1"));
+            }
+        }
+        return serials;
+    }
+
+    private int poolerPort() {
+        return URI.create(credentials.get("poolerUri").asText()).getPort();
+    }
+
+    private String poolerJdbc(String host) {
+        return "jdbc:postgresql://" + host + ":" + poolerPort() + "/vectors";
+    }
+
+    private String directJdbc(String host) {
+        return "jdbc:postgresql://" + memberHosts(host) + "/vectors?targetServerType=primary";
+    }
+
+    private String memberHosts(String host) {
+        List<String> hosts = new ArrayList<>();
+        for (JsonNode member : cp.get("/api/v1/databases/" + id, alice).json().get("members")) {
+            hosts.add(host + ":" + member.get("port").asInt());
+        }
+        return String.join(",", hosts);
+    }
+
+    private Properties verifyFull(Path caFile) {
+        Properties p = plaintext();
+        p.setProperty("sslmode", "verify-full");
+        p.setProperty("sslrootcert", caFile.toString());
+        return p;
+    }
+
+    private Properties plaintext() {
+        Properties p = new Properties();
+        p.setProperty("user", credentials.get("username").asText());
+        p.setProperty("password", credentials.get("password").asText());
+        p.setProperty("sslmode", "disable");
+        return p;
+    }
+
+    private static String query(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Optional<String> nonLoopbackAddress() throws Exception {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return Optional.of(a.getHostAddress());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
