@@ -46,9 +46,7 @@ class BackupIntegrationTest {
         cp.awaitStatus(id, alice, "READY", Duration.ofSeconds(120));
         JsonNode credentials = cp.get(base + "/credentials", alice).json();
         URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        Properties p = cp.verifyFull(id, alice);
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
              Statement s = c.createStatement()) {
             s.execute("create table items (id bigserial primary key, embedding vector(16))");
@@ -234,9 +232,7 @@ class BackupIntegrationTest {
     private Connection pooled(String databaseId) throws Exception {
         JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
         URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        Properties p = cp.verifyFull(databaseId, alice);
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 

@@ -205,9 +205,7 @@ class DirectoryFormatBackupIntegrationTest {
     private Connection pooled(String databaseId) throws Exception {
         JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
         URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        Properties p = cp.verifyFull(databaseId, alice);
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 

@@ -143,6 +143,16 @@ class DashboardBrowserTest {
         assertThat(masked).doesNotContain(password).contains("********").startsWith("postgresql://shop:");
         assertThat(browser.driver().getPageSource()).as("the password is not in the page until asked for").doesNotContain(password);
 
+        // The connection string asks for verify-full; the CA it needs is one click (or one copied command) away.
+        assertThat(masked).endsWith("/shop?sslmode=verify-full");
+        String caHref = browser.find("[data-testid=ca-download]").getAttribute("href");
+        Object downloaded = browser.script("var x = new XMLHttpRequest(); x.open('GET', arguments[0], false); x.send();"
+                + " return x.status + ' ' + x.getResponseHeader('Content-Type') + '\\n' + x.responseText;", caHref);
+        assertThat(String.valueOf(downloaded)).startsWith("200 application/x-pem-file")
+                .endsWith(cp.get("/api/v1/databases/" + databaseId + "/ca.crt", acmeToken).body());
+        assertThat(browser.find("[data-testid=ca-command]").getText())
+                .contains(cp.baseUrl() + "/api/v1/databases/" + databaseId + "/ca.crt", "-o ~/.postgresql/root.crt");
+
         // Copy fetches the full string only on the click; the clipboard is observed through a stand-in.
         browser.script("window.__copied = null; navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); };");
         browser.find("[data-testid=copy-pooler]").click();
@@ -160,7 +170,7 @@ class DashboardBrowserTest {
         assertThat(browser.findAll("[data-testid=vector-indexes]")).as("no vector index yet").isEmpty();
 
         // A tenant's HNSW index appears in the panel with its size, after the next refresh (a reload here).
-        createVectorIndex(credentials);
+        createVectorIndex(credentials, cp.verifyFull(databaseId, acmeToken));
         browser.open("/databases/" + databaseId);
         WebElement index = browser.await(Duration.ofSeconds(30), "the index listed",
                 d -> browser.find("[data-testid=vector-indexes] tr[data-index=items_embedding_idx]"));
@@ -250,11 +260,8 @@ class DashboardBrowserTest {
         assertThat(browser.path()).as("signed out").isEqualTo("/login");
     }
 
-    private static void createVectorIndex(JsonNode credentials) {
+    private static void createVectorIndex(JsonNode credentials, Properties p) {
         URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
         try (Connection c = DriverManager.getConnection(
                 "jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
              Statement st = c.createStatement()) {

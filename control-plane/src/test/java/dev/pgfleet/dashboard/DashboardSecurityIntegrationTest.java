@@ -86,7 +86,7 @@ class DashboardSecurityIntegrationTest {
         String base = "/databases/" + aliceDatabase;
         for (String path : new String[] {base, base + "/status", base + "/credentials", base + "/connection",
                 base + "/connection-string?kind=pooler", base + "/backups", base + "/backups/rows", base + "/drills", base + "/drills/history",
-                base + "/insights"}) {
+                base + "/insights", base + "/ca.crt"}) {
             ControlPlane.Response r = bob.get(path);
             assertThat(r.status()).as(path).isEqualTo(404);
             assertThat(r.body()).as(path).doesNotContain("private");

@@ -120,6 +120,8 @@ class DatabaseApiIntegrationTest {
         Response docs = cp.get("/v3/api-docs", null);
         assertThat(docs.status()).isEqualTo(200);
         assertThat(docs.json().path("paths").has("/api/v1/databases/{id}/credentials")).isTrue();
+        assertThat(docs.json().path("paths").path("/api/v1/databases/{id}/ca.crt").path("get").path("responses").path("200")
+                .path("content").has("application/x-pem-file")).as("ca.crt is documented as PEM").isTrue();
         assertThat(cp.get("/swagger-ui/index.html", null).status()).isEqualTo(200);
     }
 
@@ -159,7 +161,7 @@ class DatabaseApiIntegrationTest {
         assertThat(ready.get("members").get(0).get("role").asText()).isEqualTo("leader");
         JsonNode credentials = cp.get("/api/v1/databases/" + id + "/credentials", alice).json();
         assertThat(credentials.get("password").asText()).hasSize(32);
-        assertThat(credentials.get("poolerUri").asText()).startsWith("postgresql://shop:");
+        assertThat(credentials.get("poolerUri").asText()).startsWith("postgresql://shop:").endsWith("/shop?sslmode=verify-full");
 
         // The Kubernetes objects of this database, exported under the local runtime, with no secret in them.
         Response manifests = cp.get("/api/v1/databases/" + id + "/manifests", alice);

@@ -76,7 +76,7 @@ class HaDatabaseIntegrationTest {
         assertThat(db.get("connection").get("direct").get("hosts")).hasSize(3);
         assertThat(db.get("connection").get("direct").get("targetSessionAttrs").asText()).isEqualTo("read-write");
         credentials = cp.get("/api/v1/databases/" + id + "/credentials", token).json();
-        assertThat(credentials.get("directUri").asText()).endsWith("?target_session_attrs=read-write");
+        assertThat(credentials.get("directUri").asText()).endsWith("?target_session_attrs=read-write&sslmode=verify-full");
     }
 
     @Test
@@ -330,18 +330,15 @@ class HaDatabaseIntegrationTest {
 
     private Connection pooled() throws SQLException {
         URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        // As the connection string says: TLS, verify-full against the downloaded CA.
+        Properties p = cp.verifyFull(id, token);
         p.setProperty("connectTimeout", "3");
         p.setProperty("socketTimeout", "30");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 
     private Connection directToLeader() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        Properties p = cp.verifyFull(id, token);
         String hosts = String.join(",", hostPorts());
         return DriverManager.getConnection("jdbc:postgresql://" + hosts + "/shop?targetServerType=primary", p);
     }

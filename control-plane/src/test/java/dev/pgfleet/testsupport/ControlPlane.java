@@ -30,6 +30,7 @@ public final class ControlPlane implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path home;
+    private final Map<String, Path> caFiles = new java.util.concurrent.ConcurrentHashMap<>();
     private final int portRangeStart;
     private final Map<String, Object> extraProperties;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -190,7 +191,8 @@ public final class ControlPlane implements AutoCloseable {
         p.setProperty("user", credentials.get("username").asText());
         p.setProperty("password", credentials.get("password").asText());
         p.setProperty("sslmode", "verify-full");
-        p.setProperty("sslrootcert", downloadCaCertificate(databaseId, token).toString());
+        // Downloaded once per database: tests open connections in tight loops (failover probes).
+        p.setProperty("sslrootcert", caFiles.computeIfAbsent(databaseId, d -> downloadCaCertificate(d, token)).toString());
         return p;
     }
 

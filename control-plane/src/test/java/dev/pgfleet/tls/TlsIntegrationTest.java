@@ -21,12 +21,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,15 +173,27 @@ class TlsIntegrationTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             Optional<String> poolerNow = Optional.of(poolerBefore);
             Optional<String> leaderNow = Optional.of(leaderBefore);
-            while ((poolerNow.equals(Optional.of(poolerBefore)) || leaderNow.equals(Optional.of(leaderBefore)))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(500);
-                poolerNow = PresentedCertificate.fetchSerial(address, poolerPort(), caPem, Duration.ofSeconds(2));
-                leaderNow = PresentedCertificate.fetchSerial(address, leaderPort, caPem, Duration.ofSeconds(2));
+            java.time.Instant poolerChangedAt = null;
+            java.time.Instant leaderChangedAt = null;
+            while ((poolerChangedAt == null || leaderChangedAt == null) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                if (poolerChangedAt == null) {
+                    poolerNow = PresentedCertificate.fetchSerial(address, poolerPort(), caPem, Duration.ofSeconds(2));
+                    poolerChangedAt = poolerNow.isPresent() && !poolerNow.get().equals(poolerBefore) ? java.time.Instant.now() : null;
+                }
+                if (leaderChangedAt == null) {
+                    leaderNow = PresentedCertificate.fetchSerial(address, leaderPort, caPem, Duration.ofSeconds(2));
+                    leaderChangedAt = leaderNow.isPresent() && !leaderNow.get().equals(leaderBefore) ? java.time.Instant.now() : null;
+                }
             }
-            assertThat(poolerNow).as("the pooler presents a renewed certificate").isPresent().isNotEqualTo(Optional.of(poolerBefore));
-            assertThat(leaderNow).as("the leader presents a renewed certificate").isPresent().isNotEqualTo(Optional.of(leaderBefore));
-            assertThat(issuedSerials()).as("serials the reconciler reported issuing").contains(poolerNow.get(), leaderNow.get());
+            assertThat(poolerChangedAt).as("the pooler presents a renewed certificate").isNotNull();
+            assertThat(leaderChangedAt).as("the leader presents a renewed certificate").isNotNull();
+            Map<String, java.time.Instant> issued = issuedAt();
+            assertThat(issued).as("serials the reconciler reported issuing").containsKeys(poolerNow.get(), leaderNow.get());
+            // What docs/security.md reports: from the CertificateIssued event to the endpoint presenting it (200 ms sampling).
+            System.out.printf("TLS renewal: the pooler presented %s %d ms and the leader %s %d ms after it was issued%n",
+                    poolerNow.get(), Duration.between(issued.get(poolerNow.get()), poolerChangedAt).toMillis(),
+                    leaderNow.get(), Duration.between(issued.get(leaderNow.get()), leaderChangedAt).toMillis());
 
             // The connections opened under the old certificate are still there and still work.
             assertThat(query(pooled, "select 1")).isEqualTo(before);
@@ -197,12 +207,13 @@ class TlsIntegrationTest {
         }
     }
 
-    private Set<String> issuedSerials() {
-        Set<String> serials = new HashSet<>();
+    /** The serials named by CertificateIssued events, with when each was issued. */
+    private Map<String, java.time.Instant> issuedAt() {
+        Map<String, java.time.Instant> serials = new java.util.HashMap<>();
         for (JsonNode event : cp.get("/api/v1/databases/" + id, alice).json().get("events")) {
-            String message = event.get("message").asText();
             if (event.get("reason").asText().equals("CertificateIssued")) {
-                serials.add(message.replaceAll(".*serial ([0-9a-f]+).*", "$1"));
+                serials.put(event.get("message").asText().replaceAll(".*serial ([0-9a-f]+).*", "$1"),
+                        java.time.Instant.parse(event.get("at").asText()));
             }
         }
         return serials;
