@@ -7,8 +7,8 @@ import java.util.UUID;
  * Where the local data plane keeps its files under PGFLEET_HOME:
  * <pre>
  * etcd/                      the shared DCS: data/, etcd.pid, etcd.log
- * databases/&lt;id&gt;/members/&lt;n&gt;/  patroni.yml, patroni.pid, patroni.out, data/ (pgdata/, pgpass), log/
- * databases/&lt;id&gt;/pooler/     pgbouncer.ini, userlist.txt, pgbouncer.pid, pgbouncer.out, log/
+ * databases/&lt;id&gt;/members/&lt;n&gt;/  patroni.yml, patroni.pid, patroni.out, data/ (pgdata/, pgpass), log/, tls/
+ * databases/&lt;id&gt;/pooler/     pgbouncer.ini, pgbouncer_hba.conf, userlist.txt, pgbouncer.pid, pgbouncer.out, log/, tls/
  * </pre>
  * Every directory is the control plane's except the leaves the data-plane user writes: etcd/data, a member's
  * data/ and log/, the pooler's log/. So the data-plane user can never replace a directory on the path of a file
