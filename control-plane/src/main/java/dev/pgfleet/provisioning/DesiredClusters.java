@@ -56,7 +56,9 @@ public class DesiredClusters {
                 d.getMembers().stream()
                         .map(m -> new DesiredCluster.MemberSlot(m.getOrdinal(), m.getName(), m.getPgPort(), m.getRestPort()))
                         .toList(),
-                d.getPoolerPort() == null ? 0 : d.getPoolerPort(), null /* TLS: issue 13 (tls-core) */);
+                d.getPoolerPort() == null ? 0 : d.getPoolerPort(), null /* TLS: issue 13 (tls-core) */,
+                d.getReadOnlyPoolerPort() == null ? null : new DesiredCluster.ReadOnlyPorts(d.getReadOnlyPoolerPort(),
+                        d.getReadOnlyProxyPort() == null ? 0 : d.getReadOnlyProxyPort()));
     }
 
     /**
