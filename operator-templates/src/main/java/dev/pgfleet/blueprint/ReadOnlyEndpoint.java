@@ -23,6 +23,9 @@ public final class ReadOnlyEndpoint {
      */
     static final String READ_ONLY_SETTING = "SET default_transaction_read_only = on";
 
+    /** A read-only server connection is closed (once idle) after this long, so routing changes reach every one of them. */
+    public static final int SERVER_LIFETIME_SECONDS = 60;
+
     private ReadOnlyEndpoint() {
     }
 
@@ -50,6 +53,9 @@ public final class ReadOnlyEndpoint {
         out.append("; Read-only endpoint: reset after every transaction, so no session SET outlives it.\n");
         out.append("server_reset_query = ").append(READ_ONLY_SETTING).append('\n');
         out.append("server_reset_query_always = 1\n");
+        // Where nothing cuts a server connection to a member that left the rotation (a Kubernetes Service), this bounds
+        // how long it keeps serving reads.
+        out.append("server_lifetime = ").append(SERVER_LIFETIME_SECONDS).append('\n');
         return out.toString();
     }
 

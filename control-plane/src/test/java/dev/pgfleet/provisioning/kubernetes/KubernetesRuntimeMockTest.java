@@ -147,6 +147,14 @@ class KubernetesRuntimeMockTest {
         String ini = client.configMaps().inNamespace(settings.namespace()).withName(KubernetesNames.poolerConfig(ha.spec())).get()
                 .getData().values().stream().filter(v -> v.contains("[pgbouncer]")).findFirst().orElseThrow();
         assertThat(ini).contains("pool_mode = transaction");
+        // The read-only pooler: its own Deployment behind its own Service, pointed at the replica Service.
+        String readOnly = KubernetesNames.readOnlyPooler(ha.spec());
+        assertThat(client.apps().deployments().inNamespace(settings.namespace()).withName(readOnly).get()).isNotNull();
+        assertThat(client.services().inNamespace(settings.namespace()).withName(readOnly).get().getSpec().getSelector())
+                .containsEntry(KubernetesNames.COMPONENT_LABEL, KubernetesNames.READ_ONLY_POOLER_COMPONENT);
+        assertThat(client.configMaps().inNamespace(settings.namespace()).withName(readOnly).get().getData().get("pgbouncer.ini"))
+                .contains("host=" + KubernetesNames.replicaHost(ha.spec(), settings) + " ")
+                .contains("connect_query='SET default_transaction_read_only = on'");
         String root = KubernetesBlueprint.root(ha.spec(), settings).getMetadata().getName();
         String rootUid = client.configMaps().inNamespace(settings.namespace()).withName(root).get().getMetadata().getUid();
         assertThat(live(ha)).allSatisfy(o -> assertThat(o.getMetadata().getOwnerReferences()).singleElement()
@@ -162,6 +170,8 @@ class KubernetesRuntimeMockTest {
         var affinity = statefulSet(dev).getSpec().getTemplate().getSpec().getAffinity();
         assertThat(affinity.getPodAntiAffinity()).isNull();
         assertThat(statefulSet(dev).getSpec().getReplicas()).isEqualTo(1);
+        assertThat(client.apps().deployments().inNamespace(settings.namespace())
+                .withName(KubernetesNames.readOnlyPooler(dev.spec())).get()).as("no replicas, no read-only pooler").isNull();
     }
 
     @Test
