@@ -61,12 +61,6 @@ class ReadOnlyPooler {
         return started;
     }
 
-    /** Whether both processes run and the read-only PgBouncer accepts connections. */
-    boolean running(DesiredCluster desired) {
-        return find(desired, PROXY).isPresent() && find(desired, POOLER).isPresent()
-                && accepting(desired.readOnly().poolerPort());
-    }
-
     /** Stops the read-only PgBouncer, then the proxy. Idempotent; the files go with the database's directory. */
     void stop(DesiredCluster desired) {
         find(desired, POOLER).ifPresent(p -> processes.stop(p, Duration.ofSeconds(10)));
