@@ -162,7 +162,9 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         List<String> names = new ArrayList<>();
         names.add(KubernetesNames.poolerHost(desired.spec(), settings));
         if (ReadOnlyEndpoint.offeredFor(desired.spec().plan())) {
+            // Clients name the read-only pooler; the read-only pooler names the members by the replica Service.
             names.add(KubernetesNames.readOnlyPoolerHost(desired.spec(), settings));
+            names.add(KubernetesNames.replicaHost(desired.spec(), settings));
         }
         names.add(KubernetesNames.primaryHost(desired.spec(), settings));
         for (DesiredCluster.MemberSlot slot : desired.members()) {
