@@ -73,6 +73,12 @@ public class Database {
     private String monitorPasswordEnc;
     @Column(name = "pooler_port")
     private Integer poolerPort;
+    /** The read-only PgBouncer's port; null when the database has no read-only endpoint. */
+    @Column(name = "read_only_pooler_port")
+    private Integer readOnlyPoolerPort;
+    /** The local runtime's proxy behind the read-only PgBouncer (not a client endpoint); null elsewhere. */
+    @Column(name = "read_only_proxy_port")
+    private Integer readOnlyProxyPort;
     @Column(name = "created_at")
     private Instant createdAt;
     @Column(name = "last_verified_backup_at")
@@ -148,6 +154,20 @@ public class Database {
         this.poolerPort = poolerPort;
         members.clear();
         members.addAll(newMembers);
+    }
+
+    /** Gives the database a read-only endpoint (inside the creating transaction); {@code proxyPort} may be null. */
+    public void assignReadOnlyPorts(int poolerPort, Integer proxyPort) {
+        this.readOnlyPoolerPort = poolerPort;
+        this.readOnlyProxyPort = proxyPort;
+    }
+
+    public Integer getReadOnlyPoolerPort() {
+        return readOnlyPoolerPort;
+    }
+
+    public Integer getReadOnlyProxyPort() {
+        return readOnlyProxyPort;
     }
 
     public UUID getId() {

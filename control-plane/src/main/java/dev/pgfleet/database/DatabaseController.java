@@ -57,7 +57,7 @@ class DatabaseController {
     }
 
     @GetMapping("/{id}/credentials")
-    @Operation(summary = "The owner's password and ready-to-use connection URIs")
+    @Operation(summary = "The owner's password and ready-to-use connection URIs: poolerUri, directUri, and readOnlyUri (through the replicas; null on plans without replicas)")
     DatabaseViews.CredentialsView credentials(@PathVariable UUID id) {
         Database d = service.get(CurrentTenant.get(), id);
         return views.credentials(d, service.ownerPassword(d));

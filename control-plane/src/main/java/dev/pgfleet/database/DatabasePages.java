@@ -141,8 +141,12 @@ class DatabasePages implements DashboardPage {
         String value = switch (kind) {
             case "pooler" -> c.poolerUri();
             case "direct" -> c.directUri();
-            default -> throw new ApiException(HttpStatus.BAD_REQUEST, "Unknown kind", "kind is 'pooler' or 'direct'.");
+            case "read-only" -> c.readOnlyUri();
+            default -> throw new ApiException(HttpStatus.BAD_REQUEST, "Unknown kind", "kind is 'pooler', 'direct' or 'read-only'.");
         };
+        if (value == null && kind.equals("read-only") && c.poolerUri() != null) {
+            throw new ApiException(HttpStatus.CONFLICT, "No read-only endpoint", "Only databases with replicas (plan ha) have one.");
+        }
         if (value == null) {
             throw new ApiException(HttpStatus.CONFLICT, "Not placed yet", "The database has no endpoints yet.");
         }

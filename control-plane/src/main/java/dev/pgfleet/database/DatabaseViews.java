@@ -1,6 +1,7 @@
 package dev.pgfleet.database;
 
 import dev.pgfleet.blueprint.PgBouncerConfig;
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.tls.InstallationCa;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -62,18 +63,41 @@ class DatabaseViews {
         return new ConnectionView(
                 new PoolerView(pooler.host(), pooler.port(), d.getName(), user, PgBouncerConfig.POOL_MODE),
                 new DirectView(hosts, d.getName(), user, TARGET_SESSION_ATTRS, directUri(d, user, null, hosts)),
+                runtime.readOnlyEndpoint(d).map(e -> readOnly(d, e)).orElse(null),
                 SSL_MODE, "/api/v1/databases/" + d.getId() + "/ca.crt");
+    }
+
+    /**
+     * The read-only endpoint as of the last observation: a replica is in rotation when Patroni reports it running
+     * within {@link ReadOnlyEndpoint#LAG_BOUND_BYTES} of replay lag, the rule the runtimes route by.
+     */
+    private static ReadOnlyView readOnly(Database d, RuntimeInfo.Endpoint e) {
+        List<ReplicaView> replicas = d.getMembers().stream().filter(m -> m.getRole() != null && !"leader".equals(m.getRole()))
+                .map(m -> new ReplicaView(m.getName(), m.getLagBytes(), inRotation(m))).toList();
+        return new ReadOnlyView(e.host(), e.port(), d.getName(), d.getName(), PgBouncerConfig.POOL_MODE,
+                ReadOnlyEndpoint.LAG_BOUND_BYTES, replicas, replicas.stream().noneMatch(ReplicaView::inRotation));
+    }
+
+    private static boolean inRotation(DatabaseMember m) {
+        return ("running".equals(m.getState()) || "streaming".equals(m.getState()))
+                && m.getLagBytes() != null && m.getLagBytes() <= ReadOnlyEndpoint.LAG_BOUND_BYTES;
     }
 
     CredentialsView credentials(Database d, String password) {
         ConnectionView c = connection(d);
         if (c == null) {
-            return new CredentialsView(d.getName(), password, null, null);
+            return new CredentialsView(d.getName(), password, null, null, null);
         }
         String user = d.getName();
-        String poolerUri = "postgresql://" + enc(user) + ":" + enc(password) + "@" + c.pooler().host() + ":" + c.pooler().port()
-                + "/" + enc(d.getName()) + "?sslmode=" + SSL_MODE;
-        return new CredentialsView(user, password, poolerUri, directUri(d, user, password, c.direct().hosts()));
+        String poolerUri = pooledUri(d, user, password, c.pooler().host(), c.pooler().port());
+        String readOnlyUri = c.readOnly() == null ? null : pooledUri(d, user, password, c.readOnly().host(), c.readOnly().port());
+        return new CredentialsView(user, password, poolerUri, directUri(d, user, password, c.direct().hosts()), readOnlyUri);
+    }
+
+    /** A URI through one of the database's poolers (the main one, the read-only one): one shape for both. */
+    private static String pooledUri(Database d, String user, String password, String host, int port) {
+        return "postgresql://" + enc(user) + ":" + enc(password) + "@" + host + ":" + port + "/" + enc(d.getName())
+                + "?sslmode=" + SSL_MODE;
     }
 
     private static String directUri(Database d, String user, String password, List<HostPort> hosts) {
@@ -97,10 +121,24 @@ class DatabaseViews {
     }
 
     /**
+     * @param readOnly         null when the database has no read-only endpoint (dev plans)
      * @param sslMode          what every connection string asks for: {@code verify-full}
      * @param caCertificateUrl where the CA certificate to verify the endpoints with is (GET, PEM)
      */
-    record ConnectionView(PoolerView pooler, DirectView direct, String sslMode, String caCertificateUrl) {
+    record ConnectionView(PoolerView pooler, DirectView direct, ReadOnlyView readOnly, String sslMode,
+                          String caCertificateUrl) {
+    }
+
+    /**
+     * @param lagBoundBytes  a replica lagging more than this (WAL not yet replayed) leaves the rotation
+     * @param replicas       each replica with its lag and whether read-only transactions go to it
+     * @param leaderFallback no replica is in rotation: read-only transactions go to the leader (still read-only)
+     */
+    record ReadOnlyView(String host, int port, String database, String username, String poolMode, long lagBoundBytes,
+                        List<ReplicaView> replicas, boolean leaderFallback) {
+    }
+
+    record ReplicaView(String name, Long lagBytes, boolean inRotation) {
     }
 
     record PoolerView(String host, int port, String database, String username, String poolMode) {
@@ -116,7 +154,8 @@ class DatabaseViews {
     }
 
     /** The only response that carries a password. */
-    record CredentialsView(String username, String password, String poolerUri, String directUri) {
+    /** @param readOnlyUri through the read-only endpoint; null when the database has none (dev plans) */
+    record CredentialsView(String username, String password, String poolerUri, String directUri, String readOnlyUri) {
         @Override
         public String toString() {
             return "CredentialsView[" + username + ", redacted]";

@@ -21,6 +21,11 @@ public interface RuntimeInfo {
 
     Endpoint poolerEndpoint(Database database);
 
+    /** The read-only pooler of a database with replicas; empty when it has none. */
+    default Optional<Endpoint> readOnlyEndpoint(Database database) {
+        return Optional.empty();
+    }
+
     Endpoint memberEndpoint(Database database, DatabaseMember member);
 
     record Endpoint(String host, int port) {

@@ -64,7 +64,9 @@ public class DesiredClusters {
                         .map(m -> new DesiredCluster.MemberSlot(m.getOrdinal(), m.getName(), m.getPgPort(), m.getRestPort()))
                         .toList(),
                 d.getPoolerPort() == null ? 0 : d.getPoolerPort(),
-                certificates.materialOf(d.getTlsCertificatePem(), d.getTlsPrivateKeyEnc(), d.getTlsCaCertificatePem()));
+                certificates.materialOf(d.getTlsCertificatePem(), d.getTlsPrivateKeyEnc(), d.getTlsCaCertificatePem()),
+                d.getReadOnlyPoolerPort() == null ? null : new DesiredCluster.ReadOnlyPorts(d.getReadOnlyPoolerPort(),
+                        d.getReadOnlyProxyPort() == null ? 0 : d.getReadOnlyProxyPort()));
     }
 
     /**

@@ -53,6 +53,38 @@ public class PatroniRest {
         return Optional.empty();
     }
 
+    /**
+     * Where a member's WAL stands, from its own {@code GET /patroni}: a leader's current location, a replica's
+     * replayed location (what its readers see; /cluster's lag counts received WAL, which runs ahead while replay is
+     * paused or slow). Empty when the member does not answer.
+     */
+    public Optional<Long> fetchWalPosition(String address) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/patroni"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode xlog = json.readTree(r.body()).path("xlog");
+            JsonNode position = xlog.has("location") ? xlog.path("location") : xlog.path("replayed_location");
+            return position.isNumber() ? Optional.of(position.asLong()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A replica's lag as pgfleet reports it: the larger of /cluster's (received WAL) and the WAL it has not replayed yet
+     * ({@code leaderLocation - replayed}), so a replica whose replay stalls shows it. Pure.
+     */
+    public static Long replicaLag(Long reported, Long leaderLocation, Long replayed) {
+        if (leaderLocation == null || replayed == null) {
+            return reported;
+        }
+        long unreplayed = Math.max(0, leaderLocation - replayed);
+        return reported == null ? unreplayed : Math.max(reported, unreplayed);
+    }
+
     /** Makes a running member re-read patroni.yml (after we rewrote it). */
     public void reload(String host, int restPort, ClusterSecrets secrets) throws IOException, InterruptedException {
         String auth = Base64.getEncoder().encodeToString((ClusterSecrets.REST_API_USER + ":" + secrets.restApiPassword())

@@ -158,9 +158,19 @@ class DashboardBrowserTest {
         browser.find("[data-testid=copy-pooler]").click();
         browser.await(Duration.ofSeconds(10), "copied", d -> poolerUri.equals(browser.script("return window.__copied")));
 
+        // An ha database also has the read-only endpoint, with each replica's lag and whether it takes reads.
+        String readOnlyUri = credentials.get("readOnlyUri").asText();
+        assertThat(browser.find("[data-testid=read-only-uri]").getText()).doesNotContain(password).contains("********")
+                .endsWith(":" + java.net.URI.create(readOnlyUri).getPort() + "/shop");
+        assertThat(browser.findAll("[data-testid=read-only-replicas] tbody tr")).hasSize(2)
+                .allSatisfy(row -> assertThat(row.getText()).contains("in rotation"));
+        browser.find("[data-testid=copy-read-only]").click();
+        browser.await(Duration.ofSeconds(10), "read-only copied", d -> readOnlyUri.equals(browser.script("return window.__copied")));
+
         browser.find("[data-testid=reveal-password]").click();
         browser.await(Duration.ofSeconds(10), "revealed", d -> browser.find("[data-testid=pooler-uri-revealed]").getText().equals(poolerUri));
         assertThat(browser.find("[data-testid=password]").getText()).isEqualTo(password);
+        assertThat(browser.find("[data-testid=read-only-uri-revealed]").getText()).isEqualTo(readOnlyUri);
         // Right after READY the leader may not be observed yet: the panel then shows "—" with the reason and
         // refreshes itself every 15 s, so the figure is awaited across a refresh rather than read once.
         browser.await(Duration.ofSeconds(45), "the database size in the insights panel",

@@ -271,7 +271,7 @@ class HaDatabaseIntegrationTest {
 
         JsonNode again = cp.awaitStatus(id, token, "READY", Duration.ofSeconds(60));
         Thread.sleep(5000); // a few resyncs: nothing may be started twice or replaced
-        assertThat(dataPlanePids()).as("patroni x3, pgbouncer, etcd").isEqualTo(before);
+        assertThat(dataPlanePids()).as("patroni x3, pgbouncer, etcd, read-only haproxy and pgbouncer").isEqualTo(before);
         assertThat(again.get("members")).hasSize(3);
         try (Connection c = pooled(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from acked")) {
             rs.next();
@@ -374,6 +374,10 @@ class HaDatabaseIntegrationTest {
         }
         pids.add(DataPlaneProcesses.pgbouncer(cp.home().resolve("databases").resolve(id).resolve("pooler")).orElseThrow().pid());
         pids.add(DataPlaneProcesses.etcd(cp.home()).orElseThrow().pid());
+        // The read-only endpoint's HAProxy and PgBouncer are adopted the same way.
+        Path readOnly = cp.home().resolve("databases").resolve(id).resolve("read-only");
+        pids.add(DataPlaneProcesses.haproxy(readOnly).orElseThrow().pid());
+        pids.add(DataPlaneProcesses.pgbouncer(readOnly).orElseThrow().pid());
         return pids;
     }
 

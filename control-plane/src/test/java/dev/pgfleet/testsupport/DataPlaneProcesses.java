@@ -55,6 +55,11 @@ public final class DataPlaneProcesses {
         return find(poolerDir.resolve("pgbouncer.pid"), poolerDir.resolve("pgbouncer.ini").toString());
     }
 
+    /** The read-only endpoint's proxy (its directory also holds a PgBouncer: {@link #pgbouncer}). */
+    public static Optional<ProcessHandle> haproxy(Path readOnlyDir) {
+        return find(readOnlyDir.resolve("haproxy.pid"), readOnlyDir.resolve("haproxy.cfg").toString());
+    }
+
     public static Optional<ProcessHandle> etcd(Path home) {
         return find(home.resolve("etcd").resolve("etcd.pid"), home.resolve("etcd").resolve("data").toString());
     }
@@ -64,6 +69,10 @@ public final class DataPlaneProcesses {
         List<ProcessHandle> all = new ArrayList<>();
         for (Path dir : dirs(home.resolve("databases"), "pooler")) {
             pgbouncer(dir).ifPresent(all::add);
+        }
+        for (Path dir : dirs(home.resolve("databases"), "read-only")) {
+            pgbouncer(dir).ifPresent(all::add);
+            haproxy(dir).ifPresent(all::add);
         }
         for (Path member : dirs(home.resolve("databases"), "members")) {
             patroni(member).ifPresent(all::add);

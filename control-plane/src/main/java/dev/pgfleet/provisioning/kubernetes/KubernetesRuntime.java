@@ -1,6 +1,8 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.blueprint.kubernetes.KubernetesBlueprint;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
@@ -99,11 +101,23 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
             members.add(new DatabaseMember(database.getId(), i, podName, POSTGRES_PORT, PATRONI_PORT));
         }
         database.assignPorts(POSTGRES_PORT, members);
+        if (ReadOnlyEndpoint.offeredFor(plan)) {
+            database.assignReadOnlyPorts(POSTGRES_PORT, null);
+        }
     }
 
     @Override
     public Endpoint poolerEndpoint(Database database) {
         return new Endpoint(KubernetesNames.poolerHost(DesiredClusters.specOf(database), settings), POSTGRES_PORT);
+    }
+
+    /** The read-only pooler's Service; by plan, so databases placed before it existed have it too (the blueprint adds it by plan). */
+    @Override
+    public Optional<Endpoint> readOnlyEndpoint(Database database) {
+        ClusterSpec spec = DesiredClusters.specOf(database);
+        return ReadOnlyEndpoint.offeredFor(spec.plan())
+                ? Optional.of(new Endpoint(KubernetesNames.readOnlyPoolerHost(spec, settings), POSTGRES_PORT))
+                : Optional.empty();
     }
 
     @Override
@@ -147,6 +161,11 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         // completes the list (short forms, the cluster domain, read-only pooler).
         List<String> names = new ArrayList<>();
         names.add(KubernetesNames.poolerHost(desired.spec(), settings));
+        if (ReadOnlyEndpoint.offeredFor(desired.spec().plan())) {
+            // Clients name the read-only pooler; the read-only pooler names the members by the replica Service.
+            names.add(KubernetesNames.readOnlyPoolerHost(desired.spec(), settings));
+            names.add(KubernetesNames.replicaHost(desired.spec(), settings));
+        }
         names.add(KubernetesNames.primaryHost(desired.spec(), settings));
         for (DesiredCluster.MemberSlot slot : desired.members()) {
             names.add(KubernetesNames.memberHost(desired.spec(), slot.ordinal(), settings));

@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.ClusterObservation;
@@ -19,8 +20,9 @@ import java.util.Optional;
 
 /**
  * Points a database's selector-less primary and replica Services at the members Patroni reports (I/O): the primary
- * Service's Endpoints hold exactly the leader's pod, the replica Service's the other running members. PgBouncer
- * connects to the primary Service, so it follows a failover as soon as these are written.
+ * Service's Endpoints hold exactly the leader's pod, the replica Service's the other running members within the
+ * read-only lag bound, or the leader when there is none ({@link #readOnlyMembers}). PgBouncer connects to the primary
+ * Service, so it follows a failover as soon as these are written.
  *
  * <p>Why the control plane and not a label or a callback: the leader comes from Patroni's own /cluster view (the
  * holder of the leader key in etcd), one address is written, so two pods can never be in the primary Service at
@@ -44,27 +46,30 @@ final class LeaderRouting {
         }
         List<Target> leader = new ArrayList<>();
         List<Target> replicas = new ArrayList<>();
-        for (ClusterObservation.MemberObservation m : observation.members()) {
-            if (!m.healthy() && !m.name().equals(observation.leader().get())) {
-                continue;
-            }
-            Optional<Target> target = fetchTarget(m.name());
-            if (target.isEmpty()) {
-                continue;
-            }
-            if (m.name().equals(observation.leader().get())) {
-                leader.add(target.get());
-            } else if (m.role() != null) {
-                // "replica" or "sync_standby": every running member that is not the leader.
-                replicas.add(target.get());
-            }
+        for (String member : readOnlyMembers(observation)) {
+            fetchTarget(member).ifPresent(replicas::add);
         }
+        fetchTarget(observation.leader().get()).ifPresent(leader::add);
         if (leader.isEmpty()) {
             return false;
         }
         boolean primaryChanged = applyIfChanged(KubernetesNames.primaryService(desired.spec()), leader);
         boolean replicasChanged = applyIfChanged(KubernetesNames.replicaService(desired.spec()), replicas);
         return primaryChanged || replicasChanged;
+    }
+
+    /**
+     * Who the replica Service (behind the read-only pooler) holds: every running member that is not the leader
+     * ("replica" or "sync_standby") within {@link ReadOnlyEndpoint#LAG_BOUND_BYTES} of lag; when there is none, the
+     * leader, so read-only clients are still served (the read-only pooler keeps them read-only). Pure.
+     */
+    static List<String> readOnlyMembers(ClusterObservation observation) {
+        String leader = observation.leader().orElse(null);
+        List<String> replicas = observation.members().stream()
+                .filter(m -> m.healthy() && m.role() != null && !m.name().equals(leader))
+                .filter(m -> m.lagBytes() != null && m.lagBytes() <= ReadOnlyEndpoint.LAG_BOUND_BYTES)
+                .map(ClusterObservation.MemberObservation::name).sorted().toList();
+        return replicas.isEmpty() && leader != null ? List.of(leader) : replicas;
     }
 
     private Optional<Target> fetchTarget(String podName) {

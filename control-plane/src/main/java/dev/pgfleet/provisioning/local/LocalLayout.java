@@ -9,6 +9,7 @@ import java.util.UUID;
  * etcd/                      the shared DCS: data/, etcd.pid, etcd.log
  * databases/&lt;id&gt;/members/&lt;n&gt;/  patroni.yml, patroni.pid, patroni.out, data/ (pgdata/, pgpass), log/, tls/
  * databases/&lt;id&gt;/pooler/     pgbouncer.ini, pgbouncer_hba.conf, userlist.txt, pgbouncer.pid, pgbouncer.out, log/, tls/
+ * databases/&lt;id&gt;/read-only/  haproxy.cfg, haproxy.pid, haproxy.out, and a second PgBouncer's files, tls/ (ha plans)
  * </pre>
  * Every directory is the control plane's except the leaves the data-plane user writes: etcd/data, a member's
  * data/ and log/, the pooler's log/. So the data-plane user can never replace a directory on the path of a file
@@ -40,5 +41,10 @@ record LocalLayout(Path home) {
 
     Path poolerDir(UUID id) {
         return databaseDir(id).resolve("pooler");
+    }
+
+    /** The read-only endpoint: its HAProxy and its PgBouncer. */
+    Path readOnlyDir(UUID id) {
+        return databaseDir(id).resolve("read-only");
     }
 }

@@ -7,6 +7,7 @@ import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.node.NodeInventory;
 import dev.pgfleet.blueprint.Plan;
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
@@ -53,6 +54,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     private final PatroniRest rest;
     private final PatroniMembers members;
     private final PgBouncerPooler pooler;
+    private final ReadOnlyPooler readOnlyPooler;
     private final PortLeases ports;
     private final LeaderWatcher watcher;
     private final EtcdAuthGate authGate;
@@ -87,6 +89,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir,
                 LocalTrustedNetworks.of(settings.listenAddress(), connectHost));
         this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
+        this.readOnlyPooler = new ReadOnlyPooler(layout, processes, settings.listenAddress(), connectHost);
         this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
         // The watch thread only hands leader events over: one database's slow pooler must not delay another's.
         this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json,
@@ -114,17 +117,28 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public void place(Database database, List<String> memberNames) {
-        List<Integer> leased = ports.lease(database.getId(), 1 + 2 * memberNames.size(), "database");
+        // With replicas: two more, for the read-only PgBouncer and the proxy behind it (ReadOnlyPooler).
+        boolean readOnly = Plan.fromId(database.getPlan()).map(ReadOnlyEndpoint::offeredFor).orElse(false);
+        int count = 1 + 2 * memberNames.size();
+        List<Integer> leased = ports.lease(database.getId(), count + (readOnly ? 2 : 0), "database");
         List<DatabaseMember> slots = new ArrayList<>();
         for (int i = 0; i < memberNames.size(); i++) {
             slots.add(new DatabaseMember(database.getId(), i, memberNames.get(i), leased.get(1 + 2 * i), leased.get(2 + 2 * i)));
         }
         database.assignPorts(leased.get(0), slots);
+        if (readOnly) {
+            database.assignReadOnlyPorts(leased.get(count), leased.get(count + 1));
+        }
     }
 
     @Override
     public Endpoint poolerEndpoint(Database database) {
         return new Endpoint(settings.advertiseHost(), database.getPoolerPort());
+    }
+
+    @Override
+    public Optional<Endpoint> readOnlyEndpoint(Database database) {
+        return Optional.ofNullable(database.getReadOnlyPoolerPort()).map(port -> new Endpoint(settings.advertiseHost(), port));
     }
 
     @Override
@@ -199,12 +213,21 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         synchronized (lock(desired)) {
             try {
                 Optional<String> leader = dcsLeader(desired);
-                if (leader.isEmpty()) {
-                    return;
+                if (leader.isPresent()) {
+                    pooler.ensure(desired, leader.get());
                 }
-                pooler.ensure(desired, leader.get());
             } catch (Exception e) {
                 throw new IllegalStateException("could not converge the pooler of " + desired.spec().databaseName() + ": " + e.getMessage(), e);
+            }
+            // After the main pooler, so a broken read-only endpoint never keeps the main one down. It needs no leader:
+            // its proxy finds the replicas (or the leader) by itself.
+            if (desired.readOnly() != null) {
+                try {
+                    readOnlyPooler.ensure(desired);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("could not converge the read-only endpoint of " + desired.spec().databaseName()
+                            + ": " + e.getMessage(), e);
+                }
             }
         }
     }
@@ -237,17 +260,23 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     public ClusterObservation observeCluster(DesiredCluster desired) {
         List<Integer> restPorts = desired.members().stream().map(DesiredCluster.MemberSlot::restPort).toList();
         List<PatroniRest.Member> reported = rest.fetchCluster(settings.advertiseHost(), restPorts).orElse(List.of());
+        Optional<String> leader = reported.stream().filter(m -> "leader".equals(m.role()) && "running".equals(m.state()))
+                .map(PatroniRest.Member::name).findFirst();
+        // Replay lag, which decides the read-only rotation (ReadOnlyEndpoint), for databases that have one.
+        Long leaderLocation = desired.readOnly() == null ? null : leader
+                .flatMap(l -> rest.fetchWalPosition(patroniAddress(desired, l))).orElse(null);
         List<ClusterObservation.MemberObservation> observed = new ArrayList<>();
         for (DesiredCluster.MemberSlot slot : desired.members()) {
             boolean running = members.find(desired, slot).isPresent();
             Optional<PatroniRest.Member> r = reported.stream().filter(m -> m.name().equals(slot.name())).findFirst();
+            Long lag = r.map(PatroniRest.Member::lagBytes).orElse(null);
+            if (leaderLocation != null && running && r.isPresent() && !leader.get().equals(slot.name())) {
+                lag = PatroniRest.replicaLag(lag, leaderLocation, rest.fetchWalPosition(patroniAddress(desired, slot.name())).orElse(null));
+            }
             observed.add(new ClusterObservation.MemberObservation(slot.name(), running,
                     r.map(PatroniRest.Member::role).orElse(null),
-                    running ? r.map(PatroniRest.Member::state).orElse("starting") : "stopped",
-                    r.map(PatroniRest.Member::lagBytes).orElse(null)));
+                    running ? r.map(PatroniRest.Member::state).orElse("starting") : "stopped", lag));
         }
-        Optional<String> leader = reported.stream().filter(m -> "leader".equals(m.role()) && "running".equals(m.state()))
-                .map(PatroniRest.Member::name).findFirst();
         boolean poolerRunning = pooler.find(desired).isPresent() && pooler.accepting(desired);
         Optional<String> target = Optional.empty();
         if (poolerRunning) {
@@ -265,6 +294,9 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         known.remove(desired.spec().scope());
         synchronized (lock(desired)) {
             pooler.stop(desired);
+            if (desired.readOnly() != null) {
+                readOnlyPooler.stop(desired);
+            }
             members.stopAll(desired);
             etcd.ensureRunning();
             try {

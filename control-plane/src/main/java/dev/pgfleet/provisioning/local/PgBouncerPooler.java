@@ -127,12 +127,20 @@ class PgBouncerPooler {
     }
 
     private String runPsql(DesiredCluster desired, List<String> arguments, Duration timeout) {
+        return runAdminPsql(processes, layout.poolerDir(desired.id()), connectHost, desired.poolerPort(),
+                desired.poolerAdminPassword(), arguments, timeout);
+    }
+
+    /**
+     * psql on the admin console of the PgBouncer at {@code host:port} as {@link ClusterSecrets#POOLER_ADMIN_USER}: the
+     * one way the control plane talks to any of a database's PgBouncers (the main one, the read-only one). I/O.
+     */
+    static String runAdminPsql(LocalProcesses processes, Path workDir, String host, int port, String adminPassword,
+                               List<String> arguments, Duration timeout) {
         List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1",
-                "-h", connectHost, "-p", Integer.toString(desired.poolerPort()), "-U", ClusterSecrets.POOLER_ADMIN_USER,
-                "-d", "pgbouncer"));
+                "-h", host, "-p", Integer.toString(port), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
         argv.addAll(arguments);
-        return processes.runToCompletion(argv, layout.poolerDir(desired.id()), timeout,
-                "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");
+        return processes.runToCompletion(argv, workDir, timeout, "PGPASSWORD", adminPassword, "PGCONNECT_TIMEOUT", "3");
     }
 
     /**

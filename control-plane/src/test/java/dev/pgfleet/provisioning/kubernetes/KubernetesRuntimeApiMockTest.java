@@ -88,6 +88,9 @@ class KubernetesRuntimeApiMockTest {
             assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
             String id = accepted.json().get("id").asText();
             assertThat(accepted.json().at("/connection/pooler/host").asText()).endsWith(".pgfleet.svc");
+            assertThat(accepted.json().at("/connection/readOnly/host").asText()).endsWith("-ro.pgfleet.svc");
+            assertThat(cp.get("/api/v1/databases/" + accepted.json().get("id").asText() + "/credentials", token).json()
+                    .get("readOnlyUri").asText()).contains("-ro.pgfleet.svc:5432/shop");
 
             String statefulSet = KubernetesNames.statefulSet(new dev.pgfleet.blueprint.ClusterSpec(id, "shop",
                     dev.pgfleet.blueprint.Plan.HA, 15));

@@ -147,6 +147,14 @@ class KubernetesRuntimeMockTest {
         String ini = client.configMaps().inNamespace(settings.namespace()).withName(KubernetesNames.poolerConfig(ha.spec())).get()
                 .getData().values().stream().filter(v -> v.contains("[pgbouncer]")).findFirst().orElseThrow();
         assertThat(ini).contains("pool_mode = transaction");
+        // The read-only pooler: its own Deployment behind its own Service, pointed at the replica Service.
+        String readOnly = KubernetesNames.readOnlyPooler(ha.spec());
+        assertThat(client.apps().deployments().inNamespace(settings.namespace()).withName(readOnly).get()).isNotNull();
+        assertThat(client.services().inNamespace(settings.namespace()).withName(readOnly).get().getSpec().getSelector())
+                .containsEntry(KubernetesNames.COMPONENT_LABEL, KubernetesNames.READ_ONLY_POOLER_COMPONENT);
+        assertThat(client.configMaps().inNamespace(settings.namespace()).withName(readOnly).get().getData().get("pgbouncer.ini"))
+                .contains("host=" + KubernetesNames.replicaHost(ha.spec(), settings) + " ")
+                .contains("connect_query='SET default_transaction_read_only = on'");
         String root = KubernetesBlueprint.root(ha.spec(), settings).getMetadata().getName();
         String rootUid = client.configMaps().inNamespace(settings.namespace()).withName(root).get().getMetadata().getUid();
         assertThat(live(ha)).allSatisfy(o -> assertThat(o.getMetadata().getOwnerReferences()).singleElement()
@@ -162,6 +170,8 @@ class KubernetesRuntimeMockTest {
         var affinity = statefulSet(dev).getSpec().getTemplate().getSpec().getAffinity();
         assertThat(affinity.getPodAntiAffinity()).isNull();
         assertThat(statefulSet(dev).getSpec().getReplicas()).isEqualTo(1);
+        assertThat(client.apps().deployments().inNamespace(settings.namespace())
+                .withName(KubernetesNames.readOnlyPooler(dev.spec())).get()).as("no replicas, no read-only pooler").isNull();
     }
 
     @Test
@@ -295,6 +305,7 @@ class KubernetesRuntimeMockTest {
                     .build()).create();
         }
         String[] leader = {KubernetesNames.podName(ha.spec(), 1)};
+        long[] lag = {0, 0, 0};
         com.sun.net.httpserver.HttpServer patroni = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getByName(ips[0]), 8008), 0);
         patroni.createContext("/cluster", exchange -> {
@@ -303,7 +314,8 @@ class KubernetesRuntimeMockTest {
                 String name = KubernetesNames.podName(ha.spec(), i);
                 String role = name.equals(leader[0]) ? "leader" : i == 0 ? "sync_standby" : "replica";
                 members.append(i == 0 ? "" : ",").append("{\"name\":\"").append(name).append("\",\"role\":\"").append(role)
-                        .append("\",\"state\":\"").append(role.equals("leader") ? "running" : "streaming").append("\",\"lag\":0}");
+                        .append("\",\"state\":\"").append(role.equals("leader") ? "running" : "streaming").append("\",\"lag\":")
+                        .append(lag[i]).append('}');
             }
             byte[] body = ("{\"members\":[" + members + "]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -336,6 +348,20 @@ class KubernetesRuntimeMockTest {
             runtime.pointPoolerAt(ha, leader[0], Duration.ofSeconds(5));
             assertThat(endpointIps(KubernetesNames.primaryService(ha.spec()))).containsExactly(ips[2]);
             assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[0], ips[1]);
+
+            // The replica Service backs the read-only endpoint: a replica lagging past the bound leaves it ...
+            lag[0] = dev.pgfleet.blueprint.ReadOnlyEndpoint.LAG_BOUND_BYTES + 1;
+            runtime.observeCluster(ha);
+            assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[1]);
+            // ... with none within the bound, the leader serves the reads ...
+            lag[1] = dev.pgfleet.blueprint.ReadOnlyEndpoint.LAG_BOUND_BYTES + 1;
+            runtime.observeCluster(ha);
+            assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[2]);
+            assertThat(endpointIps(KubernetesNames.primaryService(ha.spec()))).containsExactly(ips[2]);
+            // ... and a replica back within the bound takes them over again.
+            lag[0] = dev.pgfleet.blueprint.ReadOnlyEndpoint.LAG_BOUND_BYTES;
+            runtime.observeCluster(ha);
+            assertThat(endpointIps(KubernetesNames.replicaService(ha.spec()))).containsExactly(ips[0]);
         } finally {
             patroni.stop(0);
         }

@@ -69,7 +69,8 @@ public final class KubernetesBlueprint {
     /**
      * All other objects of the database, in the order to apply them: Secret, the members' Patroni configuration
      * Secret, ServiceAccount, StatefulSet, Services (members, primary, replicas, pooler),
-     * PgBouncer ConfigMap and Deployment, PodDisruptionBudgets (members, pooler), NetworkPolicies (members, pooler).
+     * PgBouncer ConfigMap and Deployment, PodDisruptionBudgets (members, pooler), NetworkPolicies (members, pooler);
+     * then, for plans with replicas, the read-only pooler's Service, ConfigMap, Deployment, PDB and NetworkPolicy.
      * Each has one controller ownerReference to the root ConfigMap (uid {@code rootUid}) and the spec hash.
      */
     public static List<HasMetadata> databaseObjects(ClusterSpec spec, KubernetesSettings s, DatabaseSecrets secrets,
@@ -78,7 +79,7 @@ public final class KubernetesBlueprint {
             throw new IllegalArgumentException("the root object's uid is required");
         }
         Meta meta = new Meta(s.namespace(), KubernetesNames.root(spec), rootUid, specHash(spec, s));
-        return List.of(
+        List<HasMetadata> objects = new java.util.ArrayList<>(List.of(
                 secret(spec, secrets, meta),
                 PatroniObjects.config(spec, s, secrets, meta),
                 PatroniObjects.serviceAccount(spec, meta),
@@ -93,7 +94,9 @@ public final class KubernetesBlueprint {
                 PatroniObjects.pdb(spec, meta),
                 PoolerObjects.pdb(spec, meta),
                 NetworkPolicies.postgres(spec, s, meta),
-                NetworkPolicies.pooler(spec, meta));
+                NetworkPolicies.pooler(spec, meta)));
+        objects.addAll(ReadOnlyPoolerObjects.objects(spec, s, meta));
+        return List.copyOf(objects);
     }
 
     /**

@@ -32,6 +32,8 @@ public final class KubernetesNames {
     public static final String CONTROL_PLANE_APP = "pgfleet-control-plane";
     public static final String POSTGRES_COMPONENT = "postgres";
     public static final String POOLER_COMPONENT = "pooler";
+    /** The read-only pooler's pods: a component of their own, so the main pooler's Service never selects them. */
+    public static final String READ_ONLY_POOLER_COMPONENT = "read-only-pooler";
     public static final String ETCD_COMPONENT = "etcd";
     public static final String MANAGER = "pgfleet";
 
@@ -114,6 +116,11 @@ public final class KubernetesNames {
         return base(spec) + "-pooler";
     }
 
+    /** The read-only pooler's ConfigMap, Deployment, Service, PodDisruptionBudget and NetworkPolicy (plans with replicas). */
+    public static String readOnlyPooler(ClusterSpec spec) {
+        return base(spec) + "-ro";
+    }
+
     /** The NetworkPolicy around the Patroni pods. */
     public static String networkPolicy(ClusterSpec spec) {
         return base(spec) + "-postgres";
@@ -142,6 +149,14 @@ public final class KubernetesNames {
 
     public static String poolerHost(ClusterSpec spec, KubernetesSettings s) {
         return poolerService(spec) + "." + s.namespace() + ".svc";
+    }
+
+    public static String readOnlyPoolerHost(ClusterSpec spec, KubernetesSettings s) {
+        return readOnlyPooler(spec) + "." + s.namespace() + ".svc";
+    }
+
+    public static String replicaHost(ClusterSpec spec, KubernetesSettings s) {
+        return replicaService(spec) + "." + s.namespace() + ".svc";
     }
 
     // ---- the shared etcd --------------------------------------------------------------------------
@@ -239,7 +254,8 @@ public final class KubernetesNames {
     /** All labels of a database object: app.kubernetes.io/*, and the database id the control plane selects by. */
     public static SortedMap<String, String> labels(ClusterSpec spec, String component) {
         SortedMap<String, String> labels = new TreeMap<>();
-        labels.put(NAME_LABEL, POOLER_COMPONENT.equals(component) ? POOLER_APP : DATABASE_APP);
+        labels.put(NAME_LABEL, POOLER_COMPONENT.equals(component) || READ_ONLY_POOLER_COMPONENT.equals(component)
+                ? POOLER_APP : DATABASE_APP);
         labels.put(INSTANCE_LABEL, base(spec));
         labels.put(COMPONENT_LABEL, component);
         labels.put(MANAGED_BY_LABEL, MANAGER);

@@ -1,6 +1,7 @@
 package dev.pgfleet.blueprint.kubernetes;
 
 import dev.pgfleet.blueprint.ClusterSpec;
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -22,7 +23,7 @@ import java.util.TreeMap;
 /**
  * Who may talk to a database's pods. Tenants reach only the pooler (6432, from anywhere: the tenant
  * endpoint). PostgreSQL (5432) and Patroni's REST API (8008) accept only this database's members, the
- * control plane, and (PostgreSQL only) this database's poolers. The members may reach each other, the shared
+ * control plane, and (PostgreSQL only) this database's poolers, the read-only one included. The members may reach each other, the shared
  * etcd's clients port and DNS; not the Kubernetes API (they have no token: the control plane routes to the leader).
  *
  * <p>The control plane is recognised by its pod label {@value KubernetesNames#NAME_LABEL}=
@@ -51,7 +52,10 @@ final class NetworkPolicies {
                 .withIngress(
                         ingress(List.of(pods(members)), tcp(pg), tcp(rest)),
                         ingress(List.of(controlPlane(s)), tcp(pg), tcp(rest)),
-                        ingress(List.of(pods(poolers)), tcp(pg)))
+                        ingress(ReadOnlyEndpoint.offeredFor(spec.plan())
+                                ? List.of(pods(poolers), pods(selector(KubernetesNames.selector(spec,
+                                        KubernetesNames.READ_ONLY_POOLER_COMPONENT))))
+                                : List.of(pods(poolers)), tcp(pg)))
                 .withEgress(concat(
                         List.of(egress(List.of(pods(members)), tcp(pg), tcp(rest)),
                                 egress(List.of(pods(selector(KubernetesNames.etcdSelector()))), tcp(SharedEtcd.CLIENT_PORT))),
