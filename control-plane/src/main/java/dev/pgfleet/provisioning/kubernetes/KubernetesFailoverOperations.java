@@ -262,6 +262,14 @@ final class KubernetesFailoverOperations {
         return total;
     }
 
+    /**
+     * RELOAD on one pooler pod's admin console: PgBouncer re-reads its configuration and its TLS files (a renewed
+     * certificate, see KubernetesTlsReload); client connections are kept.
+     */
+    void reloadPooler(DesiredCluster desired, String podIp) {
+        adminCommand(desired, podIp, "RELOAD", Duration.ofSeconds(10));
+    }
+
     private void adminCommand(DesiredCluster desired, String podIp, String command, Duration timeout) {
         runPsql(desired, podIp, List.of("-t", "-c", command), timeout);
     }
