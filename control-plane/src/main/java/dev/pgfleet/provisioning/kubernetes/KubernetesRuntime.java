@@ -75,7 +75,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
                     @Override
                     public void reloadPooler(DesiredCluster desired, String podIp) {
-                        failover.reloadPooler(desired, podIp);
+                        failover.reloadPooler(desired, podIp, dev.pgfleet.blueprint.kubernetes.PoolerObjects.LISTEN_PORT);
                     }
                 });
     }
