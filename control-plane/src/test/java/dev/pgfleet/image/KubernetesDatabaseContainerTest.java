@@ -226,11 +226,12 @@ class KubernetesDatabaseContainerTest {
          */
         void tlsThroughThePoolerWithVerifyFull() throws Exception {
             ControlPlane.Response caCrt = cp.get(base() + "/ca.crt", token);
-            if (caCrt.status() != 200) {
-                System.out.println("TLS steps skipped: GET " + base() + "/ca.crt answered " + caCrt.status()
+            if (caCrt.status() == 404) {
+                System.out.println("TLS steps skipped: GET " + base() + "/ca.crt answered 404"
                         + " (no CA in this build yet; issue 13's tls slice adds it)");
                 return;
             }
+            assertThat(caCrt.status()).as(caCrt.body()).isEqualTo(200);
             String caPem = caCrt.body();
             var secret = client.secrets().inNamespace(NAMESPACE).withName(KubernetesNames.tlsSecret(spec)).get();
             assertThat(secret).as("the database's TLS Secret").isNotNull();
