@@ -87,7 +87,10 @@ public record PgfleetProperties(
             @DefaultValue(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.DEFAULT_DATAPLANE_IMAGE) String etcdImage,
             @DefaultValue("retain") String pvcRetention,
             @DefaultValue("pgfleet-leader") String leaseName,
-            @DefaultValue("15") java.util.List<Integer> postgresVersions) {
+            @DefaultValue("15") java.util.List<Integer> postgresVersions,
+            // The cluster's DNS domain: its fully qualified Service names go into the databases' server certificates
+            // (KubernetesRuntime.serverCertificateNames); empty: not known, only the names up to ".svc".
+            @DefaultValue("cluster.local") String clusterDomain) {
 
         public String nvmeLabelKey() {
             return nvmeLabel.contains("=") ? nvmeLabel.substring(0, nvmeLabel.indexOf('=')) : nvmeLabel;

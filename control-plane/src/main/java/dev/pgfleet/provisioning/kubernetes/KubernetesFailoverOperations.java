@@ -262,13 +262,25 @@ final class KubernetesFailoverOperations {
         return total;
     }
 
+    /**
+     * RELOAD on one pooler pod's admin console: PgBouncer re-reads its configuration and its TLS files (a renewed
+     * certificate, see KubernetesTlsReload); client connections are kept.
+     */
+    void reloadPooler(DesiredCluster desired, String podIp, int port) {
+        runPsql(desired, podIp, port, List.of("-t", "-c", "RELOAD"), Duration.ofSeconds(10));
+    }
+
     private void adminCommand(DesiredCluster desired, String podIp, String command, Duration timeout) {
         runPsql(desired, podIp, List.of("-t", "-c", command), timeout);
     }
 
     private String runPsql(DesiredCluster desired, String podIp, List<String> arguments, Duration timeout) {
+        return runPsql(desired, podIp, PoolerObjects.LISTEN_PORT, arguments, timeout);
+    }
+
+    private String runPsql(DesiredCluster desired, String podIp, int port, List<String> arguments, Duration timeout) {
         List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1", "-h", podIp,
-                "-p", Integer.toString(PoolerObjects.LISTEN_PORT), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
+                "-p", Integer.toString(port), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
         argv.addAll(arguments);
         return processes.runClientToCompletion(argv, Path.of(System.getProperty("java.io.tmpdir")), timeout,
                 "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");

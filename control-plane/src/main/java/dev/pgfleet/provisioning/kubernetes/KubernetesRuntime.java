@@ -41,6 +41,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     static final String FIELD_MANAGER = "pgfleet";
     static final int POSTGRES_PORT = 5432;
     static final int PATRONI_PORT = 8008;
+    static final java.time.Duration TLS_PROBE_TIMEOUT = java.time.Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -50,6 +51,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final KubernetesEtcd etcd;
     private final LeaderRouting routing;
     private final KubernetesMemberRollout rollout;
+    private final KubernetesTlsReload tlsReload;
 
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
@@ -65,6 +67,19 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         this.routing = new LeaderRouting(client, settings);
         this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
                 failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)), operations);
+        this.tlsReload = new KubernetesTlsReload(client, settings,
+                (host, port) -> PresentedCertificate.fetchSerial(host, port, TLS_PROBE_TIMEOUT),
+                new KubernetesTlsReload.Reloads() {
+                    @Override
+                    public void reloadMember(DesiredCluster desired, String podIp) throws Exception {
+                        patroni.reload(podIp, PATRONI_PORT, desired.secrets());
+                    }
+
+                    @Override
+                    public void reloadPooler(DesiredCluster desired, String podIp) {
+                        failover.reloadPooler(desired, podIp, dev.pgfleet.blueprint.kubernetes.PoolerObjects.LISTEN_PORT);
+                    }
+                });
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -150,27 +165,57 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         rollout.rollMembersOneStep(desired);
     }
 
-    /** The pooler is part of {@link #ensureMembers}: its Service and Deployment follow the primary Service. */
+    /**
+     * The pooler's objects are part of {@link #ensureMembers} (its Service and Deployment follow the primary Service).
+     * What is left once the database is initialized: every endpoint presents the current certificate. A renewal has
+     * rewritten the TLS Secret in ensureMembers; the pods that still present the old one are reloaded
+     * (KubernetesTlsReload), never restarted.
+     */
     @Override
     public void ensurePooler(DesiredCluster desired) {
+        tlsReload.reloadEndpointsPresentingAnOldCertificate(desired);
     }
 
+    /**
+     * Every name a client or a peer may use for the database's endpoints, in each form the cluster's DNS resolves:
+     * {@code <service>}, {@code .<namespace>}, {@code .<namespace>.svc} (what pgfleet's connection strings and members
+     * use) and, when the cluster domain is configured ({@code pgfleet.kubernetes.cluster-domain}), the fully qualified
+     * {@code .<namespace>.svc.<domain>}; for the pooler, primary and replica Services, and each member's name under
+     * the headless members Service (its only use is by FQDN-style name, so no short forms). Pod IPs are not in it: they
+     * change with every pod, and nothing connects to a pod by IP expecting verification (the control plane's probes
+     * only read the presented serial). The pooler Services are one list ({@link #poolerServices}): an added pooler
+     * endpoint joins it and its names follow.
+     */
     @Override
     public List<String> serverCertificateNames(DesiredCluster desired) {
-        // The names connection strings and peers use (namespace-qualified, ending in .svc); issue 13 (tls-k8s)
-        // completes the list (short forms, the cluster domain, read-only pooler).
-        List<String> names = new ArrayList<>();
-        names.add(KubernetesNames.poolerHost(desired.spec(), settings));
-        if (ReadOnlyEndpoint.offeredFor(desired.spec().plan())) {
-            // Clients name the read-only pooler; the read-only pooler names the members by the replica Service.
-            names.add(KubernetesNames.readOnlyPoolerHost(desired.spec(), settings));
-            names.add(KubernetesNames.replicaHost(desired.spec(), settings));
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        List<String> services = new ArrayList<>(poolerServices(desired));
+        services.add(KubernetesNames.primaryService(desired.spec()));
+        services.add(KubernetesNames.replicaService(desired.spec()));
+        for (String service : services) {
+            names.add(service);
+            names.add(service + "." + settings.namespace());
+            names.addAll(clusterNames(service + "." + settings.namespace() + ".svc"));
         }
-        names.add(KubernetesNames.primaryHost(desired.spec(), settings));
         for (DesiredCluster.MemberSlot slot : desired.members()) {
-            names.add(KubernetesNames.memberHost(desired.spec(), slot.ordinal(), settings));
+            names.addAll(clusterNames(KubernetesNames.memberHost(desired.spec(), slot.ordinal(), settings)));
         }
         return List.copyOf(names);
+    }
+
+    /** The Services clients reach PgBouncer through: the pooler Service (a read-only pooler Service is added here). */
+    List<String> poolerServices(DesiredCluster desired) {
+        List<String> services = new ArrayList<>(List.of(KubernetesNames.poolerService(desired.spec())));
+        if (ReadOnlyEndpoint.offeredFor(desired.spec().plan())) {
+            services.add(KubernetesNames.readOnlyPooler(desired.spec()));
+        }
+        return List.copyOf(services);
+    }
+
+    /** A name ending in .svc, and its fully qualified form when the cluster domain is known. */
+    private List<String> clusterNames(String svcName) {
+        String domain = properties.clusterDomain() == null ? "" : properties.clusterDomain().strip();
+        return domain.isEmpty() ? List.of(svcName) : List.of(svcName, svcName + "." + domain);
     }
 
     @Override

@@ -59,7 +59,7 @@ class ManifestController {
         ConfigMap root = KubernetesBlueprint.root(desired.spec(), settings);
         List<HasMetadata> objects = new ArrayList<>();
         objects.add(root);
-        objects.addAll(KubernetesBlueprint.databaseObjects(desired.spec(), settings, KubernetesSecrets.redacted(REDACTED),
+        objects.addAll(KubernetesBlueprint.databaseObjects(desired.spec(), settings, KubernetesSecrets.redacted(REDACTED, desired.tls()),
                 fetchRootUid(root)));
         StringBuilder yaml = new StringBuilder();
         for (HasMetadata object : objects) {

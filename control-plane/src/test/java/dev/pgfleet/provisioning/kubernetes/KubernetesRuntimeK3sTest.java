@@ -89,7 +89,7 @@ class KubernetesRuntimeK3sTest {
                     new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
                     null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                     settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                    settings.etcdImage(), "delete", "pgfleet-leader", List.of(15)), null);
+                    settings.etcdImage(), "delete", "pgfleet-leader", List.of(15), "cluster.local"), null);
             // The control plane runs outside the cluster here: it reaches the shared etcd through a port-forward.
             // One node cannot hold three etcd members with their required anti-affinity: the test starts the shared etcd
             // without it. The runtime's own apply later restores it; the StatefulSet then recreates one member, which

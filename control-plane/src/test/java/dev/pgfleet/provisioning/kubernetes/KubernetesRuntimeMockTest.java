@@ -92,7 +92,7 @@ class KubernetesRuntimeMockTest {
                 new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
                 null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15)), null);
+                settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15), "cluster.local"), null);
         return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
                 new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()), databaseId -> false);

@@ -38,7 +38,7 @@ class LeaseLeaderElectionMockTest {
             PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
                     new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
                     null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), "local-nvme", "pgfleet.dev/storage=nvme",
-                    "dataplane", "pgbouncer", "etcd", "retain", "pgfleet-leader", List.of(15)), null);
+                    "dataplane", "pgbouncer", "etcd", "retain", "pgfleet-leader", List.of(15), "cluster.local"), null);
             LeaseLeaderElection election = new LeaseLeaderElection(controlPlane, properties, settings);
             election.start();
             try {

@@ -156,6 +156,9 @@ public final class Podman implements AutoCloseable {
     /**
      * Brings a running pod's Secret and ConfigMap files from what {@code before} planned to what {@code now} plans, as
      * the kubelet refreshes them: changed and new files written (with their mode and group), removed ones deleted.
+     * Each file is replaced by a rename, as the kubelet swaps a volume's files atomically: a process reading it (a
+     * reload of a renewed certificate and key) sees the old file or the new one, never half of one; and, as on
+     * Kubernetes, a mount of the file itself (subPath) keeps the old one while a mounted directory shows the new one.
      */
     public void refreshFiles(PodmanPodPlan before, PodmanPodPlan now) {
         try {
@@ -163,11 +166,14 @@ public final class Podman implements AutoCloseable {
                 byte[] old = before.files().get(f.getKey());
                 if (old == null || !java.util.Arrays.equals(old, f.getValue())) {
                     Files.createDirectories(f.getKey().getParent());
-                    Files.write(f.getKey(), f.getValue());
+                    Path next = f.getKey().resolveSibling(".." + f.getKey().getFileName() + ".refresh");
+                    Files.write(next, f.getValue());
                     PodmanPodPlan.Access access = now.access().get(f.getKey());
                     if (access != null) {
-                        applyAccess(f.getKey(), access);
+                        applyAccess(next, access);
                     }
+                    Files.move(next, f.getKey(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 }
             }
             for (Path gone : before.files().keySet()) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,11 @@ import java.util.TreeMap;
  * the spec hash, which is also on the pooler's pod template, so a changed spec or setting rolls the pods and applies
  * the new configuration. The Patroni StatefulSet carries the members' hash instead ({@link #membersHash}): only
  * what the members run changes it, and the control plane then rolls them one at a time (MemberRollout).
+ *
+ * <p>TLS (when the secrets carry a {@code TlsMaterial}): a Secret of type kubernetes.io/tls, mounted as a directory
+ * into every member and pooler pod, whose paths the renderers name ({@link TlsObjects}). The certificate's content is
+ * in no hash and no pod template: a renewal changes the TLS Secret alone. Turning TLS on for an existing database
+ * changes the pod templates (the mount) and rolls the members once, as any template change does.
  */
 public final class KubernetesBlueprint {
     public static final String SUPERUSER_PASSWORD_KEY = "superuser-password";
@@ -67,10 +73,11 @@ public final class KubernetesBlueprint {
     }
 
     /**
-     * All other objects of the database, in the order to apply them: Secret, the members' Patroni configuration
-     * Secret, ServiceAccount, StatefulSet, Services (members, primary, replicas, pooler),
-     * PgBouncer ConfigMap and Deployment, PodDisruptionBudgets (members, pooler), NetworkPolicies (members, pooler);
-     * then, for plans with replicas, the read-only pooler's Service, ConfigMap, Deployment, PDB and NetworkPolicy.
+     * All other objects of the database, in the order to apply them: Secret, the TLS Secret (when the secrets carry
+     * a TLS identity), the members' Patroni configuration Secret, ServiceAccount, StatefulSet, Services (members,
+     * primary, replicas, pooler), PgBouncer ConfigMap and Deployment, PodDisruptionBudgets (members, pooler),
+     * NetworkPolicies (members, pooler); then, for plans with replicas, the read-only pooler's Service, ConfigMap,
+     * Deployment, PDB and NetworkPolicy.
      * Each has one controller ownerReference to the root ConfigMap (uid {@code rootUid}) and the spec hash.
      */
     public static List<HasMetadata> databaseObjects(ClusterSpec spec, KubernetesSettings s, DatabaseSecrets secrets,
@@ -79,23 +86,30 @@ public final class KubernetesBlueprint {
             throw new IllegalArgumentException("the root object's uid is required");
         }
         Meta meta = new Meta(s.namespace(), KubernetesNames.root(spec), rootUid, specHash(spec, s));
-        List<HasMetadata> objects = new java.util.ArrayList<>(List.of(
-                secret(spec, secrets, meta),
+        boolean tls = secrets.tls() != null;
+        List<HasMetadata> objects = new ArrayList<>();
+        objects.add(secret(spec, secrets, meta));
+        if (tls) {
+            // Before the pods that mount it. Its content is in no hash: a renewed certificate rewrites this Secret
+            // only, the kubelet refreshes the mounted files, and the control plane reloads (no pod restarts).
+            objects.add(TlsObjects.secret(spec, secrets.tls(), meta));
+        }
+        objects.addAll(List.of(
                 PatroniObjects.config(spec, s, secrets, meta),
                 PatroniObjects.serviceAccount(spec, meta),
                 // The members' own hash, not the spec hash: a new pooler or etcd image must not restart PostgreSQL.
-                PatroniStatefulSet.build(spec, s, meta.withSpecHash(membersHash(spec, s))),
+                PatroniStatefulSet.build(spec, s, meta.withSpecHash(membersHash(spec, s)), tls),
                 PatroniObjects.membersService(spec, meta),
                 PatroniObjects.primaryService(spec, meta),
                 PatroniObjects.replicaService(spec, meta),
                 PoolerObjects.service(spec, meta),
-                PoolerObjects.config(spec, s, meta),
-                PoolerObjects.deployment(spec, s, meta),
+                PoolerObjects.config(spec, s, meta, tls),
+                PoolerObjects.deployment(spec, s, meta, tls),
                 PatroniObjects.pdb(spec, meta),
                 PoolerObjects.pdb(spec, meta),
                 NetworkPolicies.postgres(spec, s, meta),
                 NetworkPolicies.pooler(spec, meta)));
-        objects.addAll(ReadOnlyPoolerObjects.objects(spec, s, meta));
+        objects.addAll(ReadOnlyPoolerObjects.objects(spec, s, meta, tls));
         return List.copyOf(objects);
     }
 

@@ -63,6 +63,14 @@ public final class KubernetesNames {
         return base(spec);
     }
 
+    /**
+     * The database's TLS Secret (type kubernetes.io/tls: ca.crt, tls.crt, tls.key), mounted into every member and
+     * pooler pod; renewing the certificate rewrites it in place.
+     */
+    public static String tlsSecret(ClusterSpec spec) {
+        return base(spec) + "-tls";
+    }
+
     public static String patroniConfig(ClusterSpec spec) {
         return base(spec) + "-patroni";
     }

@@ -58,7 +58,7 @@ final class PatroniObjects {
         for (int i = 0; i < spec.plan().members(); i++) {
             // Pod IPs are not known here (nor stable): the NetworkPolicy admits only members, the control plane and
             // the poolers to PostgreSQL and the REST API, and pg_hba still limits the owner to its own database.
-            data.put(configKey(spec, i), PatroniConfig.render(spec, member(spec, i, s), dcs, secrets.cluster(),
+            data.put(configKey(spec, i), PatroniConfig.render(spec, member(spec, i, s, secrets.tls() != null), dcs, secrets.cluster(),
                     TrustedNetworks.anywhere()));
         }
         return new SecretBuilder()
@@ -70,13 +70,14 @@ final class PatroniObjects {
 
     /**
      * A member as its pod runs it: named after the pod, reached through its name under the headless Service
-     * (namespace-qualified, without a cluster domain: the resolver's search list completes it), logging to stderr.
+     * (namespace-qualified, without a cluster domain: the resolver's search list completes it), logging to stderr,
+     * presenting the certificate of the mounted TLS Secret when the database has one ({@code tls}).
      */
-    static PatroniMember member(ClusterSpec spec, int ordinal, KubernetesSettings s) {
+    static PatroniMember member(ClusterSpec spec, int ordinal, KubernetesSettings s, boolean tls) {
         return new PatroniMember(KubernetesNames.podName(spec, ordinal), "0.0.0.0", KubernetesNames.memberHost(spec, ordinal, s),
                 POSTGRES_PORT, PATRONI_PORT, DATA_MOUNT + "/pgdata",
                 "/usr/lib/postgresql/" + spec.postgresMajorVersion() + "/bin", DATA_MOUNT + "/pgpass", null,
-                null /* TLS: the mounted Secret, issue 13 (tls-k8s) */);
+                tls ? TlsObjects.files() : null);
     }
 
     static ServiceAccount serviceAccount(ClusterSpec spec, Meta meta) {

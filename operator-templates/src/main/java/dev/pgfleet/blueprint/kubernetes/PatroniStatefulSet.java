@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -33,7 +34,8 @@ final class PatroniStatefulSet {
     private PatroniStatefulSet() {
     }
 
-    static StatefulSet build(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+    /** @param tls whether the database has a TLS Secret to mount (see TlsObjects) */
+    static StatefulSet build(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         Map<String, String> labels = PatroniObjects.labels(spec);
         Map<String, String> selector = KubernetesNames.selector(spec, KubernetesNames.POSTGRES_COMPONENT);
         Resources r = spec.memberResources();
@@ -82,6 +84,7 @@ final class PatroniStatefulSet {
                 .addNewVolumeMount().withName(CONFIG_VOLUME).withMountPath(PatroniObjects.CONFIG_MOUNT).withReadOnly(true)
                 .endVolumeMount()
                 .addNewVolumeMount().withName("dshm").withMountPath("/dev/shm").endVolumeMount()
+                .addAllToVolumeMounts(tls ? List.of(TlsObjects.mount()) : List.of())
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withPrivileged(false)
                 .withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
                 .endContainer()
@@ -90,6 +93,7 @@ final class PatroniStatefulSet {
                 .addNewVolume().withName(CONFIG_VOLUME).withNewSecret().withSecretName(KubernetesNames.patroniConfig(spec))
                 .withDefaultMode(0440).endSecret().endVolume()
                 .addNewVolume().withName("dshm").withNewEmptyDir().withMedium("Memory").endEmptyDir().endVolume()
+                .addAllToVolumes(tls ? List.of(TlsObjects.volume(spec)) : List.of())
                 .endSpec()
                 .endTemplate()
                 // Fixed for the life of the StatefulSet (Kubernetes refuses changes): no spec hash here.

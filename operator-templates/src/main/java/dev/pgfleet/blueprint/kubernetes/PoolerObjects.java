@@ -44,25 +44,26 @@ public final class PoolerObjects {
     /**
      * PgBouncer's own settings: all addresses (the pod IP is not known in advance), the auth file mounted from
      * the Secret, and an empty logfile, so PgBouncer logs to stderr only and nothing on the (read-only) root
-     * file system needs to be writable.
+     * file system needs to be writable; with {@code tls}, the files of the mounted TLS Secret (TlsObjects).
      */
-    static PoolerSettings settings() {
+    static PoolerSettings settings(boolean tls) {
         return new PoolerSettings("0.0.0.0", LISTEN_PORT, CONFIG_DIR + "/" + USERLIST_FILE, "", ClusterSecrets.POOLER_ADMIN_USER,
-                null /* TLS: the mounted Secret, issue 13 (tls-k8s) */);
+                tls ? TlsObjects.files() : null);
     }
 
-    static String ini(ClusterSpec spec, KubernetesSettings s) {
-        return PgBouncerConfig.renderIni(spec, settings(), KubernetesNames.primaryHost(spec, s), PatroniObjects.POSTGRES_PORT);
+    static String ini(ClusterSpec spec, KubernetesSettings s, boolean tls) {
+        return PgBouncerConfig.renderIni(spec, settings(tls), KubernetesNames.primaryHost(spec, s), PatroniObjects.POSTGRES_PORT);
     }
 
-    static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+    static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         return new ConfigMapBuilder()
                 .withMetadata(meta.owned(KubernetesNames.poolerConfig(spec), labels(spec)))
-                .withData(Map.of(INI_KEY, ini(spec, s)))
+                .withData(Map.of(INI_KEY, ini(spec, s, tls)))
                 .build();
     }
 
-    static Deployment deployment(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+    /** @param tls whether the database has a TLS Secret to mount (see TlsObjects) */
+    static Deployment deployment(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         Map<String, String> labels = labels(spec);
         Map<String, String> selector = KubernetesNames.selector(spec, KubernetesNames.POOLER_COMPONENT);
         return new DeploymentBuilder()
@@ -101,6 +102,7 @@ public final class PoolerObjects {
                 .withLimits(Map.of("memory", new Quantity("128Mi")))
                 .endResources()
                 .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
+                .addAllToVolumeMounts(tls ? List.of(TlsObjects.mount()) : List.of())
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
@@ -115,6 +117,7 @@ public final class PoolerObjects {
                                 .addNewItem().withKey(KubernetesBlueprint.POOLER_USERLIST_KEY).withPath(USERLIST_FILE).endItem()
                                 .endSecret().build())
                 .endProjected().endVolume()
+                .addAllToVolumes(tls ? List.of(TlsObjects.volume(spec)) : List.of())
                 .endSpec()
                 .endTemplate()
                 .endSpec()

@@ -35,29 +35,33 @@ final class ReadOnlyPoolerObjects {
     private ReadOnlyPoolerObjects() {
     }
 
-    /** Its objects, in the order to apply them; none for a plan without replicas. */
-    static List<HasMetadata> objects(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+    /**
+     * Its objects, in the order to apply them; none for a plan without replicas.
+     *
+     * @param tls whether the database has a TLS Secret: mounted and used exactly as by the main pooler
+     */
+    static List<HasMetadata> objects(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         if (!ReadOnlyEndpoint.offeredFor(spec.plan())) {
             return List.of();
         }
-        return List.of(service(spec, meta), config(spec, s, meta), deployment(spec, s, meta), pdb(spec, meta),
+        return List.of(service(spec, meta), config(spec, s, meta, tls), deployment(spec, s, meta, tls), pdb(spec, meta),
                 networkPolicy(spec, meta));
     }
 
-    static String ini(ClusterSpec spec, KubernetesSettings s) {
-        return ReadOnlyEndpoint.renderPoolerIni(spec, PoolerObjects.settings(), KubernetesNames.replicaHost(spec, s),
+    static String ini(ClusterSpec spec, KubernetesSettings s, boolean tls) {
+        return ReadOnlyEndpoint.renderPoolerIni(spec, PoolerObjects.settings(tls), KubernetesNames.replicaHost(spec, s),
                 PatroniObjects.POSTGRES_PORT);
     }
 
-    static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta) {
+    static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         return new ConfigMapBuilder()
                 .withMetadata(meta.owned(KubernetesNames.readOnlyPooler(spec), labels(spec)))
-                .withData(Map.of(PoolerObjects.INI_KEY, ini(spec, s)))
+                .withData(Map.of(PoolerObjects.INI_KEY, ini(spec, s, tls)))
                 .build();
     }
 
-    static Deployment deployment(ClusterSpec spec, KubernetesSettings s, Meta meta) {
-        Deployment main = PoolerObjects.deployment(spec, s, meta);
+    static Deployment deployment(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
+        Deployment main = PoolerObjects.deployment(spec, s, meta, tls);
         Map<String, String> selector = selector(spec);
         Deployment d = new DeploymentBuilder(main)
                 .withMetadata(meta.owned(KubernetesNames.readOnlyPooler(spec), labels(spec)))

@@ -4,9 +4,11 @@ import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ScramVerifier;
+import dev.pgfleet.blueprint.TlsMaterial;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -22,7 +24,31 @@ final class KubernetesFixtures {
             "owner-secret", ScramVerifier.of("owner-secret", salt("owner-salt")),
             "pooler-admin-secret", ScramVerifier.of("pooler-admin-secret", salt("admin-salt")));
 
+    /**
+     * A TLS identity spelled out: the blueprint copies the PEM text into the TLS Secret without parsing it, so fixed
+     * text keeps the golden file readable (real certificates: the control plane's tests generate them).
+     */
+    static final TlsMaterial TLS = new TlsMaterial(
+            "-----BEGIN CERTIFICATE-----\nY2EgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nc2VydmVyIGNlcnRpZmljYXRl\n-----END CERTIFICATE-----\n",
+            "-----BEGIN PRIVATE KEY-----\nc2VydmVyIGtleQ==\n-----END PRIVATE KEY-----\n",
+            List.of("shop-3f1c2b7a-pooler.pgfleet.svc"), "0a1b2c", Instant.parse("2027-03-01T00:00:00Z"));
+    static final DatabaseSecrets SECRETS_WITH_TLS = withTls(TLS);
+
     private KubernetesFixtures() {
+    }
+
+    static DatabaseSecrets withTls(TlsMaterial tls) {
+        return new DatabaseSecrets(SECRETS.cluster(), SECRETS.ownerPassword(), SECRETS.ownerScramVerifier(),
+                SECRETS.poolerAdminPassword(), SECRETS.poolerAdminScramVerifier(), tls);
+    }
+
+    /** The root followed by every object of a database with a TLS identity. */
+    static List<HasMetadata> allWithTls(ClusterSpec spec) {
+        List<HasMetadata> objects = new ArrayList<>();
+        objects.add(KubernetesBlueprint.root(spec, SETTINGS));
+        objects.addAll(KubernetesBlueprint.databaseObjects(spec, SETTINGS, SECRETS_WITH_TLS, ROOT_UID));
+        return objects;
     }
 
     static KubernetesSettings withControlPlaneIn(String namespace) {

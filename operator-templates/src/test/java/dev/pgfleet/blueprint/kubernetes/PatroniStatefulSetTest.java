@@ -173,7 +173,7 @@ class PatroniStatefulSetTest {
     void theMembersConfigIsTheLocalRuntimesBlueprintWithPodPathsAndTheScopesEtcdUser() {
         ClusterSpec spec = spec(Plan.HA);
         Secret config = only(spec, Secret.class, KubernetesNames.patroniConfig(spec));
-        PatroniMember member = PatroniObjects.member(spec, 1, SETTINGS);
+        PatroniMember member = PatroniObjects.member(spec, 1, SETTINGS, false);
         Dcs dcs = new Dcs(List.of(KubernetesBlueprint.etcdHosts(SETTINGS).split(",")), "/pgfleet/");
         assertThat(config.getStringData().get(PatroniObjects.configKey(spec, 1))).isEqualTo(PatroniConfig.render(spec, member, dcs,
                 KubernetesFixtures.SECRETS.cluster(), TrustedNetworks.anywhere()));
