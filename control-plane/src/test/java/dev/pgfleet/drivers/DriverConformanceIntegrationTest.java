@@ -1,0 +1,307 @@
+package dev.pgfleet.drivers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.pgvector.PGvector;
+import dev.pgfleet.drivers.VectorFixture.Metric;
+import dev.pgfleet.testsupport.ControlPlane;
+import dev.pgfleet.testsupport.DataPlaneProcesses;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.postgresql.PGConnection;
+import org.postgresql.PGStatement;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * The driver conformance suite: every common driver, at its default settings, through a database's pooled endpoint
+ * (PgBouncer, transaction mode), storing vectors and finding their exact nearest neighbours through HNSW indexes.
+ * One real control plane and one {@code dev} database; pgjdbc runs in this JVM, psycopg 3, asyncpg, node-postgres and
+ * psql run as child processes (the programs in src/test/resources/drivers, which docs/connect.md quotes). Each gets
+ * the {@code poolerUri} of {@code GET …/credentials} as is, plus {@code sslrootcert} once the API gives out the
+ * database's CA certificate ({@code GET …/ca.crt}); then every session must be encrypted.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DriverConformanceIntegrationTest {
+    /**
+     * Whether a database must come with a CA certificate (and its endpoints with TLS). Off until the tls branch
+     * (GET …/ca.crt, sslmode=verify-full in the URIs) is merged; while off, the suite runs over TLS whenever the
+     * endpoint answers 200 and in plain text on loopback otherwise.
+     */
+    static final boolean TLS_REQUIRED = false;
+    /** How often each script runs its queries: well past pgjdbc's prepareThreshold and psycopg's prepare_threshold. */
+    private static final int ROUNDS = 3;
+    private static final Pattern KNN = Pattern.compile("knn (cosine|l2) (\\d+) ([\\d,]+)");
+    private static final Pattern SSL = Pattern.compile("(?m)^ssl server=(true|false)(?: client=(true|false|unknown))?$");
+    private static final Pattern PREPARED = Pattern.compile("(?m)^server-prepared (\\d+) of (\\d+)$");
+
+    private final VectorFixture fixture = VectorFixture.generate();
+    private ControlPlane cp;
+    private Path home;
+    private String alice;
+    private String id;
+    private PooledEndpoint pooled;
+    private PooledEndpoint direct;
+    private boolean tls;
+
+    @BeforeAll
+    void createDatabase() throws Exception {
+        cp = ControlPlane.start();
+        home = Files.createTempDirectory("pgfleet-drivers-");
+        alice = cp.createTenant("alice");
+        id = cp.post("/api/v1/databases", alice, "{\"name\":\"drivers\",\"plan\":\"dev\"}").json().get("id").asText();
+        cp.awaitStatus(id, alice, "READY", Duration.ofSeconds(120));
+        JsonNode credentials = cp.get("/api/v1/databases/" + id + "/credentials", alice).json();
+        ControlPlane.Response ca = cp.get("/api/v1/databases/" + id + "/ca.crt", alice);
+        Path caFile = null;
+        if (ca.status() == 200) {
+            assertThat(ca.body()).startsWith("-----BEGIN CERTIFICATE-----");
+            caFile = Files.writeString(home.resolve("ca.crt"), ca.body());
+            tls = true;
+        } else {
+            assertThat(TLS_REQUIRED).as("GET …/ca.crt answered " + ca.status() + "; a CA certificate is required").isFalse();
+        }
+        pooled = PooledEndpoint.of(credentials.get("poolerUri").asText(), caFile);
+        direct = PooledEndpoint.of(credentials.get("directUri").asText(), caFile);
+        if (tls) {
+            assertThat(pooled.uri()).as("the URI the API gives out").contains("sslmode=verify-full");
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (cp != null) {
+            cp.close();
+        }
+        if (home != null) {
+            DataPlaneProcesses.deleteRecursively(home);
+        }
+    }
+
+    // ---- the drivers ------------------------------------------------------------------------------------------
+
+    /**
+     * pgjdbc with pgvector-java: COPY through CopyManager, a batch insert, and one PreparedStatement per metric
+     * re-executed in 3 × 4 transactions, so from its fifth execution on it runs as a protocol-level named statement.
+     */
+    @Test
+    void pgjdbcWithPgvectorJava() throws Exception {
+        long started = System.nanoTime();
+        List<String> out = new ArrayList<>();
+        try (Connection c = pooled.connectJdbc()) {
+            assertThat(c.unwrap(PGConnection.class).getPrepareThreshold()).as("pgjdbc's default").isEqualTo(5);
+            c.setAutoCommit(false);
+            out.add("ssl server=" + single(c, "select ssl::text from pg_stat_ssl where pid = pg_backend_pid()"));
+            try (Statement s = c.createStatement()) {
+                s.execute("drop table if exists jdbc_items");
+                s.execute("create table jdbc_items (id int primary key, embedding vector(" + VectorFixture.DIMENSIONS + "))");
+            }
+            int half = fixture.rows().size() / 2;
+            String copyData = IntStream.rangeClosed(1, half)
+                    .mapToObj(i -> i + "\t" + VectorFixture.literal(fixture.rows().get(i - 1)) + "\n").collect(Collectors.joining());
+            long copied = c.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("copy jdbc_items (id, embedding) from stdin", new StringReader(copyData));
+            assertThat(copied).as("rows copied").isEqualTo(half);
+            try (PreparedStatement insert = c.prepareStatement("insert into jdbc_items (id, embedding) values (?, ?)")) {
+                for (int i = half + 1; i <= fixture.rows().size(); i++) {
+                    insert.setInt(1, i);
+                    insert.setObject(2, new PGvector(fixture.rows().get(i - 1)));
+                    insert.addBatch();
+                }
+                assertThat(insert.executeBatch()).hasSize(fixture.rows().size() - half).containsOnly(1);
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("create index jdbc_items_cosine on jdbc_items using hnsw (embedding vector_cosine_ops)");
+                s.execute("create index jdbc_items_l2 on jdbc_items using hnsw (embedding vector_l2_ops)");
+            }
+            out.add("rows " + single(c, "select count(*) from jdbc_items"));
+            c.commit();
+            assertThat(new PGvector(single(c, "select embedding from jdbc_items where id = 7")).toArray())
+                    .as("a vector read back through pgvector-java").containsExactly(fixture.rows().get(6));
+            c.commit();
+
+            Map<Metric, PreparedStatement> nearest = new LinkedHashMap<>();
+            nearest.put(Metric.COSINE, c.prepareStatement("select id from jdbc_items order by embedding <=> ? limit ?"));
+            nearest.put(Metric.L2, c.prepareStatement("select id from jdbc_items order by embedding <-> ? limit ?"));
+            for (Metric metric : Metric.values()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("set local enable_seqscan = off");
+                    String plan = lines(s, "explain (costs off) select id from jdbc_items order by embedding "
+                            + (metric == Metric.COSINE ? "<=>" : "<->") + " '" + VectorFixture.literal(fixture.queries().get(0))
+                            + "' limit " + fixture.k());
+                    Matcher m = Pattern.compile("Index Scan using (\\S+)").matcher(plan);
+                    out.add("plan " + metric.label + " " + (m.find() ? m.group(1) : "none"));
+                }
+                c.commit();
+            }
+            int executions = 0;
+            int prepared = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Map.Entry<Metric, PreparedStatement> e : nearest.entrySet()) {
+                    for (int q = 0; q < fixture.queries().size(); q++) {
+                        try (Statement s = c.createStatement()) {
+                            s.execute("set local enable_seqscan = off");
+                        }
+                        PreparedStatement ps = e.getValue();
+                        ps.setObject(1, new PGvector(fixture.queries().get(q)));
+                        ps.setInt(2, fixture.k());
+                        List<String> ids = new ArrayList<>();
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                ids.add(rs.getString(1));
+                            }
+                        }
+                        if (!"0".equals(single(c, "select count(*) from pg_prepared_statements"
+                                + " where statement like '%from jdbc_items order by embedding%'"
+                                + " and statement not like '%pg_prepared_statements%'"))) {
+                            prepared++;
+                        }
+                        executions++;
+                        c.commit();
+                        out.add("knn " + e.getKey().label + " " + q + " " + String.join(",", ids));
+                    }
+                }
+            }
+            for (PreparedStatement ps : nearest.values()) {
+                assertThat(ps.unwrap(PGStatement.class).isUseServerPrepare()).as("a protocol-level named statement").isTrue();
+                ps.close();
+            }
+            out.add("server-prepared " + prepared + " of " + executions);
+        }
+        out.add("ok");
+        DriverScript.Run run = new DriverScript.Run(0, String.join("\n", out) + "\n", "", Duration.ofNanos(System.nanoTime() - started));
+        assertConforms(run, "jdbc_items", ROUNDS, Prepared.MOSTLY);
+    }
+
+    /** psycopg 3 (Debian's python3-psycopg): COPY … FROM STDIN, executemany, queries past prepare_threshold. */
+    @Test
+    void psycopg3() {
+        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "psycopg_vectors.py", pooled.uri(), fixture.json()));
+        assertConforms(run, "psycopg_items", ROUNDS, Prepared.MOSTLY);
+    }
+
+    /** asyncpg (Debian's python3-asyncpg): its statement cache on one connection, then a pool of 4 used concurrently. */
+    @Test
+    void asyncpg() {
+        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "asyncpg_vectors.py", pooled.uri(), fixture.json()));
+        assertConforms(run, "asyncpg_items", 2 * ROUNDS, Prepared.ALWAYS);
+        assertThat(run.stdout()).contains("pool-results " + ROUNDS * 2 * fixture.queries().size());
+    }
+
+    /** node-postgres (pg from npm, package-lock.json): named statements reused across transactions and two clients. */
+    @Test
+    void nodePostgres() {
+        assertThat(DriverScript.DIRECTORY.resolve("node_modules/pg/package.json")).as("pg from npm ci: run ./pgfleet setup").exists();
+        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("node"), "node_pg_vectors.mjs", pooled.uri(), fixture.json()));
+        assertConforms(run, "node_items", ROUNDS, Prepared.ALWAYS);
+    }
+
+    /** psql, with a script. */
+    @Test
+    void psql() {
+        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("psql"), pooled.uri(), "-X", "-q", "-A", "-t",
+                "-v", "ON_ERROR_STOP=1", "-v", "data=" + fixture.json(), "-f", "psql_vectors.sql"));
+        assertConforms(run, "psql_items", 1, Prepared.NEVER);
+        if (tls) {
+            assertThat(run.stdout()).as("psql's \\conninfo").contains("SSL connection");
+        }
+    }
+
+    /** How many of a script's nearest-neighbour transactions must find their query prepared on the server connection. */
+    private enum Prepared {
+        /** psql: the simple query protocol. */
+        NEVER,
+        /** pgjdbc and psycopg: from their fifth or sixth execution of a query text on. */
+        MOSTLY,
+        /** asyncpg and node-postgres: every statement is named. */
+        ALWAYS
+    }
+
+    /**
+     * What every driver must show: it exited 0; stored all rows; both HNSW indexes answered; every execution of every
+     * query returned exactly the expected neighbours, in order; its named statements were prepared on the server
+     * connections its transactions ran on; and, with a CA certificate, its session was encrypted.
+     */
+    private void assertConforms(DriverScript.Run run, String table, int executionsPerQuery, Prepared prepared) {
+        System.out.printf("%s: %d ms%n%s%n", table, run.took().toMillis(), run);
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String out = run.stdout();
+        assertThat(out.lines()).as(run.toString()).contains("rows " + fixture.rows().size()).last().isEqualTo("ok");
+        for (Metric metric : Metric.values()) {
+            String index = table + "_" + metric.label;
+            assertThat(out).as("the query answered from " + index + "\n" + run)
+                    .containsPattern("(?m)^plan " + metric.label + " " + index + "$|Index Scan using " + index + " on " + table);
+        }
+
+        Map<String, List<String>> results = new LinkedHashMap<>();
+        out.lines().map(KNN::matcher).filter(Matcher::matches)
+                .forEach(m -> results.computeIfAbsent(m.group(1) + " " + m.group(2), key -> new ArrayList<>()).add(m.group(3)));
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        for (Metric metric : Metric.values()) {
+            for (int q = 0; q < fixture.queries().size(); q++) {
+                String ids = fixture.expected(metric, q).stream().map(String::valueOf).collect(Collectors.joining(","));
+                expected.put(metric.label + " " + q, java.util.Collections.nCopies(executionsPerQuery, ids));
+            }
+        }
+        assertThat(results).as("nearest neighbours, every execution\n" + run).isEqualTo(expected);
+
+        if (prepared != Prepared.NEVER) {
+            Matcher m = PREPARED.matcher(out);
+            assertThat(m.find()).as("server-prepared line\n" + run).isTrue();
+            int onServer = Integer.parseInt(m.group(1));
+            int executions = Integer.parseInt(m.group(2));
+            assertThat(executions).isEqualTo(executionsPerQuery * 2 * fixture.queries().size());
+            if (prepared == Prepared.ALWAYS) {
+                assertThat(onServer).as("transactions whose server connection held the prepared query").isEqualTo(executions);
+            } else {
+                assertThat(onServer).as("transactions whose server connection held the prepared query")
+                        .isGreaterThanOrEqualTo(executions / 2).isLessThan(executions);
+            }
+        }
+
+        Matcher ssl = SSL.matcher(out);
+        assertThat(ssl.find()).as("ssl line\n" + run).isTrue();
+        if (tls) {
+            assertThat(ssl.group(1)).as("the pooler's session to the server is encrypted").isEqualTo("true");
+            assertThat(ssl.group(2)).as("the driver's session to the pooler is encrypted").isIn(null, "true", "unknown");
+        }
+    }
+
+    // ---- what transaction pooling does to session state ----------------------------------------------------------
+
+    private static String single(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    private static String lines(Statement s, String sql) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                b.append(rs.getString(1)).append('\n');
+            }
+        }
+        return b.toString();
+    }
+}
