@@ -288,6 +288,115 @@ class DriverConformanceIntegrationTest {
 
     // ---- what transaction pooling does to session state ----------------------------------------------------------
 
+    /**
+     * A session {@code SET} changes the server connection, not the client's session: the client's next transaction
+     * may run on another server connection without it, and the next client to get that server connection inherits
+     * it. {@code SET LOCAL} inside a transaction is what works: it ends with the transaction.
+     */
+    @Test
+    void aSessionSetStaysWithTheServerConnectionWhileSetLocalEndsWithTheTransaction() throws Exception {
+        try (Connection a = pooled.connectJdbc(); Connection b = pooled.connectJdbc()) {
+            a.setAutoCommit(false);
+            b.setAutoCommit(false);
+            String defaultWorkMem = single(a, "show work_mem");
+            exec(a, "set work_mem = '77MB'");
+            String setOn = single(a, "select pg_backend_pid()");
+            a.commit();
+
+            // b's transaction gets the server connection a just released (PgBouncer reuses the most recent first).
+            assertThat(single(b, "select pg_backend_pid()")).isEqualTo(setOn);
+            assertThat(single(b, "show work_mem")).as("b inherits a's SET").isEqualTo("77MB");
+            // Meanwhile a's next transaction runs on another server connection, where its SET never happened.
+            assertThat(single(a, "select pg_backend_pid()")).isNotEqualTo(setOn);
+            assertThat(single(a, "show work_mem")).as("a's own SET, one transaction later").isEqualTo(defaultWorkMem);
+            a.commit();
+            exec(b, "reset work_mem"); // the tidy-up a transaction-pooled application cannot count on
+            b.commit();
+
+            exec(a, "set local work_mem = '77MB'");
+            assertThat(single(a, "show work_mem")).as("SET LOCAL, inside its transaction").isEqualTo("77MB");
+            String localOn = single(a, "select pg_backend_pid()");
+            a.commit();
+            assertThat(single(b, "select pg_backend_pid()")).isEqualTo(localOn);
+            assertThat(single(b, "show work_mem")).as("after SET LOCAL's transaction, on the same server connection")
+                    .isEqualTo(defaultWorkMem);
+            b.commit();
+        }
+    }
+
+    /**
+     * LISTEN through the pooler registers the server connection, which goes back to the pool when the transaction
+     * ends: a NOTIFY never reaches the client that listened. A session of its own on the direct URI hears it.
+     */
+    @Test
+    void aListenThroughThePoolerNeverHearsANotifyWhileOneOnTheDirectUriDoes() throws Exception {
+        try (Connection pooledListener = pooled.connectJdbc(); Connection directListener = direct.connectJdbc();
+             Connection notifier = pooled.connectJdbc()) {
+            exec(pooledListener, "listen pgfleet_demo");
+            exec(directListener, "listen pgfleet_demo");
+            exec(notifier, "notify pgfleet_demo, 'hello'");
+
+            PGConnection heard = directListener.unwrap(PGConnection.class);
+            org.postgresql.PGNotification[] direct = heard.getNotifications(10_000);
+            assertThat(direct).as("the direct session's notifications").extracting(org.postgresql.PGNotification::getParameter)
+                    .containsExactly("hello");
+
+            List<String> pooledPayloads = new ArrayList<>();
+            for (int i = 0; i < 5; i++) { // a few transactions, as an application keeps working, then a wait
+                exec(pooledListener, "select 1");
+                org.postgresql.PGNotification[] got = pooledListener.unwrap(PGConnection.class).getNotifications(400);
+                for (org.postgresql.PGNotification n : got == null ? new org.postgresql.PGNotification[0] : got) {
+                    pooledPayloads.add(n.getParameter());
+                }
+            }
+            assertThat(pooledPayloads).as("what the client that listened through the pooler received").isEmpty();
+        }
+    }
+
+    /**
+     * pg_advisory_lock through the pooler locks for the server connection, not the client: the next client on that
+     * server connection takes the "held" lock again without waiting, and the client that took it cannot release it
+     * from its next transaction. pg_advisory_xact_lock works: it is held for exactly the transaction.
+     */
+    @Test
+    void aSessionAdvisoryLockBelongsToTheServerConnectionWhileAnXactLockWorks() throws Exception {
+        try (Connection a = pooled.connectJdbc(); Connection b = pooled.connectJdbc(); Connection c = pooled.connectJdbc()) {
+            a.setAutoCommit(false);
+            b.setAutoCommit(false);
+            c.setAutoCommit(false);
+            exec(a, "select pg_advisory_lock(4242)");
+            String lockedOn = single(a, "select pg_backend_pid()");
+            a.commit();
+
+            assertThat(single(b, "select pg_backend_pid()")).isEqualTo(lockedOn);
+            assertThat(single(b, "select pg_try_advisory_lock(4242)::text")).as("b takes the lock a holds").isEqualTo("true");
+            assertThat(single(c, "select pg_try_advisory_lock(4242)::text")).as("c, on another server connection")
+                    .isEqualTo("false");
+            c.commit();
+            assertThat(single(a, "select pg_backend_pid()")).isNotEqualTo(lockedOn);
+            assertThat(single(a, "select pg_advisory_unlock(4242)::text")).as("a releasing its own lock").isEqualTo("false");
+            a.commit();
+            exec(b, "select pg_advisory_unlock_all()"); // the server connection would hold it until it closes
+            b.commit();
+
+            exec(a, "select pg_advisory_xact_lock(4242)");
+            assertThat(single(c, "select pg_try_advisory_xact_lock(4242)::text")).as("while a's transaction holds it")
+                    .isEqualTo("false");
+            c.rollback();
+            a.commit();
+            assertThat(single(c, "select pg_try_advisory_xact_lock(4242)::text")).as("after a's transaction ended")
+                    .isEqualTo("true");
+            c.commit();
+        }
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+
     private static String single(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             assertThat(rs.next()).as(sql).isTrue();
