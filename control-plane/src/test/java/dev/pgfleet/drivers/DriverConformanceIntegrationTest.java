@@ -3,15 +3,12 @@ package dev.pgfleet.drivers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.pgvector.PGvector;
 import dev.pgfleet.drivers.VectorFixture.Metric;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,14 +20,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.postgresql.PGConnection;
-import org.postgresql.PGStatement;
-import org.postgresql.copy.CopyManager;
 
 /**
  * The driver conformance suite: every common driver, at its default settings, through a database's pooled endpoint
@@ -106,90 +100,17 @@ class DriverConformanceIntegrationTest {
     @Test
     void pgjdbcWithPgvectorJava() throws Exception {
         long started = System.nanoTime();
-        List<String> out = new ArrayList<>();
+        List<String> out;
         try (Connection c = pooled.connectJdbc()) {
-            assertThat(c.unwrap(PGConnection.class).getPrepareThreshold()).as("pgjdbc's default").isEqualTo(5);
-            c.setAutoCommit(false);
-            out.add("ssl server=" + single(c, "select ssl::text from pg_stat_ssl where pid = pg_backend_pid()"));
-            try (Statement s = c.createStatement()) {
-                s.execute("drop table if exists jdbc_items");
-                s.execute("create table jdbc_items (id int primary key, embedding vector(" + VectorFixture.DIMENSIONS + "))");
-            }
-            int half = fixture.rows().size() / 2;
-            String copyData = IntStream.rangeClosed(1, half)
-                    .mapToObj(i -> i + "\t" + VectorFixture.literal(fixture.rows().get(i - 1)) + "\n").collect(Collectors.joining());
-            long copied = c.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("copy jdbc_items (id, embedding) from stdin", new StringReader(copyData));
-            assertThat(copied).as("rows copied").isEqualTo(half);
-            try (PreparedStatement insert = c.prepareStatement("insert into jdbc_items (id, embedding) values (?, ?)")) {
-                for (int i = half + 1; i <= fixture.rows().size(); i++) {
-                    insert.setInt(1, i);
-                    insert.setObject(2, new PGvector(fixture.rows().get(i - 1)));
-                    insert.addBatch();
-                }
-                assertThat(insert.executeBatch()).hasSize(fixture.rows().size() - half).containsOnly(1);
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("create index jdbc_items_cosine on jdbc_items using hnsw (embedding vector_cosine_ops)");
-                s.execute("create index jdbc_items_l2 on jdbc_items using hnsw (embedding vector_l2_ops)");
-            }
-            out.add("rows " + single(c, "select count(*) from jdbc_items"));
-            c.commit();
-            assertThat(new PGvector(single(c, "select embedding from jdbc_items where id = 7")).toArray())
-                    .as("a vector read back through pgvector-java").containsExactly(fixture.rows().get(6));
-            c.commit();
-
-            Map<Metric, PreparedStatement> nearest = new LinkedHashMap<>();
-            nearest.put(Metric.COSINE, c.prepareStatement("select id from jdbc_items order by embedding <=> ? limit ?"));
-            nearest.put(Metric.L2, c.prepareStatement("select id from jdbc_items order by embedding <-> ? limit ?"));
-            for (Metric metric : Metric.values()) {
-                try (Statement s = c.createStatement()) {
-                    s.execute("set local enable_seqscan = off");
-                    String plan = lines(s, "explain (costs off) select id from jdbc_items order by embedding "
-                            + (metric == Metric.COSINE ? "<=>" : "<->") + " '" + VectorFixture.literal(fixture.queries().get(0))
-                            + "' limit " + fixture.k());
-                    Matcher m = Pattern.compile("Index Scan using (\\S+)").matcher(plan);
-                    out.add("plan " + metric.label + " " + (m.find() ? m.group(1) : "none"));
-                }
-                c.commit();
-            }
-            int executions = 0;
-            int prepared = 0;
-            for (int round = 0; round < ROUNDS; round++) {
-                for (Map.Entry<Metric, PreparedStatement> e : nearest.entrySet()) {
-                    for (int q = 0; q < fixture.queries().size(); q++) {
-                        try (Statement s = c.createStatement()) {
-                            s.execute("set local enable_seqscan = off");
-                        }
-                        PreparedStatement ps = e.getValue();
-                        ps.setObject(1, new PGvector(fixture.queries().get(q)));
-                        ps.setInt(2, fixture.k());
-                        List<String> ids = new ArrayList<>();
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                ids.add(rs.getString(1));
-                            }
-                        }
-                        if (!"0".equals(single(c, "select count(*) from pg_prepared_statements"
-                                + " where statement like '%from jdbc_items order by embedding%'"
-                                + " and statement not like '%pg_prepared_statements%'"))) {
-                            prepared++;
-                        }
-                        executions++;
-                        c.commit();
-                        out.add("knn " + e.getKey().label + " " + q + " " + String.join(",", ids));
-                    }
-                }
-            }
-            for (PreparedStatement ps : nearest.values()) {
-                assertThat(ps.unwrap(PGStatement.class).isUseServerPrepare()).as("a protocol-level named statement").isTrue();
-                ps.close();
-            }
-            out.add("server-prepared " + prepared + " of " + executions);
+            out = PgjdbcVectors.run(c, fixture, ROUNDS);
         }
-        out.add("ok");
         DriverScript.Run run = new DriverScript.Run(0, String.join("\n", out) + "\n", "", Duration.ofNanos(System.nanoTime() - started));
         assertConforms(run, "jdbc_items", ROUNDS, Prepared.MOSTLY);
+        assertThat(out.get(0)).as("pgjdbc's default").matches("driver pgjdbc \\S+ prepareThreshold=5");
+        assertThat(out).as(run.toString()).contains("copied " + fixture.rows().size() / 2, "batched " + (fixture.rows().size() - fixture.rows().size() / 2),
+                "read-back true");
+        assertThat(out).as("both PreparedStatements ended as protocol-level named statements").filteredOn(l -> l.startsWith("named-statement"))
+                .containsExactly("named-statement true", "named-statement true");
     }
 
     /** psycopg 3 (Debian's python3-psycopg): COPY … FROM STDIN, executemany, queries past prepare_threshold. */
@@ -396,21 +317,10 @@ class DriverConformanceIntegrationTest {
         }
     }
 
-
     private static String single(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             assertThat(rs.next()).as(sql).isTrue();
             return rs.getString(1);
         }
-    }
-
-    private static String lines(Statement s, String sql) throws SQLException {
-        StringBuilder b = new StringBuilder();
-        try (ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                b.append(rs.getString(1)).append('\n');
-            }
-        }
-        return b.toString();
     }
 }

@@ -28,17 +28,19 @@ record PooledEndpoint(String uri) {
         return new PooledEndpoint(poolerUri + separator + "sslrootcert=" + file);
     }
 
-    String jdbcUrl() {
-        URI u = URI.create(uri);
-        return "jdbc:postgresql://" + u.getHost() + ":" + u.getPort() + u.getRawPath()
-                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-    }
-
     Connection connectJdbc() throws SQLException {
-        String[] userInfo = URI.create(uri).getRawUserInfo().split(":", 2);
+        // [connect]
+        URI u = URI.create(uri); // the poolerUri from GET /api/v1/databases/{id}/credentials, with sslrootcert=ca.crt
+        // pgjdbc takes the same host, port, database and parameters (sslmode, sslrootcert), but no user information:
+        // user and password go in as properties. Default settings otherwise: prepareThreshold stays 5.
+        String[] userInfo = u.getRawUserInfo().split(":", 2);
         Properties p = new Properties();
         p.setProperty("user", URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8));
         p.setProperty("password", URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8));
-        return DriverManager.getConnection(jdbcUrl(), p);
+        String url = "jdbc:postgresql://" + u.getHost() + ":" + u.getPort() + u.getRawPath()
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        Connection c = DriverManager.getConnection(url, p);
+        // [/connect]
+        return c;
     }
 }
