@@ -3,7 +3,6 @@ package dev.pgfleet.drivers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pgfleet.drivers.VectorFixture.Metric;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
 import java.nio.file.Files;
@@ -14,12 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,9 +38,6 @@ class DriverConformanceIntegrationTest {
     static final boolean TLS_REQUIRED = false;
     /** How often each script runs its queries: well past pgjdbc's prepareThreshold and psycopg's prepare_threshold. */
     private static final int ROUNDS = 3;
-    private static final Pattern KNN = Pattern.compile("knn (cosine|l2) (\\d+) ([\\d,]+)");
-    private static final Pattern SSL = Pattern.compile("(?m)^ssl server=(true|false)(?: client=(true|false|unknown))?$");
-    private static final Pattern PREPARED = Pattern.compile("(?m)^server-prepared (\\d+) of (\\d+)$");
 
     private final VectorFixture fixture = VectorFixture.generate();
     private ControlPlane cp;
@@ -105,7 +96,7 @@ class DriverConformanceIntegrationTest {
             out = PgjdbcVectors.run(c, fixture, ROUNDS);
         }
         DriverScript.Run run = new DriverScript.Run(0, String.join("\n", out) + "\n", "", Duration.ofNanos(System.nanoTime() - started));
-        assertConforms(run, "jdbc_items", ROUNDS, Prepared.MOSTLY);
+        assertConforms(run, "jdbc_items", ROUNDS, DriverOutput.Prepared.MOSTLY);
         assertThat(out.get(0)).as("pgjdbc's default").matches("driver pgjdbc \\S+ prepareThreshold=5");
         assertThat(out).as(run.toString()).contains("copied " + fixture.rows().size() / 2, "batched " + (fixture.rows().size() - fixture.rows().size() / 2),
                 "read-back true");
@@ -117,14 +108,14 @@ class DriverConformanceIntegrationTest {
     @Test
     void psycopg3() {
         DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "psycopg_vectors.py", pooled.uri(), fixture.json()));
-        assertConforms(run, "psycopg_items", ROUNDS, Prepared.MOSTLY);
+        assertConforms(run, "psycopg_items", ROUNDS, DriverOutput.Prepared.MOSTLY);
     }
 
     /** asyncpg (Debian's python3-asyncpg): its statement cache on one connection, then a pool of 4 used concurrently. */
     @Test
     void asyncpg() {
         DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "asyncpg_vectors.py", pooled.uri(), fixture.json()));
-        assertConforms(run, "asyncpg_items", 2 * ROUNDS, Prepared.ALWAYS);
+        assertConforms(run, "asyncpg_items", 2 * ROUNDS, DriverOutput.Prepared.ALWAYS);
         assertThat(run.stdout()).contains("pool-results " + ROUNDS * 2 * fixture.queries().size());
     }
 
@@ -133,7 +124,7 @@ class DriverConformanceIntegrationTest {
     void nodePostgres() {
         assertThat(DriverScript.DIRECTORY.resolve("node_modules/pg/package.json")).as("pg from npm ci: run ./pgfleet setup").exists();
         DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("node"), "node_pg_vectors.mjs", pooled.uri(), fixture.json()));
-        assertConforms(run, "node_items", ROUNDS, Prepared.ALWAYS);
+        assertConforms(run, "node_items", ROUNDS, DriverOutput.Prepared.ALWAYS);
     }
 
     /** psql, with a script. */
@@ -141,70 +132,15 @@ class DriverConformanceIntegrationTest {
     void psql() {
         DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("psql"), pooled.uri(), "-X", "-q", "-A", "-t",
                 "-v", "ON_ERROR_STOP=1", "-v", "data=" + fixture.json(), "-f", "psql_vectors.sql"));
-        assertConforms(run, "psql_items", 1, Prepared.NEVER);
+        assertConforms(run, "psql_items", 1, DriverOutput.Prepared.NEVER);
         if (tls) {
             assertThat(run.stdout()).as("psql's \\conninfo").contains("SSL connection");
         }
     }
 
-    /** How many of a script's nearest-neighbour transactions must find their query prepared on the server connection. */
-    private enum Prepared {
-        /** psql: the simple query protocol. */
-        NEVER,
-        /** pgjdbc and psycopg: from their fifth or sixth execution of a query text on. */
-        MOSTLY,
-        /** asyncpg and node-postgres: every statement is named. */
-        ALWAYS
-    }
-
-    /**
-     * What every driver must show: it exited 0; stored all rows; both HNSW indexes answered; every execution of every
-     * query returned exactly the expected neighbours, in order; its named statements were prepared on the server
-     * connections its transactions ran on; and, with a CA certificate, its session was encrypted.
-     */
-    private void assertConforms(DriverScript.Run run, String table, int executionsPerQuery, Prepared prepared) {
+    private void assertConforms(DriverScript.Run run, String table, int executionsPerQuery, DriverOutput.Prepared prepared) {
         System.out.printf("%s: %d ms%n%s%n", table, run.took().toMillis(), run);
-        assertThat(run.exitCode()).as(run.toString()).isZero();
-        String out = run.stdout();
-        assertThat(out.lines()).as(run.toString()).contains("rows " + fixture.rows().size()).last().isEqualTo("ok");
-        for (Metric metric : Metric.values()) {
-            String index = table + "_" + metric.label;
-            assertThat(out).as("the query answered from " + index + "\n" + run)
-                    .containsPattern("(?m)^plan " + metric.label + " " + index + "$|Index Scan using " + index + " on " + table);
-        }
-
-        Map<String, List<String>> results = new LinkedHashMap<>();
-        out.lines().map(KNN::matcher).filter(Matcher::matches)
-                .forEach(m -> results.computeIfAbsent(m.group(1) + " " + m.group(2), key -> new ArrayList<>()).add(m.group(3)));
-        Map<String, List<String>> expected = new LinkedHashMap<>();
-        for (Metric metric : Metric.values()) {
-            for (int q = 0; q < fixture.queries().size(); q++) {
-                String ids = fixture.expected(metric, q).stream().map(String::valueOf).collect(Collectors.joining(","));
-                expected.put(metric.label + " " + q, java.util.Collections.nCopies(executionsPerQuery, ids));
-            }
-        }
-        assertThat(results).as("nearest neighbours, every execution\n" + run).isEqualTo(expected);
-
-        if (prepared != Prepared.NEVER) {
-            Matcher m = PREPARED.matcher(out);
-            assertThat(m.find()).as("server-prepared line\n" + run).isTrue();
-            int onServer = Integer.parseInt(m.group(1));
-            int executions = Integer.parseInt(m.group(2));
-            assertThat(executions).isEqualTo(executionsPerQuery * 2 * fixture.queries().size());
-            if (prepared == Prepared.ALWAYS) {
-                assertThat(onServer).as("transactions whose server connection held the prepared query").isEqualTo(executions);
-            } else {
-                assertThat(onServer).as("transactions whose server connection held the prepared query")
-                        .isGreaterThanOrEqualTo(executions / 2).isLessThan(executions);
-            }
-        }
-
-        Matcher ssl = SSL.matcher(out);
-        assertThat(ssl.find()).as("ssl line\n" + run).isTrue();
-        if (tls) {
-            assertThat(ssl.group(1)).as("the pooler's session to the server is encrypted").isEqualTo("true");
-            assertThat(ssl.group(2)).as("the driver's session to the pooler is encrypted").isIn(null, "true", "unknown");
-        }
+        new DriverOutput(fixture, tls).assertConforms(run, table, executionsPerQuery, prepared);
     }
 
     // ---- what transaction pooling does to session state ----------------------------------------------------------
