@@ -31,9 +31,11 @@ DOC="$ROOT/docs/benchmarks.md"
 
 DB_NAME=bench
 PROVISION_TIMEOUT=300
+STARTUP_TIMEOUT=300     # for start_control_plane: Spring starts slowly while the smoke shares the machine
 SEED=42                 # pgbench --random-seed and setseed() for the vectors: every run asks the same
 QUICK=0
 WRITE_DOC=1
+WAIT_FOR_QUIET=1        # before each run, wait until no test suite runs on the machine (--quick: only note it)
 TARGET_POOLER_RATIO=0.8 # pooler / direct TPS
 TARGET_READ_ONLY_RATIO=1.8
 
@@ -46,22 +48,31 @@ set_defaults() {
     RUNS=3; DURATION=60; WARMUP=15; SCALE=50; CLIENTS=2000; DIRECT_CLIENTS="10 20 50"
     VECTOR_ROWS=100000; VECTOR_CLIENTS=32
   fi
+  WORKLOADS="select-only tpcb-like"; VECTOR=1; PREPARED_TPCB=pipelined
   THREADS="$(nproc)"; VECTOR_DIM=128; HNSW_M=16; HNSW_EF_CONSTRUCTION=64; QUERY_VECTORS=1000
 }
 
 # name of the setting, name of the variable
-SETTINGS=(RUNS DURATION WARMUP SCALE CLIENTS DIRECT_CLIENTS THREADS VECTOR_ROWS VECTOR_CLIENTS VECTOR_DIM
+SETTINGS=(WORKLOADS VECTOR PREPARED_TPCB RUNS DURATION WARMUP SCALE CLIENTS DIRECT_CLIENTS THREADS VECTOR_ROWS VECTOR_CLIENTS VECTOR_DIM
           HNSW_M HNSW_EF_CONSTRUCTION QUERY_VECTORS)
 
 usage() {
   cat <<'EOF'
-usage: ./pgfleet bench pooler [--quick] [--no-doc] [--SETTING VALUE ...]
+usage: ./pgfleet bench pooler [--quick] [--no-doc] [--no-wait] [--SETTING VALUE ...]
 
 Provisions an ha database and compares pgbench through its PgBouncer with direct connections to the leader,
 then a vector top-10 query through the read-only endpoint with the leader alone. Writes the "Pooler" section
-of docs/benchmarks.md, except with --quick (a smoke run of seconds) or --no-doc.
+of docs/benchmarks.md, except with --quick (a smoke run of seconds) or --no-doc. Before each run it waits
+until no test suite (a surefire JVM) runs on the machine, except with --quick or --no-wait
+(BENCH_POOLER_WAIT_FOR_QUIET=0), where such runs are only marked as disturbed.
 
 Settings (flag, or environment variable BENCH_POOLER_<NAME>; default, and --quick's):
+  --workloads "A B"          pgbench's built-in scripts to run ("select-only tpcb-like")
+  --vector 0|1               whether to run the vector part (1)
+  --prepared-tpcb pipelined|builtin
+                             tpcb-like with -M prepared: the built-in statements inside \startpipeline ...
+                             \endpipeline (pipelined), or the built-in script as is, which stalls pgbench
+                             itself through a pooler (see prepared_tpcb_script)
   --runs N                   runs per endpoint and workload, medians reported (3; quick 1)
   --duration S               seconds per pgbench run (60; quick 5)
   --warmup S                 untimed select-only run through the direct endpoint first (15; quick 2)
@@ -85,7 +96,15 @@ known_setting() { local s; for s in "${SETTINGS[@]}"; do [ "$s" != "$1" ] || ret
 
 validate_setting() {
   local name="$1" value="$2" n
-  if [ "$name" = DIRECT_CLIENTS ]; then
+  if [ "$name" = WORKLOADS ]; then
+    for n in $value; do
+      [[ " select-only tpcb-like " == *" $n "* ]] || die "WORKLOADS: '$n' is not one of select-only, tpcb-like"
+    done
+  elif [ "$name" = PREPARED_TPCB ]; then
+    [[ "$value" =~ ^(pipelined|builtin)$ ]] || die "PREPARED_TPCB must be pipelined or builtin, got '$value'"
+  elif [ "$name" = VECTOR ]; then
+    [[ "$value" =~ ^[01]$ ]] || die "VECTOR must be 0 or 1, got '$value'"
+  elif [ "$name" = DIRECT_CLIENTS ]; then
     [ -n "${value// /}" ] || die "DIRECT_CLIENTS needs at least one client count"
     for n in $value; do positive_integer DIRECT_CLIENTS "$n" >/dev/null; done
   else
@@ -96,7 +115,12 @@ validate_setting() {
 parse_args() {
   local arg name
   for arg in "$@"; do [ "$arg" != --quick ] || QUICK=1; done
-  if [ "$QUICK" -eq 1 ]; then WRITE_DOC=0; fi
+  if [ "$QUICK" -eq 1 ]; then WRITE_DOC=0; WAIT_FOR_QUIET=0; fi
+  case "${BENCH_POOLER_WAIT_FOR_QUIET:-}" in
+    "") ;;
+    0|1) WAIT_FOR_QUIET="$BENCH_POOLER_WAIT_FOR_QUIET" ;;
+    *) die "BENCH_POOLER_WAIT_FOR_QUIET must be 0 or 1, got '$BENCH_POOLER_WAIT_FOR_QUIET'" ;;
+  esac
   set_defaults
   for name in "${SETTINGS[@]}"; do
     local env="BENCH_POOLER_$name"
@@ -106,6 +130,7 @@ parse_args() {
     case "$1" in
       --quick) shift ;;
       --no-doc) WRITE_DOC=0; shift ;;
+      --no-wait) WAIT_FOR_QUIET=0; shift ;;
       -h|--help) usage; exit 0 ;;
       --*=*) name="$(setting_of_flag "${1%%=*}")"
         known_setting "$name" || { usage >&2; die "unknown argument: $1"; }
@@ -242,7 +267,7 @@ run_pgbench() {
   local name="$1" uri="$2" clients="$3"
   shift 3
   local out="$PRIVATE/$name.out" err="$PRIVATE/$name.err"
-  wait_until_quiet
+  if [ "$WAIT_FOR_QUIET" -eq 1 ]; then wait_until_quiet; fi
   R_RC=0
   client_env pgbench -n -T "$DURATION" -c "$clients" -j "$(threads_for "$clients")" --random-seed="$SEED" "$@" "$uri" \
     >"$out" 2>"$err" || R_RC=$?
@@ -254,6 +279,7 @@ run_pgbench() {
   R_DONE="$(sed -nE 's/^number of transactions actually processed: ([0-9/]+)$/\1/p' "$out")"
   R_ABORTED="$(grep -cE 'client [0-9]+ aborted' "$err" || true)"
   : "${R_TPS:=0}" "${R_FAILED:=0}"
+  R_TPS="$(awk -v t="$R_TPS" 'BEGIN { printf "%.1f", t }')"
   if [ "$R_RC" -ne 0 ] || [ "$R_FAILED" -ne 0 ] || [ "$R_ABORTED" -ne 0 ]; then
     say "  $name: exit code $R_RC, $R_FAILED failed transactions, $R_ABORTED aborted clients; pgbench said:"
     grep -vE '^pgbench: (client [0-9]+ )?(receiving|sending|executing)' "$err" | head -n 5 >&2 || true
@@ -308,7 +334,33 @@ init_pgbench() {
   say "initialised in $(seconds_between "$t0" "$(now)") s"
 }
 
-WORKLOADS=(select-only tpcb-like)
+# pgbench (15) prepares a statement with a blocking PQprepare() the first time each client runs it, which
+# stops every client of that pgbench thread until the pooler gives the Parse a server connection. With more
+# clients per thread than server connections, the built-in tpcb-like script then deadlocks inside pgbench:
+# the clients holding all pooled connections sit in open transactions on the blocked thread, so nothing is
+# ever released (seen here: a few dozen transactions, then PgBouncer's query_wait_timeout). A driver whose
+# connections do not share one blocked event loop never gets there. So the prepared run sends each
+# transaction as one pipeline (the built-in statements between \startpipeline and \endpipeline): all of a
+# client's statements are prepared before its BEGIN, and a transaction never waits on pgbench while it holds
+# a server connection. Select-only holds no transaction open and runs the built-in script in both modes.
+PIPELINED_TPCB=""
+prepared_tpcb_script() {
+  PIPELINED_TPCB="$PRIVATE/tpcb-like-pipelined.sql"
+  pgbench --show-script=tpcb-like 2>&1 | sed -n '2,$p' \
+    | awk '/^BEGIN;$/ { print "\\startpipeline" } { print } /^END;$/ { print "\\endpipeline" }' > "$PIPELINED_TPCB"
+  grep -qx '\\startpipeline' "$PIPELINED_TPCB" && grep -qx '\\endpipeline' "$PIPELINED_TPCB" \
+    || die "pgbench's tpcb-like script has no BEGIN; / END; lines to put in a pipeline: $(cat "$PIPELINED_TPCB")"
+}
+
+# The script arguments of a workload in a query mode.
+script_args() {
+  local workload="$1" mode="$2"
+  if [ "$workload" = tpcb-like ] && [ "$mode" = prepared ] && [ "$PREPARED_TPCB" = pipelined ]; then
+    echo "-f $PIPELINED_TPCB -s $SCALE"
+  else
+    echo "-b $workload"
+  fi
+}
 
 # One workload: RUNS rounds, each round every direct client count, then the pooler in simple and in prepared
 # mode (alternating keeps a slow minute of the machine from landing on one endpoint only).
@@ -323,7 +375,8 @@ bench_workload() {
     for mode in simple prepared; do
       sample_file="$PRIVATE/$workload-pooler-$mode-$run.sample"
       start_server_connection_sampler "$sample_file"
-      run_pgbench "$workload-pooler-$mode-$run" "$POOLER_URI" "$CLIENTS" -b "$workload" -M "$mode"
+      # shellcheck disable=SC2046 # split on purpose: options and a path under PRIVATE (no spaces, no globs)
+      run_pgbench "$workload-pooler-$mode-$run" "$POOLER_URI" "$CLIENTS" $(script_args "$workload" "$mode") -M "$mode"
       stop_server_connection_sampler
       record "$workload|pooler-$mode"
       n="$(sort -n "$sample_file" | tail -n1)"
@@ -456,6 +509,10 @@ best_direct() {
   BEST_DIRECT="$best"
 }
 
+pipelined_mark() {
+  if [ "$(script_args "$1" "$2")" != "-b $1" ]; then echo ", pipelined"; fi
+}
+
 errors_cell() { local e="${ERRORS[$1]:-0}"; if [ "$e" -eq 0 ]; then echo 0; else echo "**$e**"; fi; }
 at_least_verdict() { if at_least "$1" "$2"; then echo "met"; else echo "**NOT met**"; fi; }
 
@@ -463,20 +520,20 @@ results_markdown() {
   local w n mode cell best_cell ratio_simple ratio_prepared total_errors=0
   echo "| Workload | Endpoint | Clients | Median TPS | Runs (TPS) | Median connection set-up (ms) | Errors |"
   echo "|----------|----------|--------:|-----------:|------------|------------------------------:|-------:|"
-  for w in "${WORKLOADS[@]}"; do
+  for w in $WORKLOADS; do
     for n in $DIRECT_CLIENTS; do
       cell="$w|direct-$n"
       echo "| $w | direct to the leader | $n | $(median_of "${TPS_RUNS[$cell]}" 1) | $(runs_list "${TPS_RUNS[$cell]}") | $(median_of "${CONNECT_RUNS[$cell]}" 1) | $(errors_cell "$cell") |"
     done
     for mode in simple prepared; do
       cell="$w|pooler-$mode"
-      echo "| $w | pooler, \`-M $mode\` | $CLIENTS | $(median_of "${TPS_RUNS[$cell]}" 1) | $(runs_list "${TPS_RUNS[$cell]}") | $(median_of "${CONNECT_RUNS[$cell]}" 1) | $(errors_cell "$cell") |"
+      echo "| $w | pooler, \`-M $mode\`$(pipelined_mark "$w" "$mode") | $CLIENTS | $(median_of "${TPS_RUNS[$cell]}" 1) | $(runs_list "${TPS_RUNS[$cell]}") | $(median_of "${CONNECT_RUNS[$cell]}" 1) | $(errors_cell "$cell") |"
     done
   done
   echo
   echo "Targets (pooler / best direct, medians; errors = failed transactions + aborted clients + non-zero exit codes):"
   echo
-  for w in "${WORKLOADS[@]}"; do
+  for w in $WORKLOADS; do
     best_direct "$w"
     best_cell="$w|direct-$BEST_DIRECT"
     cell="$w|pooler-simple"
@@ -489,6 +546,7 @@ results_markdown() {
     case "$cell" in vector*) ;; *) total_errors=$((total_errors + ${ERRORS[$cell]})) ;; esac
   done
   echo "- Errors in all pgbench runs above (simple and \`-M prepared\`): $total_errors (target 0: $(if [ "$total_errors" -eq 0 ]; then echo met; else echo "**NOT met**"; fi))."
+  [ "$VECTOR" -eq 1 ] || return 0
   echo
   echo "| Vector top-10 ($VECTOR_CLIENTS clients) | Median QPS | Runs (QPS) | Median p95 (ms) | Runs (p95, ms) | Errors |"
   echo "|------------------------------|-----------:|------------|----------------:|----------------|-------:|"
@@ -507,7 +565,7 @@ results_markdown() {
     echo "- Read-only endpoint: **not measured**: the control plane under test gives no \`readOnlyUri\` in GET …/credentials."
   fi
   local disturbed=()
-  for cell in "${!DISTURBED[@]}"; do disturbed+=("$cell"); done
+  if [ "${#DISTURBED[@]}" -gt 0 ]; then mapfile -t disturbed < <(printf '%s\n' "${!DISTURBED[@]}" | sort); fi
   if [ "${#disturbed[@]}" -gt 0 ]; then
     echo "- **Disturbed**: a test suite ran on the machine during runs of $(printf '%s, ' "${disturbed[@]}" | sed 's/, $//'); their figures may be skewed."
   fi
@@ -540,15 +598,14 @@ pgfleet renders it for the plan (\`PoolerSizing\`, no setting changed for the be
 **pgbench**: \`pgbench -i -s $SCALE -I dtGvp\` (server-side data generation) through the direct endpoint, then
 \`pgbench -n -T $DURATION -j <min(clients, $THREADS)> --random-seed=$SEED\` with \`-b select-only\` and \`-b tpcb-like\`
 (the built-in TPC-B-like script): $CLIENTS clients through the pooler, with \`-M simple\` and \`-M prepared\`
-(protocol-level prepared statements, which PgBouncer carries across transactions), next to $(echo "$DIRECT_CLIENTS" | sed 's/ /, /g')
+(protocol-level prepared statements, which PgBouncer carries across transactions)$(pipelined_note), next to $(echo "$DIRECT_CLIENTS" | sed 's/ /, /g')
 clients connected straight to the leader (the \`directUri\`, \`target_session_attrs=read-write\`), of which
 the best median counts as the direct peak. $RUNS run(s) of $DURATION s per cell; a round runs every cell
 once, in the table's order, and the figures are medians. TPS is pgbench's "without initial connection
 time" (\`-C\` is not used: each client connects once, and the set-up time is shown apart). Errors are
 pgbench's failed transactions, its aborted clients and a non-zero exit code. While the pooler is loaded the
 leader's client sessions of the owner are counted once a second (the most seen is reported: the pool at
-work). An untimed $WARMUP s select-only run through the direct endpoint warms the caches first; before every run the
-script waits until no test suite runs on the machine.
+work). An untimed $WARMUP s select-only run through the direct endpoint warms the caches first; $(quiet_line)
 
 **Vector**: \`items\`, $VECTOR_ROWS rows of random \`vector($VECTOR_DIM)\` (\`setseed\`, one statement, so the same
 rows every time), an HNSW index (\`vector_l2_ops\`, m $HNSW_M, ef_construction $HNSW_EF_CONSTRUCTION; built and
@@ -567,6 +624,28 @@ read-only endpoint adds no CPU here: spreading reads across the replicas cannot 
 members on their own machines are meant for, and a ratio near 1 (or below, from the extra hop) is what
 this machine can give. The figure shows that the endpoint works and what it costs, not the scaling.
 EOF
+}
+
+quiet_line() {
+  if [ "$WAIT_FOR_QUIET" -eq 1 ]; then
+    echo "before every run the script waits until no test suite runs on the machine."
+  else
+    echo "the script did **not** wait for a quiet machine before each run (\`--no-wait\`)."
+  fi
+}
+
+pipelined_note() {
+  [[ " $WORKLOADS " == *" tpcb-like "* ]] && [ "$PREPARED_TPCB" = pipelined ] || return 0
+  cat <<'TEXT'
+. With `-M prepared`, tpcb-like runs the built-in statements inside `\startpipeline` ... `\endpipeline`,
+one round trip per transaction, so that row is not comparable with `-M simple`: pgbench 15 prepares each
+statement with a blocking `PQprepare()` the first time a client runs it, which halts all clients of its
+thread until the pooler has a server connection free, and with more clients per thread than pooled
+connections the built-in script deadlocks pgbench itself (the clients holding every pooled connection sit
+in open transactions on the halted thread; a trial stopped after a few dozen transactions, at PgBouncer's
+`query_wait_timeout`). In a pipeline all of a client's statements are prepared before its BEGIN, and no
+open transaction waits on pgbench (`--prepared-tpcb builtin` runs the built-in script as is)
+TEXT
 }
 
 tls_line() {
@@ -612,12 +691,13 @@ main() {
   create_database
   read_pooler_settings
   init_pgbench
+  prepared_tpcb_script
   say "warm-up: ${WARMUP}s select-only through the direct endpoint (untimed)"
   client_env pgbench -n -T "$WARMUP" -c 4 -j "$(threads_for 4)" -b select-only "$DIRECT_URI" >/dev/null 2>"$PRIVATE/warmup.err" \
     || { cat "$PRIVATE/warmup.err" >&2; die "the warm-up run failed"; }
   local w
-  for w in "${WORKLOADS[@]}"; do bench_workload "$w"; done
-  bench_vector
+  for w in $WORKLOADS; do bench_workload "$w"; done
+  if [ "$VECTOR" -eq 1 ]; then bench_vector; fi
 
   pooler_section > "$PRIVATE/section.md"
   if [ "$WRITE_DOC" -eq 1 ]; then
