@@ -262,7 +262,7 @@ read_pooler_settings() {
 threads_for() { if [ "$1" -lt "$THREADS" ]; then echo "$1"; else echo "$THREADS"; fi; }
 
 # The last run's figures (R_*), parsed from pgbench's report; the output stays in $PRIVATE/<name>.out/.err.
-R_TPS=""; R_FAILED=0; R_ABORTED=0; R_RC=0; R_CONNECT_MS=""; R_DISTURBED=0; R_DONE=""
+R_TPS=""; R_EMPTY=0; R_FAILED=0; R_ABORTED=0; R_RC=0; R_CONNECT_MS=""; R_DISTURBED=0; R_DONE=""
 run_pgbench() {
   local name="$1" uri="$2" clients="$3"
   shift 3
@@ -279,6 +279,14 @@ run_pgbench() {
   R_DONE="$(sed -nE 's/^number of transactions actually processed: ([0-9/]+)$/\1/p' "$out")"
   R_ABORTED="$(grep -cE 'client [0-9]+ aborted' "$err" || true)"
   : "${R_TPS:=0}" "${R_FAILED:=0}"
+  # A run without one transaction (pgbench still exits 0 when no client got a transaction in) measures nothing.
+  R_EMPTY=0
+  if [ "${R_DONE%%/*}" = "" ] || [ "${R_DONE%%/*}" = 0 ]; then
+    R_EMPTY=1
+    say "  $name: no transaction completed; pgbench's report:"
+    cat "$out" >&2
+    tail -n 5 "$err" >&2 || true
+  fi
   R_TPS="$(awk -v t="$R_TPS" 'BEGIN { printf "%.1f", t }')"
   if [ "$R_RC" -ne 0 ] || [ "$R_FAILED" -ne 0 ] || [ "$R_ABORTED" -ne 0 ]; then
     say "  $name: exit code $R_RC, $R_FAILED failed transactions, $R_ABORTED aborted clients; pgbench said:"
@@ -289,7 +297,7 @@ run_pgbench() {
 # Per cell (workload|endpoint), space-separated per-run values.
 declare -A TPS_RUNS=() ERRORS=() CONNECT_RUNS=() DISTURBED=()
 record() {
-  local cell="$1" errors=$((R_FAILED + R_ABORTED + (R_RC != 0 ? 1 : 0)))
+  local cell="$1" errors=$((R_FAILED + R_ABORTED + (R_RC != 0 ? 1 : 0) + R_EMPTY))
   TPS_RUNS[$cell]="${TPS_RUNS[$cell]:-} $R_TPS"
   CONNECT_RUNS[$cell]="${CONNECT_RUNS[$cell]:-} ${R_CONNECT_MS:-0}"
   ERRORS[$cell]=$(( ${ERRORS[$cell]:-0} + errors ))
@@ -531,7 +539,7 @@ results_markdown() {
     done
   done
   echo
-  echo "Targets (pooler / best direct, medians; errors = failed transactions + aborted clients + non-zero exit codes):"
+  echo "Targets (pooler / best direct, medians; errors = failed transactions + aborted clients + non-zero exit codes + runs without a transaction):"
   echo
   for w in $WORKLOADS; do
     best_direct "$w"
@@ -546,7 +554,16 @@ results_markdown() {
     case "$cell" in vector*) ;; *) total_errors=$((total_errors + ${ERRORS[$cell]})) ;; esac
   done
   echo "- Errors in all pgbench runs above (simple and \`-M prepared\`): $total_errors (target 0: $(if [ "$total_errors" -eq 0 ]; then echo met; else echo "**NOT met**"; fi))."
-  [ "$VECTOR" -eq 1 ] || return 0
+  if [ "$VECTOR" -eq 1 ]; then vector_results_markdown; fi
+  local disturbed=()
+  if [ "${#DISTURBED[@]}" -gt 0 ]; then mapfile -t disturbed < <(printf '%s\n' "${!DISTURBED[@]}" | sort); fi
+  if [ "${#disturbed[@]}" -gt 0 ]; then
+    echo "- **Disturbed**: a test suite ran on the machine during runs of $(printf '%s, ' "${disturbed[@]}" | sed 's/, $//'); their figures may be skewed."
+  fi
+}
+
+vector_results_markdown() {
+  local cell
   echo
   echo "| Vector top-10 ($VECTOR_CLIENTS clients) | Median QPS | Runs (QPS) | Median p95 (ms) | Runs (p95, ms) | Errors |"
   echo "|------------------------------|-----------:|------------|----------------:|----------------|-------:|"
@@ -563,11 +580,6 @@ results_markdown() {
     echo "- Read-only endpoint / leader alone, QPS: **$r** (target ≥ $TARGET_READ_ONLY_RATIO with three members: $(at_least_verdict "$r" "$TARGET_READ_ONLY_RATIO")); its sessions were served by ${VECTOR_READ_ONLY_SERVED_BY:-?}."
   else
     echo "- Read-only endpoint: **not measured**: the control plane under test gives no \`readOnlyUri\` in GET …/credentials."
-  fi
-  local disturbed=()
-  if [ "${#DISTURBED[@]}" -gt 0 ]; then mapfile -t disturbed < <(printf '%s\n' "${!DISTURBED[@]}" | sort); fi
-  if [ "${#disturbed[@]}" -gt 0 ]; then
-    echo "- **Disturbed**: a test suite ran on the machine during runs of $(printf '%s, ' "${disturbed[@]}" | sed 's/, $//'); their figures may be skewed."
   fi
 }
 
@@ -602,8 +614,9 @@ pgfleet renders it for the plan (\`PoolerSizing\`, no setting changed for the be
 clients connected straight to the leader (the \`directUri\`, \`target_session_attrs=read-write\`), of which
 the best median counts as the direct peak. $RUNS run(s) of $DURATION s per cell; a round runs every cell
 once, in the table's order, and the figures are medians. TPS is pgbench's "without initial connection
-time" (\`-C\` is not used: each client connects once, and the set-up time is shown apart). Errors are
-pgbench's failed transactions, its aborted clients and a non-zero exit code. While the pooler is loaded the
+time" (\`-C\` is not used: each client connects once, and the set-up time is shown apart; pgbench's \`-T\` window
+starts before the clients connect, so with many clients part of it is set-up). Errors are
+pgbench's failed transactions, its aborted clients, a non-zero exit code and a run without any transaction. While the pooler is loaded the
 leader's client sessions of the owner are counted once a second (the most seen is reported: the pool at
 work). An untimed $WARMUP s select-only run through the direct endpoint warms the caches first; $(quiet_line)
 
@@ -709,4 +722,6 @@ main() {
   cat "$PRIVATE/section.md"
 }
 
-main "$@"
+# On one line, so that bash has read all of it before running: an edit of this file during a run cannot
+# be picked up half-way.
+main "$@"; exit
