@@ -217,7 +217,7 @@ create_database() {
   local config="$BENCH_HOME/databases/$DB_ID/members/0/patroni.yml"
   [ -f "$config" ] || die "no $config"
   BIN_DIR="$(yaml_value "$config" postgresql.bin_dir)"
-  say "database $DB_ID is READY; leader at $LEADER_HOST:$LEADER_PORT; read-only endpoint: ${READ_ONLY_URI:+yes}${READ_ONLY_URI:-none in the API}"
+  say "database $DB_ID is READY; leader at $LEADER_HOST:$LEADER_PORT; read-only endpoint: ${READ_ONLY_URI:-none in the API}"
 }
 
 uri_sslmode() { local m; m="$(sed -nE 's/.*[?&]sslmode=([a-z-]+).*/\1/p' <<< "$1")"; echo "${m:-unset (libpq: prefer)}"; }
