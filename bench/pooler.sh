@@ -629,8 +629,10 @@ from query_vectors where id = :q) limit 10\` (the plan is checked to be an index
 \`hnsw.ef_search\` is pgvector's default, 40). $VECTOR_CLIENTS clients, $RUNS run(s) of $DURATION s per
 endpoint, alternating. QPS is pgbench's TPS; p95 is the nearest-rank 95th percentile of the
 per-transaction latencies in pgbench's \`--log\`, per run, then the median over runs. "The leader alone"
-is the main pooler (the same PgBouncer path as the read-only endpoint, so the ratio shows what the
-replicas add, not what pooling costs).
+is the main pooler: pooled like the read-only endpoint (a second PgBouncer of the same sizing, whose server
+connections a proxy spreads over the replicas), so the ratio compares pooled reads with pooled reads; the
+read-only path has the proxy as one hop more. Before timing, the script checks through the read-only URI
+which kind of member serves its sessions (\`pg_is_in_recovery()\`, four sessions).
 
 What one machine can show: pgbench, PgBouncer and all three members share the machine's $(nproc) CPUs, so the
 read-only endpoint adds no CPU here: spreading reads across the replicas cannot reach the 1.8× that three
