@@ -173,7 +173,7 @@ raise_fd_limit() {
 
 # ---- the database -----------------------------------------------------------------------------------
 
-DB_ID=""; BIN_DIR=""; PG_USER=""; PG_PASSWORD=""
+DB_ID=""; BIN_DIR=""; PG_PASSWORD=""
 POOLER_URI=""; DIRECT_URI=""; READ_ONLY_URI=""
 CA_FILE=""              # the database's CA certificate, when the API serves one
 LEADER_HOST=""; LEADER_PORT=""
@@ -197,12 +197,13 @@ create_database() {
     ! past "$deadline" || die "no credentials for database $DB_ID: $(api_body)"
     sleep 0.2
   done
-  PG_USER="$(api_body | jq -r .username)"
   PG_PASSWORD="$(api_body | jq -r .password)"
   POOLER_URI="$(without_password "$(api_body | jq -r '.poolerUri // ""')")"
   DIRECT_URI="$(without_password "$(api_body | jq -r '.directUri // ""')")"
   READ_ONLY_URI="$(without_password "$(api_body | jq -r '.readOnlyUri // ""')")"
-  [ -n "$POOLER_URI" ] && [ -n "$DIRECT_URI" ] || die "the credentials lack poolerUri or directUri: $(api_body | jq -c 'del(.password)')"
+  if [ -z "$POOLER_URI" ] || [ -z "$DIRECT_URI" ]; then
+    die "the credentials lack poolerUri or directUri: $(api_body | jq -c 'del(.password)')"
+  fi
 
   # TLS: the CA the URIs' sslmode=verify-full checks the servers against, where the API has one.
   status="$(api GET "/api/v1/databases/$DB_ID/ca.crt" "$TENANT_TOKEN")"
@@ -356,8 +357,9 @@ prepared_tpcb_script() {
   PIPELINED_TPCB="$PRIVATE/tpcb-like-pipelined.sql"
   pgbench --show-script=tpcb-like 2>&1 | sed -n '2,$p' \
     | awk '/^BEGIN;$/ { print "\\startpipeline" } { print } /^END;$/ { print "\\endpipeline" }' > "$PIPELINED_TPCB"
-  grep -qx '\\startpipeline' "$PIPELINED_TPCB" && grep -qx '\\endpipeline' "$PIPELINED_TPCB" \
-    || die "pgbench's tpcb-like script has no BEGIN; / END; lines to put in a pipeline: $(cat "$PIPELINED_TPCB")"
+  if ! grep -qx '\\startpipeline' "$PIPELINED_TPCB" || ! grep -qx '\\endpipeline' "$PIPELINED_TPCB"; then
+    die "pgbench's tpcb-like script has no BEGIN; / END; lines to put in a pipeline: $(cat "$PIPELINED_TPCB")"
+  fi
 }
 
 # The script arguments of a workload in a query mode.
@@ -610,7 +612,7 @@ pgfleet renders it for the plan (\`PoolerSizing\`, no setting changed for the be
 **pgbench**: \`pgbench -i -s $SCALE -I dtGvp\` (server-side data generation) through the direct endpoint, then
 \`pgbench -n -T $DURATION -j <min(clients, $THREADS)> --random-seed=$SEED\` with \`-b select-only\` and \`-b tpcb-like\`
 (the built-in TPC-B-like script): $CLIENTS clients through the pooler, with \`-M simple\` and \`-M prepared\`
-(protocol-level prepared statements, which PgBouncer carries across transactions)$(pipelined_note), next to $(echo "$DIRECT_CLIENTS" | sed 's/ /, /g')
+(protocol-level prepared statements, which PgBouncer carries across transactions)$(pipelined_note), next to ${DIRECT_CLIENTS// /, }
 clients connected straight to the leader (the \`directUri\`, \`target_session_attrs=read-write\`), of which
 the best median counts as the direct peak. $RUNS run(s) of $DURATION s per cell; a round runs every cell
 once, in the table's order, and the figures are medians. TPS is pgbench's "without initial connection
@@ -680,6 +682,7 @@ trial_note() {
 
 # ---- cleanup ----------------------------------------------------------------------------------------
 
+# shellcheck disable=SC2317 # run by the EXIT trap, which shellcheck does not follow past "main; exit"
 cleanup() {
   local rc=$?
   set +e
