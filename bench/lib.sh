@@ -15,6 +15,7 @@ PORT_RANGE_END=$((PORT_RANGE_START + 999))
 HTTP_PORT=32100
 
 STOP_GRACE=30           # seconds a process gets after SIGTERM (or the signal given) before SIGKILL
+STARTUP_TIMEOUT=120     # seconds the control plane gets to answer /actuator/health with 200
 DELETE_TIMEOUT=120
 QUIET_TIMEOUT=7200      # how long to wait for another test suite on this machine to finish
 
@@ -181,10 +182,10 @@ start_control_plane() {
   CP_PID=$!
 
   local deadline
-  deadline="$(deadline_in 120)"
+  deadline="$(deadline_in "$STARTUP_TIMEOUT")"
   until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$HTTP_PORT/actuator/health" || true)" = 200 ]; do
     kill -0 "$CP_PID" 2>/dev/null || die "the control plane exited during startup"
-    ! past "$deadline" || die "the control plane was not healthy within 120 s"
+    ! past "$deadline" || die "the control plane was not healthy within $STARTUP_TIMEOUT s"
     sleep 0.5
   done
   [ -s "$BENCH_HOME/admin-token" ] || die "the control plane wrote no admin token to $BENCH_HOME/admin-token"

@@ -17,10 +17,18 @@ public record PoolerSizing(int defaultPoolSize, int reservePoolSize, int maxClie
      */
     static final int MIN_PREPARED_STATEMENTS = 100;
 
+    /**
+     * Client connections PgBouncer accepts per CPU of the member. A waiting client costs PgBouncer one file
+     * descriptor and a few kilobytes, so the cap is generous: an ha member (2 CPUs) takes 2,500, the 2,000 clients
+     * of {@code ./pgfleet bench pooler} with a fifth to spare for the control plane's own console sessions and
+     * drill probes.
+     */
+    static final int CLIENTS_PER_CPU = 1250;
+
     public static PoolerSizing forResources(Resources r) {
         int pool = 10 * r.cpus();
         int reserve = Math.max(2, pool / 4);
-        return new PoolerSizing(pool, reserve, 500 * r.cpus(), preparedStatements(r, pool + reserve));
+        return new PoolerSizing(pool, reserve, CLIENTS_PER_CPU * r.cpus(), preparedStatements(r, pool + reserve));
     }
 
     /**
