@@ -181,7 +181,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
      * {@code <service>}, {@code .<namespace>}, {@code .<namespace>.svc} (what pgfleet's connection strings and members
      * use) and, when the cluster domain is configured ({@code pgfleet.kubernetes.cluster-domain}), the fully qualified
      * {@code .<namespace>.svc.<domain>}; for the pooler, primary and replica Services, and each member's name under
-     * the headless members Service (its only use is by FQDN-style name, so no short forms). Pod IPs are not in it: they
+     * the headless members Service (its only use is by FQDN-style name, so no short forms); and the loopback names
+     * Patroni uses for its own member inside the pod. Pod IPs are not in it: they
      * change with every pod, and nothing connects to a pod by IP expecting verification (the control plane's probes
      * only read the presented serial). The pooler Services are one list ({@link #poolerServices}): an added pooler
      * endpoint joins it and its names follow.
@@ -200,6 +201,10 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         for (DesiredCluster.MemberSlot slot : desired.members()) {
             names.addAll(clusterNames(KubernetesNames.memberHost(desired.spec(), slot.ordinal(), settings)));
         }
+        // Inside each member pod Patroni reaches its own PostgreSQL as "localhost" (it listens on all addresses), with
+        // the sslmode it uses for its peers (verify-full): without these names no member bootstraps (found by the
+        // container test with TLS on).
+        names.addAll(List.of("localhost", "127.0.0.1", "::1"));
         return List.copyOf(names);
     }
 

@@ -137,7 +137,10 @@ class KubernetesTlsMockTest {
         assertThat(deployment(second).getSpec()).isEqualTo(poolerBefore.getSpec());
     }
 
-    /** Every name a client or peer uses: each Service in its short, namespaced, .svc and fully qualified forms, each member. */
+    /**
+     * Every name a client or peer uses: each Service in its short, namespaced, .svc and fully qualified forms, each
+     * member, and loopback (Patroni's own connections inside a member pod).
+     */
     @Test
     void theCertificateNamesEveryServiceFormAndEveryMember() {
         DesiredCluster ha = desired(Plan.HA);
@@ -155,10 +158,12 @@ class KubernetesTlsMockTest {
         }
         // What the runtime hands out: the pooler endpoint (connection strings), the leader endpoint, each member's.
         assertThat(names).contains(KubernetesNames.poolerHost(spec, settings), KubernetesNames.primaryHost(spec, settings));
-        assertThat(names).doesNotHaveDuplicates().hasSize(3 * 4 + 3 * 2);
+        // Patroni inside each member pod connects to its own PostgreSQL as localhost, verify-full.
+        assertThat(names).contains("localhost", "127.0.0.1", "::1");
+        assertThat(names).doesNotHaveDuplicates().hasSize(3 * 4 + 3 * 2 + 3);
 
         List<String> withoutDomain = runtime("").serverCertificateNames(ha);
-        assertThat(withoutDomain).hasSize(3 * 3 + 3).noneMatch(n -> n.endsWith(".cluster.local"));
+        assertThat(withoutDomain).hasSize(3 * 3 + 3 + 3).noneMatch(n -> n.endsWith(".cluster.local"));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
