@@ -33,6 +33,8 @@ public final class PoolerObjects {
     static final String CONFIG_DIR = "/etc/pgbouncer";
     static final String INI_KEY = "pgbouncer.ini";
     static final String USERLIST_FILE = "userlist.txt";
+    /** The hba file's key and file name: PgBouncerConfig.hbaFile puts it beside the auth file. */
+    static final String HBA_KEY = "pgbouncer_hba.conf";
     static final int REPLICAS = 2;
     /** The uid/gid of pgfleet/dataplane's user; set explicitly so runAsNonRoot can be verified. */
     static final long USER_ID = PatroniStatefulSet.DATAPLANE_UID;
@@ -58,8 +60,21 @@ public final class PoolerObjects {
     static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         return new ConfigMapBuilder()
                 .withMetadata(meta.owned(KubernetesNames.poolerConfig(spec), labels(spec)))
-                .withData(Map.of(INI_KEY, ini(spec, s, tls)))
+                .withData(configData(ini(spec, s, tls), tls))
                 .build();
+    }
+
+    /**
+     * A pooler ConfigMap's keys: pgbouncer.ini and, with TLS, the hba file the ini names (auth_type = hba: plaintext
+     * only from loopback), which the Deployment projects beside the auth file (PgBouncerConfig.hbaFile).
+     */
+    static Map<String, String> configData(String ini, boolean tls) {
+        Map<String, String> data = new TreeMap<>();
+        data.put(INI_KEY, ini);
+        if (tls) {
+            data.put(HBA_KEY, PgBouncerConfig.renderHba());
+        }
+        return data;
     }
 
     /** @param tls whether the database has a TLS Secret to mount (see TlsObjects) */
@@ -112,7 +127,10 @@ public final class PoolerObjects {
                 .withDefaultMode(0440)
                 .withSources(
                         new VolumeProjectionBuilder().withNewConfigMap().withName(KubernetesNames.poolerConfig(spec))
-                                .addNewItem().withKey(INI_KEY).withPath(INI_KEY).endItem().endConfigMap().build(),
+                                .addNewItem().withKey(INI_KEY).withPath(INI_KEY).endItem()
+                                .addAllToItems(tls ? List.of(new io.fabric8.kubernetes.api.model.KeyToPath(HBA_KEY, null, HBA_KEY))
+                                        : List.of())
+                                .endConfigMap().build(),
                         new VolumeProjectionBuilder().withNewSecret().withName(KubernetesNames.secret(spec))
                                 .addNewItem().withKey(KubernetesBlueprint.POOLER_USERLIST_KEY).withPath(USERLIST_FILE).endItem()
                                 .endSecret().build())

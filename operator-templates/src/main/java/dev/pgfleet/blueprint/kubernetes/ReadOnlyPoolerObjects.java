@@ -56,7 +56,8 @@ final class ReadOnlyPoolerObjects {
     static ConfigMap config(ClusterSpec spec, KubernetesSettings s, Meta meta, boolean tls) {
         return new ConfigMapBuilder()
                 .withMetadata(meta.owned(KubernetesNames.readOnlyPooler(spec), labels(spec)))
-                .withData(Map.of(PoolerObjects.INI_KEY, ini(spec, s, tls)))
+                // The same keys as the main pooler's (the Deployment, copied from the main one, projects them).
+                .withData(PoolerObjects.configData(ini(spec, s, tls), tls))
                 .build();
     }
 

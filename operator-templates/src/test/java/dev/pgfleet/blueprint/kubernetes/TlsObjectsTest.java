@@ -73,6 +73,29 @@ class TlsObjectsTest {
         }
     }
 
+    /**
+     * With TLS PgBouncer authenticates by an hba file (plaintext only from loopback): each pooler's ConfigMap carries
+     * it and its Deployment projects it beside the auth file, where the ini says it is (without it no pooler starts).
+     */
+    @Test
+    void eachPoolersHbaFileIsInItsConfigMapAndProjectedWhereTheIniNamesIt() {
+        List<HasMetadata> objects = KubernetesBlueprint.databaseObjects(spec(Plan.HA), SETTINGS, SECRETS_WITH_TLS, ROOT_UID);
+        List<ConfigMap> configs = objects.stream().filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o).toList();
+        assertThat(configs).extracting(c -> c.getMetadata().getName())
+                .contains(KubernetesNames.poolerConfig(spec(Plan.HA)), KubernetesNames.readOnlyPooler(spec(Plan.HA)));
+        for (ConfigMap config : configs) {
+            assertThat(config.getData()).containsKeys("pgbouncer.ini", "pgbouncer_hba.conf");
+            assertThat(config.getData().get("pgbouncer.ini")).contains("auth_hba_file = /etc/pgbouncer/pgbouncer_hba.conf");
+        }
+        List<Deployment> poolers = objects.stream().filter(o -> o instanceof Deployment).map(o -> (Deployment) o).toList();
+        assertThat(poolers).hasSize(2).allSatisfy(d -> assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
+                .anySatisfy(v -> assertThat(v.getProjected()).isNotNull()
+                        .satisfies(p -> assertThat(p.getSources().get(0).getConfigMap().getItems())
+                                .anySatisfy(i -> assertThat(i.getPath()).isEqualTo("pgbouncer_hba.conf")))));
+        assertThat(KubernetesBlueprint.databaseObjects(spec(Plan.HA), SETTINGS, SECRETS, ROOT_UID)).filteredOn(o -> o instanceof ConfigMap)
+                .allSatisfy(c -> assertThat(((ConfigMap) c).getData()).doesNotContainKey("pgbouncer_hba.conf"));
+    }
+
     @Test
     void theRenderersNameTheMountedFiles() {
         TlsFiles files = TlsObjects.files();
