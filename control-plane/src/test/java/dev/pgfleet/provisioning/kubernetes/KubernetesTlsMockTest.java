@@ -148,8 +148,9 @@ class KubernetesTlsMockTest {
         String ns = settings.namespace();
         List<String> names = runtime("cluster.local").serverCertificateNames(ha);
 
-        for (String service : List.of(KubernetesNames.poolerService(spec), KubernetesNames.primaryService(spec),
-                KubernetesNames.replicaService(spec))) {
+        // ha: the pooler and the read-only pooler Services, the primary and the replicas.
+        for (String service : List.of(KubernetesNames.poolerService(spec), KubernetesNames.readOnlyPooler(spec),
+                KubernetesNames.primaryService(spec), KubernetesNames.replicaService(spec))) {
             assertThat(names).contains(service, service + "." + ns, service + "." + ns + ".svc", service + "." + ns + ".svc.cluster.local");
         }
         for (int i = 0; i < 3; i++) {
@@ -157,13 +158,14 @@ class KubernetesTlsMockTest {
             assertThat(names).contains(member, member + ".cluster.local");
         }
         // What the runtime hands out: the pooler endpoint (connection strings), the leader endpoint, each member's.
-        assertThat(names).contains(KubernetesNames.poolerHost(spec, settings), KubernetesNames.primaryHost(spec, settings));
+        assertThat(names).contains(KubernetesNames.poolerHost(spec, settings), KubernetesNames.readOnlyPoolerHost(spec, settings),
+                KubernetesNames.primaryHost(spec, settings));
         // Patroni inside each member pod connects to its own PostgreSQL as localhost, verify-full.
         assertThat(names).contains("localhost", "127.0.0.1", "::1");
-        assertThat(names).doesNotHaveDuplicates().hasSize(3 * 4 + 3 * 2 + 3);
+        assertThat(names).doesNotHaveDuplicates().hasSize(4 * 4 + 3 * 2 + 3);
 
         List<String> withoutDomain = runtime("").serverCertificateNames(ha);
-        assertThat(withoutDomain).hasSize(3 * 3 + 3 + 3).noneMatch(n -> n.endsWith(".cluster.local"));
+        assertThat(withoutDomain).hasSize(4 * 3 + 3 + 3).noneMatch(n -> n.endsWith(".cluster.local"));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
