@@ -219,18 +219,9 @@ class KubernetesDatabaseContainerTest {
          * (by serial, probed by SSLRequest on each pod's address), the key file as PostgreSQL accepts it (root-owned,
          * 0440); the pooler Service and a member, each by the name a client uses, accept a verify-full connection with
          * the CA the API hands out, and refuse plaintext. The pooler's own connection to the leader is TLS too.
-         *
-         * <p>GUARD (issue 13): runs once the control plane issues certificates (helper tls's CA, which makes
-         * DesiredCluster.tls() non-null and serves GET …/ca.crt); until then it says why it did nothing. The lead
-         * removes this guard when merging tls.
          */
         void tlsThroughThePoolerWithVerifyFull() throws Exception {
             ControlPlane.Response caCrt = cp.get(base() + "/ca.crt", token);
-            if (caCrt.status() == 404) {
-                System.out.println("TLS steps skipped: GET " + base() + "/ca.crt answered 404"
-                        + " (no CA in this build yet; issue 13's tls slice adds it)");
-                return;
-            }
             assertThat(caCrt.status()).as(caCrt.body()).isEqualTo(200);
             String caPem = caCrt.body();
             var secret = client.secrets().inNamespace(NAMESPACE).withName(KubernetesNames.tlsSecret(spec)).get();
