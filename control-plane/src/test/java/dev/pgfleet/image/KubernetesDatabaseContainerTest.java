@@ -238,7 +238,7 @@ class KubernetesDatabaseContainerTest {
                 int port = KubernetesNames.POOLER_COMPONENT.equals(component) ? 6432
                         : KubernetesNames.POSTGRES_COMPONENT.equals(component) ? 5432 : -1;
                 if (port > 0) {
-                    assertThat(PresentedCertificates.serial(pod.getStatus().getPodIP(), port))
+                    assertThat(PresentedCertificates.serial(pod.getStatus().getPodIP(), port, caPem))
                             .as(pod.getMetadata().getName() + " presents the mounted certificate").contains(serial);
                 }
             }

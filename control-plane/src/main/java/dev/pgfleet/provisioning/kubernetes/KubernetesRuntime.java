@@ -68,7 +68,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
                 failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)), operations);
         this.tlsReload = new KubernetesTlsReload(client, settings,
-                (host, port) -> PresentedCertificate.fetchSerial(host, port, TLS_PROBE_TIMEOUT),
+                (host, port, ca) -> dev.pgfleet.tls.PresentedCertificate.fetchSerial(host, port, ca, TLS_PROBE_TIMEOUT),
                 new KubernetesTlsReload.Reloads() {
                     @Override
                     public void reloadMember(DesiredCluster desired, String podIp) throws Exception {

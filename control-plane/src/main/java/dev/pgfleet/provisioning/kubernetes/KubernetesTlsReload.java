@@ -6,8 +6,6 @@ import dev.pgfleet.blueprint.kubernetes.PoolerObjects;
 import dev.pgfleet.provisioning.DesiredCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -34,9 +32,12 @@ import org.slf4j.LoggerFactory;
 final class KubernetesTlsReload {
     private static final Logger log = LoggerFactory.getLogger(KubernetesTlsReload.class);
 
-    /** Which certificate serial an endpoint presents (empty: it does not do TLS); IOException when unreachable. */
+    /**
+     * Which certificate serial (lowercase hex) an endpoint presents, verified against the database's CA; empty when it
+     * is unreachable, does not do TLS or presents another CA's certificate (dev.pgfleet.tls.PresentedCertificate).
+     */
     interface Probe {
-        Optional<BigInteger> fetchSerial(String host, int port) throws IOException;
+        Optional<String> fetchSerial(String host, int port, String caCertificatePem);
     }
 
     /** The two reloads, each for one pod by its address. */
@@ -91,23 +92,16 @@ final class KubernetesTlsReload {
         List<Endpoint> notServing = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (Endpoint endpoint : fetchEndpoints(desired)) {
-            Optional<BigInteger> presented;
-            try {
-                presented = probe.fetchSerial(endpoint.address(), endpoint.port());
-            } catch (IOException e) {
-                log.debug("TLS of {}: not reachable ({}); looked at again in the next pass", endpoint.describe(), e.getMessage());
-                notServing.add(endpoint);
-                continue;
-            }
+            Optional<String> presented = probe.fetchSerial(endpoint.address(), endpoint.port(), desired.tls().caCertificatePem());
             if (presented.isEmpty()) {
                 notServing.add(endpoint);
                 continue;
             }
-            if (PresentedCertificate.isSerial(presented.get(), desired.tls().serial())) {
+            if (presented.get().equals(desired.tls().serial())) {
                 current.add(endpoint);
                 continue;
             }
-            log.info("TLS of {}: presents serial {}, not {}; reloading it", endpoint.describe(), presented.get().toString(16),
+            log.info("TLS of {}: presents serial {}, not {}; reloading it", endpoint.describe(), presented.get(),
                     desired.tls().serial());
             try {
                 if (endpoint.kind() == Kind.MEMBER) {

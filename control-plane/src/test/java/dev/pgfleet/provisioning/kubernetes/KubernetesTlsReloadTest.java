@@ -15,10 +15,10 @@ import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
 import dev.pgfleet.testsupport.kubernetes.RbacCheckedMockServer;
+import dev.pgfleet.tls.PresentedCertificate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,22 +101,22 @@ class KubernetesTlsReloadTest {
         assertThat(pass.current()).extracting(KubernetesTlsReload.Endpoint::pod).containsExactly(POOLER_POD);
         assertThat(pass.reloaded()).isEmpty();
         assertThat(pass.notServing()).extracting(KubernetesTlsReload.Endpoint::pod).containsExactly(KubernetesNames.podName(base.spec(), 0));
-        assertThat(presentedSerial()).isEqualTo(new BigInteger(first.serial(), 16));
+        assertThat(presentedSerial()).isEqualTo(first.serial());
 
         // Renewed, but the kubelet has not refreshed the files yet: reloaded, still the old one, reloaded again next pass.
         DesiredCluster renewedDesired = base.withTls(renewed);
         for (int i = 0; i < 2; i++) {
             pass = reload.reloadEndpointsPresentingAnOldCertificate(renewedDesired);
             assertThat(pass.reloaded()).extracting(KubernetesTlsReload.Endpoint::pod).containsExactly(POOLER_POD);
-            assertThat(presentedSerial()).isEqualTo(new BigInteger(first.serial(), 16));
+            assertThat(presentedSerial()).isEqualTo(first.serial());
         }
 
         // The kubelet refreshes the files: a file change alone changes nothing PgBouncer presents; the next reload does.
         writeAsTheKubelet(renewed);
-        assertThat(presentedSerial()).as("PgBouncer reads its TLS files on RELOAD only").isEqualTo(new BigInteger(first.serial(), 16));
+        assertThat(presentedSerial()).as("PgBouncer reads its TLS files on RELOAD only").isEqualTo(first.serial());
         pass = reload.reloadEndpointsPresentingAnOldCertificate(renewedDesired);
         assertThat(pass.reloaded()).extracting(KubernetesTlsReload.Endpoint::pod).containsExactly(POOLER_POD);
-        assertThat(presentedSerial()).isEqualTo(new BigInteger(renewed.serial(), 16));
+        assertThat(presentedSerial()).isEqualTo(renewed.serial());
 
         pass = reload.reloadEndpointsPresentingAnOldCertificate(renewedDesired);
         assertThat(pass.reloaded()).isEmpty();
@@ -145,9 +145,9 @@ class KubernetesTlsReloadTest {
      */
     private KubernetesTlsReload reload() {
         KubernetesFailoverOperations failover = new KubernetesFailoverOperations(api.controlPlane(), settings, processes);
-        return new KubernetesTlsReload(api.controlPlane(), settings, (host, port) -> {
+        return new KubernetesTlsReload(api.controlPlane(), settings, (host, port, caPem) -> {
             probes.incrementAndGet();
-            return PresentedCertificate.fetchSerial(host, port == PoolerObjects.LISTEN_PORT ? pgbouncerPort : closedPort,
+            return PresentedCertificate.fetchSerial(host, port == PoolerObjects.LISTEN_PORT ? pgbouncerPort : closedPort, caPem,
                     Duration.ofSeconds(2));
         }, new KubernetesTlsReload.Reloads() {
             @Override
@@ -224,24 +224,24 @@ class KubernetesTlsReloadTest {
         pgbouncer = processes.startDetached(List.of("pgbouncer", ini.toString()), home, home.resolve("pgbouncer.out"),
                 home.resolve("pgbouncer.pid"));
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            try {
-                if (PresentedCertificate.fetchSerial("127.0.0.1", pgbouncerPort, Duration.ofSeconds(1)).isPresent()) {
-                    return;
-                }
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline || !pgbouncer.isAlive()) {
-                    throw new AssertionError("PgBouncer did not come up: " + Files.readString(home.resolve("pgbouncer.out")), e);
-                }
+        while (presentedSerialIfAny().isEmpty()) {
+            if (System.nanoTime() > deadline || !pgbouncer.isAlive()) {
+                throw new AssertionError("PgBouncer did not come up: " + Files.readString(home.resolve("pgbouncer.out")));
             }
             Thread.sleep(100);
         }
     }
 
-    private BigInteger presentedSerial() throws IOException {
-        Optional<BigInteger> serial = PresentedCertificate.fetchSerial("127.0.0.1", pgbouncerPort, Duration.ofSeconds(2));
+    private String presentedSerial() throws IOException {
+        Optional<String> serial = presentedSerialIfAny();
         assertThat(serial).as("PgBouncer does TLS").isPresent();
         return serial.get();
+    }
+
+    /** What PgBouncer presents, verified against the CA the kubelet last wrote (the one test CA issues both). */
+    private Optional<String> presentedSerialIfAny() throws IOException {
+        return PresentedCertificate.fetchSerial("127.0.0.1", pgbouncerPort, Files.readString(tlsDir.resolve("ca.crt")),
+                Duration.ofSeconds(2));
     }
 
     private static int freePort() throws IOException {

@@ -1,7 +1,7 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.tls.PresentedCertificate;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
@@ -15,9 +15,12 @@ public final class PresentedCertificates {
     private PresentedCertificates() {
     }
 
-    /** The serial of the certificate {@code host:port} presents after an SSLRequest; empty when it does not do TLS. */
-    public static Optional<BigInteger> serial(String host, int port) throws IOException {
-        return PresentedCertificate.fetchSerial(host, port, Duration.ofSeconds(3));
+    /**
+     * The serial of the certificate {@code host:port} presents after an SSLRequest, verified against {@code caPem};
+     * empty when it does not do TLS or presents another CA's certificate.
+     */
+    public static Optional<BigInteger> serial(String host, int port, String caPem) {
+        return PresentedCertificate.fetch(host, port, caPem, Duration.ofSeconds(3)).map(X509Certificate::getSerialNumber);
     }
 
     public static BigInteger serialOf(String certificatePem) {
