@@ -65,7 +65,7 @@ class DatabaseController {
 
     @GetMapping(value = "/{id}/ca.crt", produces = PEM)
     @Operation(summary = "The CA certificate (PEM) the database's endpoints present certificates of: save it as"
-            + " ~/.postgresql/root.crt, or point sslrootcert at it, for the connection strings' sslmode=verify-full")
+            + " a file named by sslrootcert (or ~/.postgresql/root.crt), for the connection strings' sslmode=verify-full")
     @ApiResponse(responseCode = "200", description = "The CA certificate",
             content = @Content(mediaType = PEM, schema = @Schema(type = "string")))
     ResponseEntity<String> caCertificate(@PathVariable UUID id) {

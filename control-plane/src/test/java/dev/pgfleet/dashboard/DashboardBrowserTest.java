@@ -151,7 +151,7 @@ class DashboardBrowserTest {
         assertThat(String.valueOf(downloaded)).startsWith("200 application/x-pem-file")
                 .endsWith(cp.get("/api/v1/databases/" + databaseId + "/ca.crt", acmeToken).body());
         assertThat(browser.find("[data-testid=ca-command]").getText())
-                .contains(cp.baseUrl() + "/api/v1/databases/" + databaseId + "/ca.crt", "-o ~/.postgresql/root.crt");
+                .contains(cp.baseUrl() + "/api/v1/databases/" + databaseId + "/ca.crt", "-o shop-ca.crt");
 
         // Copy fetches the full string only on the click; the clipboard is observed through a stand-in.
         browser.script("window.__copied = null; navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); };");

@@ -350,10 +350,10 @@ class ReadOnlyEndpointIntegrationTest {
         return connect(URI.create(credentials.get("readOnlyUri").asText()));
     }
 
+    /** As the connection strings say: verify-full against the database's CA. */
     private Connection connect(URI uri) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", credentials.get("username").asText());
-        p.setProperty("password", credentials.get("password").asText());
+        Properties p = cp.verifyFull(id, token);
+        assertThat(uri.getQuery()).isEqualTo("sslmode=verify-full");
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "60");
         return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);

@@ -102,6 +102,13 @@ class TlsIntegrationTest {
             assertThat(query(direct, "select ssl from pg_stat_ssl where pid = pg_backend_pid()")).isEqualTo("t");
             assertThat(query(direct, "select pg_is_in_recovery()")).isEqualTo("f");
         }
+        // The read-only endpoint presents the same certificate, and its PgBouncer also speaks TLS to the members.
+        assertThat(credentials.get("readOnlyUri").asText()).contains("@" + address + ":").endsWith("/vectors?sslmode=verify-full");
+        try (Connection readOnly = DriverManager.getConnection(readOnlyJdbc(address), verifyFull(ca))) {
+            assertThat(query(readOnly, "select ssl from pg_stat_ssl where pid = pg_backend_pid()"))
+                    .as("the read-only PgBouncer's connection to a member is TLS").isEqualTo("t");
+            assertThat(query(readOnly, "select current_setting('transaction_read_only')")).isEqualTo("on");
+        }
     }
 
     @Test
@@ -129,6 +136,8 @@ class TlsIntegrationTest {
         }
         assertThatThrownBy(() -> DriverManager.getConnection(poolerJdbc(address), plaintext()).close())
                 .isInstanceOf(SQLException.class).hasMessageContaining("no authentication method");
+        assertThatThrownBy(() -> DriverManager.getConnection(readOnlyJdbc(address), plaintext()).close())
+                .as("the read-only PgBouncer").isInstanceOf(SQLException.class).hasMessageContaining("no authentication method");
         for (JsonNode member : cp.get("/api/v1/databases/" + id, alice).json().get("members")) {
             String url = "jdbc:postgresql://" + address + ":" + member.get("port").asInt() + "/vectors";
             assertThatThrownBy(() -> DriverManager.getConnection(url, plaintext()).close())
@@ -163,11 +172,14 @@ class TlsIntegrationTest {
     @Test
     void certificatesAreRenewedWhileConnectionsStayOpen() throws Exception {
         try (Connection pooled = DriverManager.getConnection(poolerJdbc(address), verifyFull(ca));
-             Connection direct = DriverManager.getConnection(directJdbc(address), verifyFull(ca))) {
+             Connection direct = DriverManager.getConnection(directJdbc(address), verifyFull(ca));
+             Connection readOnly = DriverManager.getConnection(readOnlyJdbc(address), verifyFull(ca))) {
+            int readOnlyPort = URI.create(credentials.get("readOnlyUri").asText()).getPort();
             int leaderPort = Integer.parseInt(query(direct, "select setting from pg_settings where name = 'port'"));
             String caPem = Files.readString(ca);
             String poolerBefore = PresentedCertificate.fetchSerial(address, poolerPort(), caPem, Duration.ofSeconds(2)).orElseThrow();
             String leaderBefore = PresentedCertificate.fetchSerial(address, leaderPort, caPem, Duration.ofSeconds(2)).orElseThrow();
+            String readOnlyBefore = PresentedCertificate.fetchSerial(address, readOnlyPort, caPem, Duration.ofSeconds(2)).orElseThrow();
             String before = query(pooled, "select 1");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -195,8 +207,19 @@ class TlsIntegrationTest {
                     poolerNow.get(), Duration.between(issued.get(poolerNow.get()), poolerChangedAt).toMillis(),
                     leaderNow.get(), Duration.between(issued.get(leaderNow.get()), leaderChangedAt).toMillis());
 
+            // The read-only PgBouncer is reloaded too (not restarted): it comes to present a renewed certificate.
+            Optional<String> readOnlyNow = Optional.of(readOnlyBefore);
+            while (readOnlyNow.equals(Optional.of(readOnlyBefore)) && System.nanoTime() < deadline + Duration.ofSeconds(30).toNanos()) {
+                Thread.sleep(200);
+                readOnlyNow = PresentedCertificate.fetchSerial(address, readOnlyPort, caPem, Duration.ofSeconds(2));
+            }
+            assertThat(readOnlyNow).as("the read-only pooler presents a renewed certificate").isPresent()
+                    .get().isNotEqualTo(readOnlyBefore);
+            assertThat(issuedAt()).containsKey(readOnlyNow.get());
+
             // The connections opened under the old certificate are still there and still work.
             assertThat(query(pooled, "select 1")).isEqualTo(before);
+            assertThat(query(readOnly, "select 1")).as("the held read-only connection").isEqualTo("1");
             assertThat(query(direct, "select count(*) from pg_stat_ssl where pid = pg_backend_pid() and ssl")).isEqualTo("1");
             // New ones verify the new certificate against the same CA.
             try (Connection fresh = DriverManager.getConnection(poolerJdbc(address), verifyFull(ca));
@@ -217,6 +240,30 @@ class TlsIntegrationTest {
             }
         }
         return serials;
+    }
+
+    /**
+     * The read-only endpoint's HAProxy listens on loopback only: from the advertised address nobody can use it as a
+     * relay to the members (they trust the address it would connect from) past the read-only PgBouncer.
+     */
+    @Test
+    void theReadOnlyProxyIsNotReachableFromTheNetwork() throws Exception {
+        String config = Files.readString(cp.home().resolve("databases").resolve(id).resolve("read-only").resolve("haproxy.cfg"));
+        java.util.regex.Matcher bind = java.util.regex.Pattern.compile("bind 127\\.0\\.0\\.1:(\\d+)").matcher(config);
+        assertThat(bind.find()).as("HAProxy binds loopback: " + config).isTrue();
+        int proxyPort = Integer.parseInt(bind.group(1));
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", proxyPort), 2000);
+        }
+        assertThatThrownBy(() -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(address, proxyPort), 2000);
+            }
+        }).as("HAProxy from " + address).isInstanceOf(java.io.IOException.class);
+    }
+
+    private String readOnlyJdbc(String host) {
+        return "jdbc:postgresql://" + host + ":" + URI.create(credentials.get("readOnlyUri").asText()).getPort() + "/vectors";
     }
 
     private int poolerPort() {

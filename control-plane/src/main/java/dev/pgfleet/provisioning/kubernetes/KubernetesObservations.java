@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.node.NodeInventory;
@@ -55,6 +56,13 @@ class KubernetesObservations {
         Map<String, PatroniRest.Member> reported = new HashMap<>();
         patroni.fetchCluster(restAddresses).orElse(List.of()).forEach(m -> reported.put(m.name(), m));
 
+        // Replay lag, which decides the read-only rotation (LeaderRouting.readOnlyMembers): /cluster's lag counts
+        // received WAL only, so a replica whose replay stalls would stay in rotation. As the local runtime does, the
+        // leader's WAL position minus each replica's replayed position (Patroni's GET /patroni of each pod), for plans
+        // with a read-only endpoint.
+        Long leaderLocation = !ReadOnlyEndpoint.offeredFor(desired.spec().plan()) ? null : reported.values().stream()
+                .filter(m -> "leader".equals(m.role())).map(m -> pods.get(m.name())).filter(p -> p != null && ready(p))
+                .findFirst().flatMap(p -> patroni.fetchWalPosition(restAddress(p))).orElse(null);
         List<ClusterObservation.MemberObservation> members = new ArrayList<>();
         Optional<String> leader = Optional.empty();
         for (DesiredCluster.MemberSlot slot : desired.members()) {
@@ -65,8 +73,11 @@ class KubernetesObservations {
             String state = pod == null ? "stopped"
                     : !volumesBound ? "pending: volume not bound"
                     : ready ? "running" : Objects.requireNonNullElse(pod.getStatus().getPhase(), "Pending").toLowerCase();
-            members.add(new ClusterObservation.MemberObservation(slot.name(), pod != null, role, state,
-                    fromPatroni == null ? null : fromPatroni.lagBytes()));
+            Long lag = fromPatroni == null ? null : fromPatroni.lagBytes();
+            if (leaderLocation != null && ready && fromPatroni != null && !"leader".equals(role)) {
+                lag = PatroniRest.replicaLag(lag, leaderLocation, patroni.fetchWalPosition(restAddress(pod)).orElse(null));
+            }
+            members.add(new ClusterObservation.MemberObservation(slot.name(), pod != null, role, state, lag));
             if (ready && "leader".equals(role)) {
                 leader = Optional.of(slot.name());
             }
@@ -77,6 +88,10 @@ class KubernetesObservations {
                 && Objects.requireNonNullElse(pooler.getStatus().getReadyReplicas(), 0) > 0;
         // PgBouncer connects to the primary Service, whose Endpoints the runtime points at this leader (LeaderRouting).
         return new ClusterObservation(members, leader, poolerReady, poolerReady ? leader : Optional.empty());
+    }
+
+    private static String restAddress(Pod pod) {
+        return pod.getStatus().getPodIP() + ":" + KubernetesRuntime.PATRONI_PORT;
     }
 
     List<NodeInventory.NodeCapacity> fetchNodes() {

@@ -26,6 +26,8 @@ import java.util.Optional;
 class ReadOnlyPooler {
     private static final String PROXY = "haproxy";
     private static final String POOLER = "pgbouncer";
+    /** Where HAProxy listens and the read-only PgBouncer reaches it (in every local certificate's names). */
+    static final String PROXY_HOST = "127.0.0.1";
 
     private final LocalLayout layout;
     private final LocalProcesses processes;
@@ -46,13 +48,15 @@ class ReadOnlyPooler {
         processes.user().createControlledDirectories(dir);
         processes.user().createOwnedLeaf(dir.resolve("log"));
         int maxConnections = PoolerSizing.forResources(desired.spec().memberResources()).maxServerConnections() * 2;
-        // The proxy only ever listens on loopback: the PgBouncer in front of it is the one client it has.
+        // The proxy only ever listens on loopback, whatever address the data plane is advertised on: the PgBouncer in
+        // front of it is its one client. Reachable from elsewhere it would relay anyone to the members from an address
+        // they trust (the superuser's and replication's pg_hba lines), past the read-only PgBouncer.
         boolean proxyChanged = processes.user().writeOwnedFile(dir.resolve("haproxy.cfg"), ReadOnlyEndpoint.renderProxyConfig(
-                desired.spec(), connectHost, ports.proxyPort(), desired.members().stream()
+                desired.spec(), PROXY_HOST, ports.proxyPort(), desired.members().stream()
                         .map(m -> new ReadOnlyEndpoint.ProxyMember(m.name(), connectHost, m.pgPort(), m.restPort())).toList(),
                 maxConnections));
         boolean started = ensureRunning(desired, PROXY, proxyChanged,
-                List.of("haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString()), ports.proxyPort());
+                List.of("haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString()), PROXY_HOST, ports.proxyPort());
         PoolerSettings settings = settings(desired);
         boolean poolerChanged = processes.user().writeOwnedFile(dir.resolve("userlist.txt"), PgBouncerConfig.renderAuthFile(List.of(
                 new PgBouncerConfig.UserSecret(desired.spec().ownerUsername(), desired.ownerScramVerifier()),
@@ -64,9 +68,9 @@ class ReadOnlyPooler {
             poolerChanged |= processes.user().writeOwnedFile(Path.of(PgBouncerConfig.hbaFile(settings)), PgBouncerConfig.renderHba());
         }
         poolerChanged |= processes.user().writeOwnedFile(dir.resolve("pgbouncer.ini"),
-                ReadOnlyEndpoint.renderPoolerIni(desired.spec(), settings, connectHost, ports.proxyPort()));
+                ReadOnlyEndpoint.renderPoolerIni(desired.spec(), settings, PROXY_HOST, ports.proxyPort()));
         started |= ensureRunning(desired, POOLER, poolerChanged,
-                List.of("pgbouncer", dir.resolve("pgbouncer.ini").toString()), ports.poolerPort());
+                List.of("pgbouncer", dir.resolve("pgbouncer.ini").toString()), connectHost, ports.poolerPort());
         // A renewed certificate is not a restart: RELOAD re-reads the TLS files while clients stay connected, until
         // PgBouncer presents the stored one (as the main pooler does).
         if (!started && desired.tls() != null && (tlsChanged || !presentsCurrentCertificate(desired))) {
@@ -89,7 +93,8 @@ class ReadOnlyPooler {
         find(desired, PROXY).ifPresent(p -> processes.stop(p, Duration.ofSeconds(10)));
     }
 
-    private boolean ensureRunning(DesiredCluster desired, String program, boolean configChanged, List<String> command, int port) {
+    private boolean ensureRunning(DesiredCluster desired, String program, boolean configChanged, List<String> command,
+                                  String host, int port) {
         Path dir = dir(desired);
         Optional<ProcessHandle> running = find(desired, program);
         if (running.isPresent() && !configChanged) {
@@ -97,7 +102,7 @@ class ReadOnlyPooler {
         }
         running.ifPresent(p -> processes.stop(p, Duration.ofSeconds(10)));
         processes.startDetached(command, dir, dir.resolve(program + ".out"), dir.resolve(program + ".pid"));
-        awaitAccepting(desired, program, port, Duration.ofSeconds(10));
+        awaitAccepting(desired, program, host, port, Duration.ofSeconds(10));
         return true;
     }
 
@@ -107,18 +112,18 @@ class ReadOnlyPooler {
         return processes.findRunning(dir.resolve(program + ".pid"), config);
     }
 
-    private boolean accepting(int port) {
+    private static boolean accepting(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(connectHost, port), 500);
+            s.connect(new InetSocketAddress(host, port), 500);
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
-    private void awaitAccepting(DesiredCluster desired, String program, int port, Duration timeout) {
+    private void awaitAccepting(DesiredCluster desired, String program, String host, int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!accepting(port)) {
+        while (!accepting(host, port)) {
             if (System.nanoTime() > deadline || find(desired, program).isEmpty()) {
                 throw new IllegalStateException("the read-only endpoint's " + program + " did not start listening on port " + port
                         + "; see " + dir(desired).resolve(program + ".out"));
