@@ -1,12 +1,13 @@
 """asyncpg through pgfleet's pooled endpoint at its default settings (DriverConformanceIntegrationTest).
 
-Usage: python3 asyncpg_vectors.py URI DATA_JSON. asyncpg prepares every statement as a named protocol-level
+Usage: DATABASE_URL=URI python3 asyncpg_vectors.py DATA_JSON. asyncpg prepares every statement as a named protocol-level
 statement and keeps it in its statement cache: the nearest-neighbour queries run many times across transactions on
 one connection, then concurrently on a pool's connections. Prints one machine-checkable line per result; any failure
 ends it with a traceback and exit code 1.
 """
 import asyncio
 import json
+import os
 import re
 import sys
 
@@ -58,7 +59,7 @@ async def server_prepared(conn):
 
 
 async def main():
-    uri, data = sys.argv[1], json.loads(sys.argv[2])
+    uri, data = os.environ["DATABASE_URL"], json.loads(sys.argv[1])
     rows, queries, k = data["rows"], data["queries"], data["k"]
     print("driver asyncpg", asyncpg.__version__)
     conn = await connect(uri)

@@ -1,6 +1,6 @@
 // node-postgres (pg) through pgfleet's pooled endpoint at its default settings (DriverConformanceIntegrationTest).
 //
-// Usage: node node_pg_vectors.mjs URI DATA_JSON. Named prepared statements ({name, text, values}) are parsed once per
+// Usage: DATABASE_URL=URI node node_pg_vectors.mjs DATA_JSON. Named prepared statements ({name, text, values}) are parsed once per
 // client and then only bound and executed: here by two clients taking turns, across many transactions, on whichever
 // server connection PgBouncer gives each transaction. Prints one machine-checkable line per result; any failure ends
 // it with the error and exit code 1.
@@ -9,8 +9,8 @@
 import pg from 'pg';
 
 // The poolerUri from GET /api/v1/databases/{id}/credentials (with sslrootcert=ca.crt), as is: pg reads sslmode and
-// sslrootcert from it.
-const uri = process.argv[2];
+// sslrootcert from it. From the environment: a password on the command line is visible to every user (ps).
+const uri = process.env.DATABASE_URL;
 const client = new pg.Client({ connectionString: uri });
 await client.connect();
 // [/connect]
@@ -21,7 +21,7 @@ const TABLE = 'node_items';
 const ROUNDS = 3;
 const OPERATORS = { cosine: '<=>', l2: '<->' };
 
-const { rows, queries, k } = JSON.parse(process.argv[3]);
+const { rows, queries, k } = JSON.parse(process.argv[2]);
 const pkg = JSON.parse(readFileSync(new URL('./node_modules/pg/package.json', import.meta.url), 'utf8'));
 console.log('driver node-postgres', pkg.version);
 

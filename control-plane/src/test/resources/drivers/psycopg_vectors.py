@@ -1,17 +1,20 @@
 """psycopg 3 through pgfleet's pooled endpoint at its default settings (DriverConformanceIntegrationTest).
 
-Usage: python3 psycopg_vectors.py URI DATA_JSON. Loads DATA's rows with COPY ... FROM STDIN and executemany, runs
+Usage: DATABASE_URL=URI python3 psycopg_vectors.py DATA_JSON. Loads DATA's rows with COPY ... FROM STDIN and executemany, runs
 the nearest-neighbour queries across many transactions (past prepare_threshold, so psycopg prepares them on the
 server), and prints one machine-checkable line per result. Any failure ends it with a traceback and exit code 1.
 """
 import json
+import os
 import re
 import sys
 
 # [connect]
 import psycopg
 
-uri = sys.argv[1]  # the poolerUri from GET /api/v1/databases/{id}/credentials (with sslrootcert=ca.crt)
+# The poolerUri from GET /api/v1/databases/{id}/credentials (with sslrootcert=ca.crt), from the environment: a
+# password on the command line is visible to every user of the machine (ps).
+uri = os.environ["DATABASE_URL"]
 conn = psycopg.connect(uri)  # default settings: prepare_threshold 5, no option turned off
 # [/connect]
 
@@ -19,7 +22,7 @@ TABLE = "psycopg_items"
 ROUNDS = 3
 OPERATORS = {"cosine": "<=>", "l2": "<->"}
 
-data = json.loads(sys.argv[2])
+data = json.loads(sys.argv[1])
 rows, queries, k = data["rows"], data["queries"], data["k"]
 print("driver psycopg", psycopg.__version__)
 

@@ -97,14 +97,14 @@ class DriverConformanceIntegrationTest {
     /** psycopg 3 (Debian's python3-psycopg): COPY … FROM STDIN, executemany, queries past prepare_threshold. */
     @Test
     void psycopg3() {
-        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "psycopg_vectors.py", pooled.uri(), fixture.json()));
+        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "psycopg_vectors.py", fixture.json()), pooled.environment());
         assertConforms(run, "psycopg_items", ROUNDS, DriverOutput.Prepared.MOSTLY);
     }
 
     /** asyncpg (Debian's python3-asyncpg): its statement cache on one connection, then a pool of 4 used concurrently. */
     @Test
     void asyncpg() {
-        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "asyncpg_vectors.py", pooled.uri(), fixture.json()));
+        DriverScript.Run run = DriverScript.run(home, List.of("/usr/bin/python3", "asyncpg_vectors.py", fixture.json()), pooled.environment());
         assertConforms(run, "asyncpg_items", 2 * ROUNDS, DriverOutput.Prepared.ALWAYS);
         assertThat(run.stdout()).contains("pool-results " + ROUNDS * 2 * fixture.queries().size());
     }
@@ -113,15 +113,16 @@ class DriverConformanceIntegrationTest {
     @Test
     void nodePostgres() {
         assertThat(DriverScript.DIRECTORY.resolve("node_modules/pg/package.json")).as("pg from npm ci: run ./pgfleet setup").exists();
-        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("node"), "node_pg_vectors.mjs", pooled.uri(), fixture.json()));
+        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("node"), "node_pg_vectors.mjs", fixture.json()),
+                pooled.environment());
         assertConforms(run, "node_items", ROUNDS, DriverOutput.Prepared.ALWAYS);
     }
 
     /** psql, with a script. */
     @Test
     void psql() {
-        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("psql"), pooled.uri(), "-X", "-q", "-A", "-t",
-                "-v", "ON_ERROR_STOP=1", "-v", "data=" + fixture.json(), "-f", "psql_vectors.sql"));
+        DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("psql"), pooled.uriWithoutPassword(), "-X", "-q", "-A", "-t",
+                "-v", "ON_ERROR_STOP=1", "-v", "data=" + fixture.json(), "-f", "psql_vectors.sql"), pooled.passwordEnvironment());
         assertConforms(run, "psql_items", 1, DriverOutput.Prepared.NEVER);
         if (tls) {
             assertThat(run.stdout()).as("psql's \\conninfo").contains("SSL connection");

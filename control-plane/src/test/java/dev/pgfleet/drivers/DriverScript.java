@@ -59,6 +59,15 @@ final class DriverScript {
     }
 
     static Run run(Path home, List<String> command) {
+        return run(home, command, Map.of());
+    }
+
+    /**
+     * Runs {@code command} with the allow-listed environment plus {@code connection}: the connection string
+     * ({@code DATABASE_URL}) or password ({@code PGPASSWORD}) the script needs, never on its command line, where every
+     * user of the machine could read it.
+     */
+    static Run run(Path home, List<String> command, Map<String, String> connection) {
         try {
             Path out = Files.createTempFile(home, "stdout-", ".txt");
             Path err = Files.createTempFile(home, "stderr-", ".txt");
@@ -67,6 +76,7 @@ final class DriverScript {
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().clear();
             pb.environment().putAll(environment(home));
+            pb.environment().putAll(connection);
             long started = System.nanoTime();
             Process p = pb.start();
             if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -28,6 +28,25 @@ record PooledEndpoint(String uri) {
         return new PooledEndpoint(poolerUri + separator + "sslrootcert=" + file);
     }
 
+    /** What a script reads its connection from: {@code DATABASE_URL}, the URI. */
+    java.util.Map<String, String> environment() {
+        return java.util.Map.of("DATABASE_URL", uri);
+    }
+
+    /** The URI without its password, for psql's command line ({@link #passwordEnvironment} carries the password). */
+    String uriWithoutPassword() {
+        URI u = URI.create(uri);
+        String user = u.getRawUserInfo().split(":", 2)[0];
+        return u.getScheme() + "://" + user + "@" + u.getRawAuthority().substring(u.getRawAuthority().indexOf('@') + 1)
+                + u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+    }
+
+    /** libpq's {@code PGPASSWORD}: the password of the URI. */
+    java.util.Map<String, String> passwordEnvironment() {
+        String[] userInfo = URI.create(uri).getRawUserInfo().split(":", 2);
+        return java.util.Map.of("PGPASSWORD", URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8));
+    }
+
     Connection connectJdbc() throws SQLException {
         // [connect]
         URI u = URI.create(uri); // the poolerUri from GET /api/v1/databases/{id}/credentials, with sslrootcert=ca.crt

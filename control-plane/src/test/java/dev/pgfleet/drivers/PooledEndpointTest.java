@@ -26,4 +26,12 @@ class PooledEndpointTest {
         assertThatThrownBy(() -> PooledEndpoint.of("postgresql://u:p@h:1/db", Path.of("/tmp/a b&c/ca.crt")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void psqlGetsTheUriWithoutItsPasswordAndThePasswordInItsEnvironment() {
+        PooledEndpoint e = PooledEndpoint.of("postgresql://shop:p%40ss%3Aw@127.0.0.1:5432/shop?sslmode=verify-full", null);
+        assertThat(e.uriWithoutPassword()).isEqualTo("postgresql://shop@127.0.0.1:5432/shop?sslmode=verify-full");
+        assertThat(e.passwordEnvironment()).containsExactly(java.util.Map.entry("PGPASSWORD", "p@ss:w"));
+        assertThat(e.environment()).containsExactly(java.util.Map.entry("DATABASE_URL", e.uri()));
+    }
 }
