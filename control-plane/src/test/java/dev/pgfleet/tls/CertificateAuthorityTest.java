@@ -107,6 +107,16 @@ class CertificateAuthorityTest {
                 .get().asString().contains("names changed");
         assertThat(ServerCertificates.renewalReason(material, Pem.of(CertificateAuthority.createCa("o", NOW, Duration.ofDays(9)).certificate()),
                 names, NOW, renewBefore)).get().asString().contains("another CA");
+
+        // Near the CA's own end a certificate is capped by it: renewing would give the same end again, on every pass.
+        CertificateAuthority.Ca shortCa = CertificateAuthority.createCa("short", NOW, Duration.ofDays(40));
+        CertificateAuthority.Issued capped = CertificateAuthority.issueServer(shortCa, "x", List.of("localhost", "::1"), NOW,
+                Duration.ofDays(90));
+        TlsMaterial cappedMaterial = new TlsMaterial(Pem.of(shortCa.certificate()), Pem.of(capped.certificate()),
+                Pem.of(capped.privateKey()), ServerCertificates.sanNames(capped.certificate()),
+                ServerCertificates.serialOf(capped.certificate()), capped.certificate().getNotAfter().toInstant());
+        assertThat(ServerCertificates.renewalReason(cappedMaterial, Pem.of(shortCa.certificate()), names,
+                NOW.plus(Duration.ofDays(20)), renewBefore)).isEmpty();
     }
 
     @Test
