@@ -161,7 +161,7 @@ class DashboardBrowserTest {
         // An ha database also has the read-only endpoint, with each replica's lag and whether it takes reads.
         String readOnlyUri = credentials.get("readOnlyUri").asText();
         assertThat(browser.find("[data-testid=read-only-uri]").getText()).doesNotContain(password).contains("********")
-                .endsWith(":" + java.net.URI.create(readOnlyUri).getPort() + "/shop");
+                .endsWith(":" + java.net.URI.create(readOnlyUri).getPort() + "/shop?sslmode=verify-full");
         assertThat(browser.findAll("[data-testid=read-only-replicas] tbody tr")).hasSize(2)
                 .allSatisfy(row -> assertThat(row.getText()).contains("in rotation"));
         browser.find("[data-testid=copy-read-only]").click();
