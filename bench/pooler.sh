@@ -69,10 +69,11 @@ until no test suite (a surefire JVM) runs on the machine, except with --quick or
 Settings (flag, or environment variable BENCH_POOLER_<NAME>; default, and --quick's):
   --workloads "A B"          pgbench's built-in scripts to run ("select-only tpcb-like")
   --vector 0|1               whether to run the vector part (1)
-  --prepared-tpcb pipelined|builtin
+  --prepared-tpcb pipelined|threaded|builtin
                              tpcb-like with -M prepared: the built-in statements inside \startpipeline ...
-                             \endpipeline (pipelined), or the built-in script as is, which stalls pgbench
-                             itself through a pooler (see prepared_tpcb_script)
+                             \endpipeline (pipelined), the built-in script with one pgbench thread per client
+                             (threaded), or the built-in script as is, which stalls pgbench itself through a
+                             pooler with many clients per thread (see prepared_tpcb_script)
   --runs N                   runs per endpoint and workload, medians reported (3; quick 1)
   --duration S               seconds per pgbench run (60; quick 5)
   --warmup S                 untimed select-only run through the direct endpoint first (15; quick 2)
@@ -101,7 +102,7 @@ validate_setting() {
       [[ " select-only tpcb-like " == *" $n "* ]] || die "WORKLOADS: '$n' is not one of select-only, tpcb-like"
     done
   elif [ "$name" = PREPARED_TPCB ]; then
-    [[ "$value" =~ ^(pipelined|builtin)$ ]] || die "PREPARED_TPCB must be pipelined or builtin, got '$value'"
+    [[ "$value" =~ ^(pipelined|threaded|builtin)$ ]] || die "PREPARED_TPCB must be pipelined, threaded or builtin, got '$value'"
   elif [ "$name" = VECTOR ]; then
     [[ "$value" =~ ^[01]$ ]] || die "VECTOR must be 0 or 1, got '$value'"
   elif [ "$name" = DIRECT_CLIENTS ]; then
@@ -270,7 +271,7 @@ run_pgbench() {
   local out="$PRIVATE/$name.out" err="$PRIVATE/$name.err"
   if [ "$WAIT_FOR_QUIET" -eq 1 ]; then wait_until_quiet; fi
   R_RC=0
-  client_env pgbench -n -T "$DURATION" -c "$clients" -j "$(threads_for "$clients")" --random-seed="$SEED" "$@" "$uri" \
+  client_env pgbench -n -T "$DURATION" -c "$clients" -j "${RUN_THREADS:-$(threads_for "$clients")}" --random-seed="$SEED" "$@" "$uri" \
     >"$out" 2>"$err" || R_RC=$?
   R_DISTURBED=0
   if test_suite_running; then R_DISTURBED=1; fi
@@ -386,7 +387,12 @@ bench_workload() {
       sample_file="$PRIVATE/$workload-pooler-$mode-$run.sample"
       start_server_connection_sampler "$sample_file"
       # shellcheck disable=SC2046 # split on purpose: options and a path under PRIVATE (no spaces, no globs)
+      # threaded: the built-in script with one pgbench thread per client, so a blocking PQprepare stops only its
+      # own client (see prepared_tpcb_script).
+      RUN_THREADS=""
+      if [ "$workload" = tpcb-like ] && [ "$mode" = prepared ] && [ "$PREPARED_TPCB" = threaded ]; then RUN_THREADS="$CLIENTS"; fi
       run_pgbench "$workload-pooler-$mode-$run" "$POOLER_URI" "$CLIENTS" $(script_args "$workload" "$mode") -M "$mode"
+      RUN_THREADS=""
       stop_server_connection_sampler
       record "$workload|pooler-$mode"
       n="$(sort -n "$sample_file" | tail -n1)"
@@ -521,6 +527,7 @@ best_direct() {
 
 pipelined_mark() {
   if [ "$(script_args "$1" "$2")" != "-b $1" ]; then echo ", pipelined"; fi
+  if [ "$1" = tpcb-like ] && [ "$2" = prepared ] && [ "$PREPARED_TPCB" = threaded ]; then echo ", one thread per client"; fi
 }
 
 errors_cell() { local e="${ERRORS[$1]:-0}"; if [ "$e" -eq 0 ]; then echo 0; else echo "**$e**"; fi; }
@@ -652,7 +659,19 @@ quiet_line() {
 }
 
 pipelined_note() {
-  [[ " $WORKLOADS " == *" tpcb-like "* ]] && [ "$PREPARED_TPCB" = pipelined ] || return 0
+  [[ " $WORKLOADS " == *" tpcb-like "* ]] || return 0
+  if [ "$PREPARED_TPCB" = threaded ]; then
+    cat <<'TEXT'
+. With `-M prepared`, tpcb-like runs the built-in script with one pgbench thread per client (`-j` = clients):
+pgbench 15 prepares each statement with a blocking `PQprepare()` the first time a client runs it, which
+halts every client of that thread until the pooler has a server connection free; with many clients per
+thread the clients holding every pooled connection sit in open transactions on the halted thread and
+pgbench deadlocks itself (a trial stopped at PgBouncer's `query_wait_timeout`). One client per thread, as
+with an application's own connections, never waits on another client
+TEXT
+    return 0
+  fi
+  [ "$PREPARED_TPCB" = pipelined ] || return 0
   cat <<'TEXT'
 . With `-M prepared`, tpcb-like runs the built-in statements inside `\startpipeline` ... `\endpipeline`,
 one round trip per transaction, so that row is not comparable with `-M simple`: pgbench 15 prepares each
