@@ -82,12 +82,8 @@ check_prerequisites() {
 
 # Creates the ha database, waits until READY, and reads what the report needs from a member's patroni.yml.
 create_database() {
-  local status config
-  say "provisioning the ha database '$DB_NAME'"
-  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$(jq -nc --arg name "$DB_NAME" '{name: $name, plan: "ha"}')")"
-  [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
-  DB_ID="$(api_body | jq -r .id)"
-  wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
+  local config
+  create_ha_database
 
   config="$BENCH_HOME/databases/$DB_ID/members/0/patroni.yml"
   [ -f "$config" ] || die "no $config"

@@ -323,3 +323,14 @@ write_doc_section() {
   chmod 0644 "$tmp"
   mv "$tmp" "$DOC"
 }
+
+# Creates the ha database DB_NAME for TENANT_TOKEN through the API and waits (PROVISION_TIMEOUT) until READY;
+# sets DB_ID. The last API answer (api_body) is then the READY database.
+create_ha_database() {
+  local status
+  say "provisioning the ha database '$DB_NAME'"
+  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$(jq -nc --arg name "$DB_NAME" '{name: $name, plan: "ha"}')")"
+  [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
+  DB_ID="$(api_body | jq -r .id)"
+  wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
+}

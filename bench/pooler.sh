@@ -183,12 +183,8 @@ LEADER_HOST=""; LEADER_PORT=""
 without_password() { sed -E 's#^(postgres(ql)?://[^:@/]*):[^@/]*@#\1@#' <<< "$1"; }
 
 create_database() {
-  local status deadline
-  say "provisioning the ha database '$DB_NAME'"
-  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$(jq -nc --arg name "$DB_NAME" '{name: $name, plan: "ha"}')")"
-  [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
-  DB_ID="$(api_body | jq -r .id)"
-  wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
+  local deadline status
+  create_ha_database
   LEADER_HOST="$(api_body | jq -r '[.members[] | select(.role == "leader")][0].host')"
   LEADER_PORT="$(api_body | jq -r '[.members[] | select(.role == "leader")][0].port')"
   [ "$LEADER_PORT" != null ] || die "the database view names no leader: $(api_body)"
