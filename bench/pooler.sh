@@ -382,11 +382,11 @@ bench_workload() {
     for mode in simple prepared; do
       sample_file="$PRIVATE/$workload-pooler-$mode-$run.sample"
       start_server_connection_sampler "$sample_file"
-      # shellcheck disable=SC2046 # split on purpose: options and a path under PRIVATE (no spaces, no globs)
       # threaded: the built-in script with one pgbench thread per client, so a blocking PQprepare stops only its
       # own client (see prepared_tpcb_script).
       RUN_THREADS=""
       if [ "$workload" = tpcb-like ] && [ "$mode" = prepared ] && [ "$PREPARED_TPCB" = threaded ]; then RUN_THREADS="$CLIENTS"; fi
+      # shellcheck disable=SC2046 # split on purpose: options and a path under PRIVATE (no spaces, no globs)
       run_pgbench "$workload-pooler-$mode-$run" "$POOLER_URI" "$CLIENTS" $(script_args "$workload" "$mode") -M "$mode"
       RUN_THREADS=""
       stop_server_connection_sampler
