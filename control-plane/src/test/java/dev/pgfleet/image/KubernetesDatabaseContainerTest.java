@@ -267,6 +267,21 @@ class KubernetesDatabaseContainerTest {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getBoolean(1)).as("a member by its name, verify-full").isTrue();
                 }
+                // The read-only endpoint: its own PgBouncer pods behind <base>-ro, over the replica Service whose
+                // Endpoints the control plane writes; verify-full, a replica answers, a write fails read-only.
+                URI readOnly = URI.create(credentials.get("readOnlyUri").asText());
+                assertThat(readOnly.getHost()).isEqualTo(KubernetesNames.readOnlyPoolerHost(spec,
+                        cp.bean(dev.pgfleet.blueprint.kubernetes.KubernetesSettings.class)));
+                try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + readOnly.getHost() + ":"
+                        + readOnly.getPort() + readOnly.getPath(), p); Statement s = c.createStatement()) {
+                    try (ResultSet rs = s.executeQuery("select pg_is_in_recovery(), ssl from pg_stat_ssl where pid = pg_backend_pid()")) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getBoolean(1)).as("read-only transactions run on a replica").isTrue();
+                        assertThat(rs.getBoolean(2)).as("the read-only pooler's connection to the replica is TLS").isTrue();
+                    }
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute("create table written_through_read_only (id int)"))
+                            .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("25006");
+                }
                 p.setProperty("sslmode", "disable");
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection("jdbc:postgresql://"
                         + pooler.getHost() + ":" + pooler.getPort() + pooler.getPath(), p).close())
