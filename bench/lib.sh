@@ -29,7 +29,7 @@ die() { say "error: $*"; exit 1; }
 
 # Digits only, no leading zero (bash would read 08 as octal), at least 1. Prints the value.
 positive_integer() {
-  [[ "$2" =~ ^[1-9][0-9]{0,4}$ ]] || die "$1 must be an integer >= 1 (at most 99999), got '$2'"
+  [[ "$2" =~ ^[1-9][0-9]{0,8}$ ]] || die "$1 must be an integer >= 1 (at most 999999999), got '$2'"
   echo "$2"
 }
 
