@@ -100,7 +100,7 @@ public final class DataPlaneProcesses {
         }
     }
 
-    /** databases/<id>/pooler, or each databases/<id>/members/<n>. */
+    /** databases/<id>/pooler or databases/<id>/read-only, or each databases/<id>/members/<n>. */
     private static List<Path> dirs(Path databases, String kind) {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(databases)) {
@@ -109,7 +109,8 @@ public final class DataPlaneProcesses {
         try (Stream<Path> dbs = Files.list(databases)) {
             for (Path db : dbs.toList()) {
                 Path p = db.resolve(kind);
-                if (kind.equals("pooler")) {
+                if (kind.equals("pooler") || kind.equals("read-only")) {
+                    // One process directory per database (members/ has one per member below it).
                     out.add(p);
                 } else if (Files.isDirectory(p)) {
                     try (Stream<Path> members = Files.list(p)) {
