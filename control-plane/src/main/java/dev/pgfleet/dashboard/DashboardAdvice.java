@@ -50,6 +50,11 @@ class DashboardAdvice {
         return errorPage(response, e.status(), e.title(), e.getMessage());
     }
 
+    @ExceptionHandler(dev.pgfleet.problem.DomainException.class)
+    ModelAndView refused(dev.pgfleet.problem.DomainException e, HttpServletResponse response) {
+        return errorPage(response, dev.pgfleet.system.ApiExceptionHandler.statusOf(e), e.title(), e.getMessage());
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ModelAndView notAnId(MethodArgumentTypeMismatchException e, HttpServletResponse response) {
         ProblemDetail p = ClientFaults.problemFor(e).orElseThrow(); // a path id: 404; a query parameter: 400

@@ -23,7 +23,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * pages have an advice of their own, ordered before this one, that renders errors as HTML.
  */
 @RestControllerAdvice
-class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiException.class)
@@ -34,6 +34,42 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             p.setProperty("field", e.field());
         }
         return p;
+    }
+
+    /** The one mapping from a domain refusal to its HTTP status (dev.pgfleet.problem). */
+    @ExceptionHandler(dev.pgfleet.problem.DomainException.class)
+    ResponseEntity<ProblemDetail> domainException(dev.pgfleet.problem.DomainException e) {
+        HttpStatus status = statusOf(e);
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+        p.setTitle(e.title());
+        if (e.field() != null) {
+            p.setProperty("field", e.field());
+        }
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+        if (e instanceof dev.pgfleet.problem.TooManyRequests t) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, t.retryAfter().toSeconds())));
+        }
+        return response.body(p);
+    }
+
+    /** Which HTTP status each domain refusal is; public so that the dashboard's advice answers with the same one. */
+    public static HttpStatus statusOf(dev.pgfleet.problem.DomainException e) {
+        if (e instanceof dev.pgfleet.problem.InvalidInput) {
+            return HttpStatus.BAD_REQUEST;
+        } else if (e instanceof dev.pgfleet.problem.Forbidden) {
+            return HttpStatus.FORBIDDEN;
+        } else if (e instanceof dev.pgfleet.problem.NotFound) {
+            return HttpStatus.NOT_FOUND;
+        } else if (e instanceof dev.pgfleet.problem.Conflict) {
+            return HttpStatus.CONFLICT;
+        } else if (e instanceof dev.pgfleet.problem.Unprocessable) {
+            return HttpStatus.UNPROCESSABLE_ENTITY;
+        } else if (e instanceof dev.pgfleet.problem.TooManyRequests) {
+            return HttpStatus.TOO_MANY_REQUESTS;
+        } else if (e instanceof dev.pgfleet.problem.UpstreamFailed) {
+            return HttpStatus.BAD_GATEWAY;
+        }
+        return HttpStatus.SERVICE_UNAVAILABLE; // Unavailable, the last permitted subclass
     }
 
     @ExceptionHandler(AccessDeniedException.class)
