@@ -64,47 +64,26 @@ PY
 # The command line of a running process, or nothing.
 cmdline_of() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null || true; }
 
-# Stops processes, but only those whose command line still contains the marker (a recycled PID is never
-# signalled): the given signal to all of them first, so they shut down in parallel, then waits for each;
-# SIGKILL for any still there after the grace period.
+# Stopping processes is the jar's (dev.pgfleet.system.process.StopCommand): the same rules as the control plane and
+# ./pgfleet down — only a process whose command line still contains the marker is signalled (a recycled PID never
+# is), all of them at once so they shut down in parallel, SIGKILL for any still there after the grace period.
+# Run from the jar without a Spring context; the JAR the sourcing script set, not the copy the control plane runs.
+stop_command() {
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$JAR" -Dloader.main=dev.pgfleet.system.process.StopCommand \
+    org.springframework.boot.loader.launch.PropertiesLauncher "$@" || say "some processes could not be stopped ($1)"
+}
+
+# Processes by PID or pid file (pgfleet's and PostgreSQL's: the PID on the first line), with the marker.
 stop_pids() {
   local marker="$1" grace="$2" signal="$3"
   shift 3
-  local pid mine=() i
-  for pid in "$@"; do
-    [[ "$pid" =~ ^[0-9]+$ ]] || continue
-    if cmdline_of "$pid" | grep -qF -- "$marker" && kill "-$signal" "$pid" 2>/dev/null; then
-      mine+=("$pid")
-    fi
-  done
-  for pid in "${mine[@]}"; do
-    for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid ($marker) ignored SIG$signal for ${grace}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-    fi
-  done
+  [ "$#" -gt 0 ] || return 0
+  stop_command stop "$marker" "$grace" "$signal" "$@"
 }
 
-# One process.
-stop_pid() {
-  local pid="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  stop_pids "$marker" "$grace" "$signal" "$pid"
-}
-
-# The same, for the PID on the first line of a pid file (pgfleet's and PostgreSQL's).
-stop_pidfile() {
-  local file="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  [ -f "$file" ] || return 0
-  stop_pid "$(head -n1 "$file" | tr -dc '0-9')" "$marker" "$grace" "$signal"
-}
+# One process, or the one a pid file names.
+stop_pid() { stop_pids "$2" "${3:-$STOP_GRACE}" "${4:-TERM}" "$1"; }
+stop_pidfile() { [ -f "$1" ] || return 0; stop_pid "$@"; }
 
 # The last lines of a log, to explain a failure before the home directory is removed.
 show_log() {
@@ -180,6 +159,8 @@ start_control_plane() {
     "--pgfleet.local.port-range-start=$PORT_RANGE_START" "--pgfleet.local.port-range-end=$PORT_RANGE_END" \
     >"$PRIVATE/control-plane.log" 2>&1 </dev/null &
   CP_PID=$!
+  # Where ./pgfleet up records its control plane too, so that stopping this home stops it first.
+  echo "$CP_PID" > "$BENCH_HOME/control-plane.pid"
 
   local deadline
   deadline="$(deadline_in "$STARTUP_TIMEOUT")"
@@ -232,28 +213,13 @@ delete_database_quietly() {
   say "deleted database $id"
 }
 
-# For the EXIT trap: the control plane, then everything it left under its home, by pid file and only
-# while the command line matches; then the home itself.
+# For the EXIT trap: the control plane (recorded in control-plane.pid by start_control_plane), then everything it
+# left under its home, poolers, members, leftover postmasters and scratch verification instances, etcd, and the
+# metadata store (StopCommand down: what ./pgfleet down runs); then the home itself.
 stop_control_plane_and_home() {
-  local f
-  if [ -n "$CP_PID" ]; then
-    say "stopping the control plane (pid $CP_PID)"
-    stop_pid "$CP_PID" "--pgfleet.home=$BENCH_HOME" 60
-  fi
   if [ -n "$BENCH_HOME" ] && [ -d "$BENCH_HOME" ]; then
-    for f in "$BENCH_HOME"/databases/*/pooler/pgbouncer.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/pgbouncer.ini" 10
-    done
-    for f in "$BENCH_HOME"/databases/*/members/*/patroni.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/patroni.yml" 60
-    done
-    # A postmaster can outlive a Patroni that was killed, and a backup verification's scratch instance can
-    # outlive a control plane stopped mid-restore; SIGINT is PostgreSQL's fast shutdown.
-    for f in "$BENCH_HOME"/databases/*/members/*/data/pgdata/postmaster.pid "$BENCH_HOME"/scratch/*/pgdata/postmaster.pid \
-             "$BENCH_HOME"/metadata/pgdata/postmaster.pid; do
-      stop_pidfile "$f" "$(dirname "$f")" 60 INT
-    done
-    stop_pidfile "$BENCH_HOME/etcd/etcd.pid" "$BENCH_HOME/etcd/data" 30
+    say "stopping the control plane and everything under $BENCH_HOME"
+    stop_command down "$BENCH_HOME"
     rm -rf "$BENCH_HOME"
   fi
 }

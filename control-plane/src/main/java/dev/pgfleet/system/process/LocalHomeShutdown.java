@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * ({@link PidFileProcess}), in the order that keeps anything from restarting what is being stopped: the control plane,
  * then poolers and proxies, Patroni, leftover postmasters (members, scratch verification instances, the metadata
  * store), etcd; then removes the scratch instances' directories. {@code ./pgfleet down}, the benchmarks and the tests
- * call it, through {@link #main} or {@link #stopEverything}.
+ * call it ({@code ./pgfleet down} and the benchmarks through {@link StopCommand}).
  *
  * <p>The layout is the one LocalLayout, EtcdServer, the embedded metadata store and the backup verifier write; each
  * process's marker is the configuration file or data directory on its command line.
@@ -42,24 +42,6 @@ public final class LocalHomeShutdown {
     private static final Duration ETCD_GRACE = Duration.ofSeconds(30);
 
     private LocalHomeShutdown() {
-    }
-
-    /** {@code down <home>}: what {@code ./pgfleet down} runs (java -cp the jar, no Spring context: under a second). */
-    public static void main(String[] args) {
-        if (args.length != 2 || !"down".equals(args[0]) || args[1].isBlank()) {
-            System.err.println("usage: LocalHomeShutdown down <PGFLEET_HOME>");
-            System.exit(2);
-        }
-        Path home = Path.of(args[1]).toAbsolutePath();
-        if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)) {
-            System.err.println("nothing to stop in " + home);
-            return;
-        }
-        int left = stopEverything(home);
-        if (left > 0) {
-            System.err.println(left + " process(es) under " + home + " could not be stopped");
-            System.exit(1);
-        }
     }
 
     /** Stops every process recorded under {@code home} and removes its scratch instances; returns how many survived. */
