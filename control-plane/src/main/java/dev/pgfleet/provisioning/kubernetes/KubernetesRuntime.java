@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ReadOnlyEndpoint;
@@ -17,7 +18,6 @@ import dev.pgfleet.provisioning.DisruptiveOperations;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -108,7 +107,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     public void place(Database database, List<String> memberNames) {
         Plan plan = Plan.fromId(database.getPlan()).orElseThrow();
         Placement.problem(plan, fetchNodes()).ifPresent(problem -> {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Cannot be placed", problem + " Nothing was created.");
+            throw new Unprocessable("Cannot be placed", problem + " Nothing was created.");
         });
         List<DatabaseMember> members = new ArrayList<>();
         for (int i = 0; i < memberNames.size(); i++) {

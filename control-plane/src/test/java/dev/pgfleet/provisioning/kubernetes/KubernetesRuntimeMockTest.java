@@ -19,7 +19,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
@@ -233,8 +233,7 @@ class KubernetesRuntimeMockTest {
 
         Database ha = database("ha");
         assertThatThrownBy(() -> runtime.place(ha, List.of("shop-0", "shop-1", "shop-2")))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status().value()).isEqualTo(422);
+                .isInstanceOfSatisfying(Unprocessable.class, e -> {
                     assertThat(e.getMessage()).contains("needs 3 NVMe nodes").contains("has 2");
                 });
 
