@@ -5,7 +5,6 @@ import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.security.ApiTokens;
 import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.blueprint.Names;
-import dev.pgfleet.system.PgfleetProperties;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -18,10 +17,10 @@ public class TenantService implements ApiTokens {
     private final TenantRepository tenants;
     private final TenantUserRepository users;
     private final ApiTokenRepository tokens;
-    private final PgfleetProperties properties;
+    private final TenantProperties properties;
 
     TenantService(TenantRepository tenants, TenantUserRepository users, ApiTokenRepository tokens,
-                  PgfleetProperties properties) {
+                  TenantProperties properties) {
         this.tenants = tenants;
         this.users = users;
         this.tokens = tokens;

@@ -18,7 +18,6 @@ import dev.pgfleet.provisioning.DisruptiveOperations;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -44,7 +43,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
-    private final PgfleetProperties.Kubernetes properties;
+    private final KubernetesProperties properties;
     private final KubernetesObservations observations;
     private final KubernetesFailoverOperations failover;
     private final KubernetesEtcd etcd;
@@ -52,13 +51,13 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final KubernetesMemberRollout rollout;
     private final KubernetesTlsReload tlsReload;
 
-    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, KubernetesProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
                       KubernetesEtcd etcd, DisruptiveOperations operations) {
         this.client = client;
         this.etcd = etcd;
         this.settings = settings;
-        this.properties = properties.kubernetes();
+        this.properties = properties;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         PatroniRest patroni = new PatroniRest(http, json);
         this.observations = new KubernetesObservations(client, settings, patroni);
