@@ -1,10 +1,10 @@
 package dev.pgfleet.dashboard;
 
 import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.security.DashboardUser;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ApiExceptionHandler;
 import dev.pgfleet.system.ClientFaults;
-import dev.pgfleet.security.DashboardUser;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.slf4j.Logger;

@@ -1,11 +1,11 @@
 package dev.pgfleet.database;
 
-import dev.pgfleet.problem.Conflict;
-import dev.pgfleet.problem.DomainException;
-import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;

@@ -1,17 +1,17 @@
 package dev.pgfleet.database;
 
-import dev.pgfleet.problem.Conflict;
-import dev.pgfleet.problem.InvalidInput;
-import dev.pgfleet.problem.NotFound;
-import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ScramVerifier;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.SecretCipher;
 import dev.pgfleet.tenant.Tenant;
-import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.tenant.TenantRepository;
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.pgfleet.tenant;
 
-import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
+import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,11 +1,11 @@
 package dev.pgfleet.tenant;
 
+import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.problem.Conflict;
 import dev.pgfleet.problem.Forbidden;
 import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.security.TenantPrincipal;
-import dev.pgfleet.blueprint.Names;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

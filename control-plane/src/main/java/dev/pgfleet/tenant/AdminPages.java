@@ -1,9 +1,9 @@
 package dev.pgfleet.tenant;
 
-import dev.pgfleet.problem.DomainException;
-import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;

@@ -1,10 +1,10 @@
 package dev.pgfleet.tenant;
 
+import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.problem.Conflict;
 import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.security.ApiTokens;
 import dev.pgfleet.security.TenantPrincipal;
-import dev.pgfleet.blueprint.Names;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;

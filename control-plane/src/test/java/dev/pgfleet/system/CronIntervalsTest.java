@@ -1,10 +1,10 @@
 package dev.pgfleet.system;
 
-import dev.pgfleet.problem.InvalidInput;
-import dev.pgfleet.problem.Unprocessable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.Unprocessable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.TimeZone;

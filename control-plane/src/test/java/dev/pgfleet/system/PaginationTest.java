@@ -1,9 +1,9 @@
 package dev.pgfleet.system;
 
-import dev.pgfleet.problem.InvalidInput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pgfleet.problem.InvalidInput;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
