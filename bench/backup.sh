@@ -137,13 +137,7 @@ stop_watch() {
 
 # Creates the dev database, waits until READY, and reads how to reach its one member as the owner.
 create_database() {
-  local status body
-  body="$(jq -nc --arg name "$DB_NAME" '{name: $name, plan: "dev"}')"
-  say "provisioning the dev database '$DB_NAME'"
-  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$body")"
-  [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
-  DB_ID="$(api_body | jq -r .id)"
-  wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
+  create_database_on_plan dev
 
   # The member's host and port, structured (no URI parsing); the dev plan has exactly one member, which is
   # where pgfleet's backup dumps from too (checked per backup against its sourceMember).
@@ -154,12 +148,7 @@ create_database() {
   PG_HOST="$(jq -r '.[0].host' <<< "$hosts")"
   PG_PORT="$(jq -r '.[0].port' <<< "$hosts")"
 
-  local deadline
-  deadline="$(deadline_in 30)"
-  until [ "$(api GET "/api/v1/databases/$DB_ID/credentials" "$TENANT_TOKEN")" = 200 ]; do
-    ! past "$deadline" || die "no credentials for database $DB_ID: $(api_body)"
-    sleep 0.2
-  done
+  await_credentials "$DB_ID"
   PG_USER="$(api_body | jq -r .username)"
   PG_PASSWORD="$(api_body | jq -r .password)"
   # The directUri names the same member as the database view (a sanity check, nothing parsed from it).

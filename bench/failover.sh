@@ -83,7 +83,7 @@ check_prerequisites() {
 # Creates the ha database, waits until READY, and reads what the report needs from a member's patroni.yml.
 create_database() {
   local config
-  create_ha_database
+  create_database_on_plan ha
 
   config="$BENCH_HOME/databases/$DB_ID/members/0/patroni.yml"
   [ -f "$config" ] || die "no $config"

@@ -268,13 +268,23 @@ data_plane_versions_markdown() {
 # empty), or at the end if there is none; every other section stays as it is. A missing file gets the title first.
 write_doc_section() { stats doc-section "$DOC" "$1" "$2" "$3"; }
 
-# Creates the ha database DB_NAME for TENANT_TOKEN through the API and waits (PROVISION_TIMEOUT) until READY;
-# sets DB_ID. The last API answer (api_body) is then the READY database.
-create_ha_database() {
-  local status
-  say "provisioning the ha database '$DB_NAME'"
-  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$(jq -nc --arg name "$DB_NAME" '{name: $name, plan: "ha"}')")"
+# Creates the database DB_NAME on the plan given (ha unless told) for TENANT_TOKEN through the API and waits
+# (PROVISION_TIMEOUT) until READY; sets DB_ID. The last API answer (api_body) is then the READY database.
+create_database_on_plan() {
+  local plan="${1:-ha}" status
+  say "provisioning the $plan database '$DB_NAME'"
+  status="$(api POST /api/v1/databases "$TENANT_TOKEN" "$(jq -nc --arg name "$DB_NAME" --arg plan "$plan" '{name: $name, plan: $plan}')")"
   [ "$status" = 202 ] || die "creating the database answered $status: $(api_body)"
   DB_ID="$(api_body | jq -r .id)"
   wait_for_status "$DB_ID" READY "$PROVISION_TIMEOUT"
+}
+
+# Waits (30 s at most) until the database's credentials are there; they are then the last API answer (api_body).
+await_credentials() {
+  local id="$1" deadline
+  deadline="$(deadline_in 30)"
+  until [ "$(api GET "/api/v1/databases/$id/credentials" "$TENANT_TOKEN")" = 200 ]; do
+    ! past "$deadline" || die "no credentials for database $id: $(api_body)"
+    sleep 0.1
+  done
 }

@@ -183,17 +183,13 @@ LEADER_HOST=""; LEADER_PORT=""
 without_password() { sed -E 's#^(postgres(ql)?://[^:@/]*):[^@/]*@#\1@#' <<< "$1"; }
 
 create_database() {
-  local deadline status
-  create_ha_database
+  local status
+  create_database_on_plan ha
   LEADER_HOST="$(api_body | jq -r '[.members[] | select(.role == "leader")][0].host')"
   LEADER_PORT="$(api_body | jq -r '[.members[] | select(.role == "leader")][0].port')"
   [ "$LEADER_PORT" != null ] || die "the database view names no leader: $(api_body)"
 
-  deadline="$(deadline_in 30)"
-  until [ "$(api GET "/api/v1/databases/$DB_ID/credentials" "$TENANT_TOKEN")" = 200 ]; do
-    ! past "$deadline" || die "no credentials for database $DB_ID: $(api_body)"
-    sleep 0.2
-  done
+  await_credentials "$DB_ID"
   PG_PASSWORD="$(api_body | jq -r .password)"
   POOLER_URI="$(without_password "$(api_body | jq -r '.poolerUri // ""')")"
   DIRECT_URI="$(without_password "$(api_body | jq -r '.directUri // ""')")"

@@ -146,12 +146,8 @@ delete_database() {
 
 # The credentials are there right after the POST; retried in case of a transient error.
 fetch_credentials() {
-  local id="$1" deadline
-  deadline="$(deadline_in 30)"
-  until [ "$(api GET "/api/v1/databases/$id/credentials" "$TENANT_TOKEN")" = 200 ]; do
-    ! past "$deadline" || die "no credentials for database $id: $(api_body)"
-    sleep 0.1
-  done
+  local id="$1"
+  await_credentials "$id"
   cp "$PRIVATE/api-body.json" "$PRIVATE/credentials-$id.json"
   echo "$PRIVATE/credentials-$id.json"
 }
