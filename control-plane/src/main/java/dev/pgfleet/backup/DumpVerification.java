@@ -15,4 +15,10 @@ interface DumpVerification {
      * A bad dump, and a verification that could not run, are failed results, never exceptions.
      */
     VerificationResult verify(Database database, Backup backup, Path dump, DumpManifest manifest);
+
+    /**
+     * The verification of {@code backup} was cut by a control plane that stopped: removes what it left running (a
+     * scratch instance's processes and directory, or the Job and its pod). I/O; idempotent, and nothing left is fine.
+     */
+    void cleanUpInterrupted(Database database, Backup backup);
 }
