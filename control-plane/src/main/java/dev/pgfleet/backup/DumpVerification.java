@@ -4,7 +4,7 @@ import dev.pgfleet.database.Database;
 import java.nio.file.Path;
 
 /**
- * Where a dump is restored and checked against its manifest: the port {@link BackupRunner} verifies through.
+ * Where a dump is restored and checked against its manifest: the port {@link VerificationHandler} verifies through.
  * Locally in the control plane's process ({@link InProcessDumpVerification}); on Kubernetes in a Job of its
  * own, away from the control plane's credentials ({@link KubernetesDumpVerification}).
  */
