@@ -2,8 +2,9 @@
 -- reason, attempts, timings, who asked), the backups/restores rows keep what it produced (the dump and its verification;
 -- which backup went where) and name their operation. One operation per existing row, with the same state and timings.
 
-alter table backups add column operation_id uuid references database_operations (id);
-alter table restores add column operation_id uuid references database_operations (id);
+-- Cascade: an operation goes only with its database, and its backup or restore row with it.
+alter table backups add column operation_id uuid references database_operations (id) on delete cascade;
+alter table restores add column operation_id uuid references database_operations (id) on delete cascade;
 
 -- Who asked was not recorded before: 'schedule' for scheduled backups, 'user' (no user id) for the others.
 with migrated as (
