@@ -110,6 +110,21 @@ class KubernetesDumpVerificationMockTest {
         assertEveryRequestIsGrantedByTheChart();
     }
 
+    /** What a control plane that died mid-verification left — the Job and its pod — goes when its verification is recovered. */
+    @Test
+    void anInterruptedVerificationsJobIsDeletedWithItsPod() throws Exception {
+        CompletableFuture<VerificationResult> verifying = verifyInBackground(verification(Duration.ofMinutes(5)));
+        Job job = awaitJob();
+        // The control plane that created it "dies": its verify() is abandoned (the future is left), and another
+        // replica's recovery cleans up.
+        verification(Duration.ofMinutes(5)).cleanUpInterrupted(database, backup);
+
+        assertJobDeletedWithItsPod();
+        assertThat(job.getMetadata().getName()).isEqualTo(jobName);
+        assertEveryRequestIsGrantedByTheChart();
+        assertThat(verifying.get(20, TimeUnit.SECONDS).passed()).as("the abandoned wait sees its Job gone").isFalse();
+    }
+
     @Test
     void aDumpTheVerifierRejectedIsAFailedResultWithItsReason() throws Exception {
         // Polled every 2 s: both changes below land between two looks, as they would on a real cluster.
