@@ -192,7 +192,7 @@ class DrillIntegrationTest {
         assertThat(newest.get("state").asText()).isEqualTo("SUCCEEDED");
         assertThat(newest.get("requestedBy").asText()).isEqualTo("user");
         assertThat(newest.get("reason").asText()).contains("Switched over from " + leaderBefore + " to " + standby);
-        assertThat(newest.get("subjectId").isNull()).as("no drill row behind it").isTrue();
+        assertThat(newest.hasNonNull("subjectId")).as("no drill row behind it").isFalse();
         assertThat(newest.get("durationMillis").asLong()).isPositive();
         assertThat(operations.get(1).get("kind").asText()).as("the drill before it").isEqualTo("drill");
         assertThat(operations.get(1).get("subjectId").asText())
@@ -269,7 +269,8 @@ class DrillIntegrationTest {
             ControlPlane.Response switchover = cp.post(base(ha) + "/switchover", alice, "");
             assertThat(switchover.status()).as(switchover.body()).isEqualTo(409);
             assertThat(switchover.isProblem()).isTrue();
-            assertThat(switchover.json().get("title").asText()).isEqualTo("Too many drills");
+            assertThat(switchover.json().get("title").asText()).as(switchover.body() + " operations: "
+                    + cp.get(base(ha) + "/operations", alice).body()).isEqualTo("Too many drills");
             ControlPlane.Response drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
             assertThat(drill.status()).isEqualTo(409);
             assertThat(drill.json().get("detail").asText()).contains("at most 1 drills or switchovers run at once per tenant");
@@ -309,9 +310,15 @@ class DrillIntegrationTest {
     void aDrillRequestedWhileASwitchoverIsActiveIsRefusedNamingIt() throws Exception {
         awaitNoActiveDrill();
         int before = cp.get(base(ha) + "/drills", alice).json().size();
+        cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60));
         UUID switchover = hold(ha, OperationKind.SWITCHOVER);
         try {
             ControlPlane.Response drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (drill.status() == 409 && drill.body().matches(".*(Not every member is healthy|need it READY).*") && System.nanoTime() < deadline) {
+                Thread.sleep(1000); // the last drill's old leader may still be catching up: health is checked first
+                drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            }
             assertThat(drill.status()).as(drill.body()).isEqualTo(409);
             assertThat(drill.isProblem()).isTrue();
             assertThat(drill.json().get("detail").asText()).contains("A switchover of this database").contains(switchover.toString());
@@ -371,7 +378,7 @@ class DrillIntegrationTest {
                     JsonNode row = cp.get(base(ha) + "/drills/" + drill, alice).json();
                     assertThat(row.get("status").asText()).isEqualTo("FAILED");
                     assertThat(row.get("statusReason").asText()).startsWith("Interrupted").contains("not run again");
-                    assertThat(row.get("acknowledgedWrites").isNull()).as("the drill was not run again").isTrue();
+                    assertThat(row.hasNonNull("acknowledgedWrites")).as("the drill was not run again").isFalse();
                 }
             } finally {
                 client.shutdownNow();
