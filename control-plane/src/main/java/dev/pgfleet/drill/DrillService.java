@@ -96,8 +96,15 @@ class DrillService {
         if (db == null || db.isDeletionRequested()) {
             return Optional.empty();
         }
-        Drill.Kind kind = policies.findById(databaseId).map(DrillPolicy::getKind).orElse(Drill.Kind.SWITCHOVER);
+        Optional<DrillPolicy> policy = enabledPolicy(databaseId);
+        if (policy.isEmpty()) {
+            return Optional.empty(); // turned off after Quartz took the firing
+        }
+        Drill.Kind kind = policy.get().getKind();
         Optional<String> refusal = runner.refusal(db);
+        if (enabledPolicy(databaseId).isEmpty()) {
+            return Optional.empty(); // turned off while the cluster was observed: a policy turned off starts nothing
+        }
         if (refusal.isPresent()) {
             notRun(db, kind, refusal.get());
             return Optional.empty();
@@ -111,6 +118,10 @@ class DrillService {
             log.info("scheduled drill of {} skipped: {}", db.getName(), busy.conflict().describe());
         }
         return admitted instanceof DrillAdmission.Result.Admitted a ? Optional.of(a.operation().getId()) : Optional.empty();
+    }
+
+    private Optional<DrillPolicy> enabledPolicy(UUID databaseId) {
+        return policies.findById(databaseId).filter(DrillPolicy::isEnabled);
     }
 
     private void notRun(Database db, Drill.Kind kind, String reason) {

@@ -40,7 +40,8 @@ class DrillsMigrationIntegrationTest {
         try {
             EmbeddedMetadataStore.Connection c = store.startIfNeeded();
             // Everything before V14 (V13 too, once it exists), then the rows V14 finds.
-            Flyway.configure().dataSource(c.url(), c.user(), c.password()).locations("classpath:db/migration").target("13").load().migrate();
+            Flyway.configure().dataSource(c.url(), c.user(), c.password()).locations("classpath:db/migration").target(lastBeforeV14())
+                    .load().migrate();
             UUID passed = UUID.randomUUID();
             UUID running = UUID.randomUUID();
             UUID pending = UUID.randomUUID();
@@ -111,6 +112,12 @@ class DrillsMigrationIntegrationTest {
             store.stop();
             DataPlaneProcesses.deleteRecursively(dir);
         }
+    }
+
+    /** V13 where it exists (another change adds it), else V12: Flyway refuses a target that is not there. */
+    private static String lastBeforeV14() throws java.io.IOException {
+        return new org.springframework.core.io.support.PathMatchingResourcePatternResolver()
+                .getResources("classpath:db/migration/V13__*.sql").length > 0 ? "13" : "12";
     }
 
     private static void drill(Statement s, UUID id, String trigger, String status, String reason, String createdAt, String startedAt,
