@@ -9,7 +9,7 @@ import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.system.CronIntervals;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;

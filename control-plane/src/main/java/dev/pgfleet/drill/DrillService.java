@@ -15,7 +15,7 @@ import dev.pgfleet.problem.InvalidInput;
 import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ScheduleRule;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
