@@ -8,8 +8,8 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.problem.NotFound;
-import dev.pgfleet.system.CronIntervals;
 import dev.pgfleet.security.CurrentTenant;
+import dev.pgfleet.system.CronIntervals;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;
@@ -100,7 +100,7 @@ class DrillPages implements DashboardPage {
             if (e instanceof NotFound) {
                 throw e;
             }
-            errors.reject("cron".equals(e.field()) || "type".equals(e.field()) ? e.field() : FormErrors.FORM, e.getMessage());
+            errors.reject(e, "cron", "type");
         }
         model.addAttribute(FormErrors.MODEL_ATTRIBUTE, errors);
         response.setStatus(HttpStatus.UNPROCESSABLE_ENTITY.value());

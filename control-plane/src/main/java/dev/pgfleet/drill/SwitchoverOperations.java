@@ -15,7 +15,7 @@ import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
 import java.util.Locale;
 import java.util.UUID;
 import org.slf4j.Logger;

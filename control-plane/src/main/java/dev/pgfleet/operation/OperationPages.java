@@ -1,7 +1,7 @@
 package dev.pgfleet.operation;
 
 import dev.pgfleet.dashboard.DashboardPage;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import java.time.Instant;
 import java.util.UUID;
