@@ -21,16 +21,18 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/databases/{databaseId}")
 class DrillController {
     private final DrillService service;
+    private final SwitchoverOperations switchovers;
 
-    DrillController(DrillService service) {
+    DrillController(DrillService service, SwitchoverOperations switchovers) {
         this.service = service;
+        this.switchovers = switchovers;
     }
 
     @PostMapping("/switchover")
     @Operation(summary = "Planned switchover to the synchronous standby (or 'candidate'): the pooler pauses, so clients wait"
             + " instead of failing. Answers once done.")
-    SwitchoverView switchover(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.SwitchoverRequest request) {
-        Switchover.Result r = service.switchover(CurrentTenant.get(), databaseId, request);
+    SwitchoverView switchover(@PathVariable UUID databaseId, @RequestBody(required = false) SwitchoverOperations.SwitchoverRequest request) {
+        Switchover.Result r = switchovers.switchover(CurrentTenant.get(), databaseId, request);
         return new SwitchoverView(r.oldLeader(), r.newLeader(), r.paused().toMillis());
     }
 

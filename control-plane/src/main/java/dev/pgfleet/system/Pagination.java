@@ -36,7 +36,7 @@ public final class Pagination {
         public static final Cursor AFTER_ALL = new Cursor(Instant.parse("9999-12-31T23:59:59Z"),
                 UUID.fromString("ffffffff-ffff-ffff-ffff-ffffffffffff"));
 
-        String encode() {
+        public String encode() {
             long micros = createdAt.getEpochSecond() * 1_000_000L + createdAt.getNano() / 1_000;
             return Base64.getUrlEncoder().withoutPadding().encodeToString((micros + "." + id).getBytes(StandardCharsets.US_ASCII));
         }

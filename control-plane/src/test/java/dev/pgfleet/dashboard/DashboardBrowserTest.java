@@ -234,6 +234,31 @@ class DashboardBrowserTest {
         assertThat(row.findElements(By.tagName("td")).get(3).getText()).as("writes unavailable").matches("\\d.*(ms|s)");
         assertThat(browser.findAll(".chart svg circle")).hasSize(1);
         page("drills");
+        theOverviewShowsASwitchoverAndTheDrillInTheOperationHistory();
+    }
+
+    /** A switchover through the API, then the overview's history: both operations, newest first, the drill linked to its figures. */
+    private void theOverviewShowsASwitchoverAndTheDrillInTheOperationHistory() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        ControlPlane.Response switchover = cp.post("/api/v1/databases/" + databaseId + "/switchover", acmeToken, "");
+        while (switchover.status() == 409 && System.nanoTime() < deadline) { // a replica may still be catching up after the drill
+            sleep(2000);
+            switchover = cp.post("/api/v1/databases/" + databaseId + "/switchover", acmeToken, "");
+        }
+        assertThat(switchover.status()).as(switchover.body()).isEqualTo(200);
+        browser.open("/databases/" + databaseId);
+        List<WebElement> rows = browser.await(Duration.ofSeconds(20), "the operation history loaded",
+                d -> browser.findAll("[data-testid=operations] tbody tr[data-operation]").size() >= 2
+                        ? browser.findAll("[data-testid=operations] tbody tr[data-operation]") : null);
+        assertThat(rows.get(0).getAttribute("data-kind")).isEqualTo("switchover");
+        assertThat(rows.get(0).getText()).contains("SUCCEEDED", "Switched over from", "user");
+        WebElement drill = rows.stream().filter(r -> "drill".equals(r.getAttribute("data-kind"))).findFirst().orElseThrow();
+        assertThat(drill.getText()).containsPattern("SUCCEEDED|FAILED").contains("user");
+        assertThat(drill.findElement(By.cssSelector("a")).getAttribute("href")).contains("/databases/" + databaseId + "/drills#drill-");
+        page("database-operations");
+        // The database is whole again before the next tests.
+        browser.await(Duration.ofSeconds(60), "READY", d -> "READY".equals(cp.get("/api/v1/databases/" + databaseId, acmeToken).json()
+                .get("status").asText()));
     }
 
     @Test
