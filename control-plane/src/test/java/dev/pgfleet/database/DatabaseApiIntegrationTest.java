@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * isolation, quota, and a dev database's life (with real Patroni, PostgreSQL and PgBouncer processes).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class DatabaseApiIntegrationTest {
     private static final AtomicInteger TENANTS = new AtomicInteger();
     private ControlPlane cp;

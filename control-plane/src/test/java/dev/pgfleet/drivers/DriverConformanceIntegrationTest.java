@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.postgresql.PGConnection;
@@ -29,6 +30,7 @@ import org.postgresql.PGConnection;
  * database's CA certificate ({@code GET …/ca.crt}); then every session must be encrypted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class DriverConformanceIntegrationTest {
     /** How often each script runs its queries: well past pgjdbc's prepareThreshold and psycopg's prepare_threshold. */
     private static final int ROUNDS = 3;
