@@ -9,6 +9,7 @@ import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.provisioning.EtcdAccess;
 import dev.pgfleet.provisioning.EtcdClient;
 import dev.pgfleet.testsupport.ControlPlane;
+import dev.pgfleet.testsupport.Polling;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -351,13 +352,7 @@ class LocalDcsSecurityIntegrationTest {
         }
     }
 
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(250);
-        }
+    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        Polling.until(what, timeout, Duration.ofMillis(250), condition);
     }
 }
