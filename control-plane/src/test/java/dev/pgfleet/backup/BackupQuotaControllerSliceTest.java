@@ -23,17 +23,16 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** A tenant reads its own backup usage; only the admin sets a tenant's quota. */
-@ApiSliceTest(BackupQuotaController.class)
+@ApiSliceTest
 class BackupQuotaControllerSliceTest {
     private static final UUID OTHER = UUID.fromString("33333333-3333-3333-3333-333333333333");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private BackupQuota quota;
 
     @Test

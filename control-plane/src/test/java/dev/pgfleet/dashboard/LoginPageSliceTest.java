@@ -16,7 +16,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The sign-in page is open, says how long a throttled visitor waits, and every other page sends a visitor to it. */
-@ApiSliceTest(LoginPage.class)
+@ApiSliceTest
 class LoginPageSliceTest {
     @Autowired
     private MockMvc mvc;

@@ -29,19 +29,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The database API's web layer: routing, tokens, the caller's tenant reaching the service, errors as problem+json. */
-@ApiSliceTest(DatabaseController.class)
+@ApiSliceTest
 class DatabaseControllerSliceTest {
     private static final UUID ID = UUID.fromString("11111111-1111-1111-1111-111111111111");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private DatabaseService service;
-    @MockitoBean
+    @Autowired
     private DatabaseViews views;
 
     @Test

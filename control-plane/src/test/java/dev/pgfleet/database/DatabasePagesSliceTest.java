@@ -24,25 +24,24 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The dashboard's database pages go through DatabaseService with the signed-in user's tenant, as the API does. */
-@ApiSliceTest(DatabasePages.class)
+@ApiSliceTest
 class DatabasePagesSliceTest {
     private static final UUID ID = UUID.fromString("88888888-8888-8888-8888-888888888888");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private DatabaseService service;
-    @MockitoBean
+    @Autowired
     private DatabaseViews views;
-    @MockitoBean
+    @Autowired
     private DatabaseEvents events;
-    @MockitoBean
+    @Autowired
     private RuntimeInfo runtime;
-    @MockitoBean
+    @Autowired
     private DrillOutcomes drills;
 
     @Test

@@ -21,15 +21,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The node list is the admin's: a tenant's token is refused before the inventory is asked. */
-@ApiSliceTest(NodeController.class)
+@ApiSliceTest
 class NodeControllerSliceTest {
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private NodeInventory inventory;
 
     @Test

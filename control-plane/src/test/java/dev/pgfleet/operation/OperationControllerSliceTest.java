@@ -25,17 +25,16 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** A database's operation history: its JSON shape, paging, and another tenant's database as 404. */
-@ApiSliceTest(OperationController.class)
+@ApiSliceTest
 class OperationControllerSliceTest {
     private static final UUID DB = UUID.fromString("44444444-4444-4444-4444-444444444444");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private OperationHistory history;
 
     @Test

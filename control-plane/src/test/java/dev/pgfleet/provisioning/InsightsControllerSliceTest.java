@@ -23,19 +23,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** A database's insights: the figures' JSON shape, another tenant's database as 404, the rate limit as 429 with Retry-After. */
-@ApiSliceTest(InsightsController.class)
+@ApiSliceTest
 class InsightsControllerSliceTest {
     private static final UUID ID = UUID.fromString("66666666-6666-6666-6666-666666666666");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private DatabaseService databases;
-    @MockitoBean
+    @Autowired
     private InsightsCache insights;
 
     @Test

@@ -19,19 +19,18 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The overview's insights panel: the figures the cache gives for the signed-in user's own database only. */
-@ApiSliceTest(InsightsPage.class)
+@ApiSliceTest
 class InsightsPageSliceTest {
     private static final UUID ID = UUID.fromString("12121212-1212-1212-1212-121212121212");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private DatabaseService databases;
-    @MockitoBean
+    @Autowired
     private InsightsCache insights;
 
     @Test

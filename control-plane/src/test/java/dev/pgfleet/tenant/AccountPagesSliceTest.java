@@ -22,19 +22,18 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The account page: the user's tenant's tokens, a new token shown once and not cached, revocation behind CSRF. */
-@ApiSliceTest(AccountPages.class)
+@ApiSliceTest
 class AccountPagesSliceTest {
     private static final UUID TOKEN = UUID.fromString("99999999-9999-9999-9999-999999999999");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private AccountService accounts;
-    @MockitoBean
+    @Autowired
     private OtherSessions otherSessions;
 
     @Test

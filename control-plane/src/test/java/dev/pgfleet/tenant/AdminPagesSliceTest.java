@@ -24,19 +24,18 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The admin's pages: only the admin tenant's users reach them, forms need their CSRF token, secrets are not cached. */
-@ApiSliceTest(AdminPages.class)
+@ApiSliceTest
 class AdminPagesSliceTest {
     private static final UUID ACME = UUID.fromString("55555555-5555-5555-5555-555555555555");
 
     @Autowired
     private MockMvc mvc;
     @Autowired
-    private TenantService tenants; // the slice's mock
-    @MockitoBean
+    private TenantService tenants;
+    @Autowired
     private AccountService accounts;
 
     @Test

@@ -27,14 +27,14 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** Creating tenants: the admin only; the token is in the answer once; refusals as problem+json with the field. */
-@ApiSliceTest(TenantController.class)
+@ApiSliceTest
 class TenantControllerSliceTest {
     private static final UUID ID = UUID.fromString("22222222-2222-2222-2222-222222222222");
 
     @Autowired
     private MockMvc mvc;
     @Autowired
-    private TenantService tenants; // the slice's mock (ApiSliceTest)
+    private TenantService tenants;
 
     @Test
     void theAdminCreatesATenantAndGetsItsTokenOnce() throws Exception {

@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.mockito.Mockito;
+import org.springframework.context.ApplicationContext;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors;
 import org.springframework.test.context.junit.jupiter.SpringExtension;
@@ -17,7 +19,7 @@ import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
 /**
  * The callers of an {@link ApiSliceTest}: three API tokens the (mocked) {@link TenantService} knows, stubbed again
- * before each test (bean mocks are reset after each), and a signed-in dashboard user.
+ * before each test after every mock of the slice is reset, and a signed-in dashboard user.
  */
 public final class SliceCallers implements BeforeEachCallback {
     public static final TenantPrincipal TENANT = new TenantPrincipal(UUID.fromString("00000000-0000-0000-0000-00000000000a"),
@@ -27,9 +29,16 @@ public final class SliceCallers implements BeforeEachCallback {
     public static final TenantPrincipal ADMIN = new TenantPrincipal(UUID.fromString("00000000-0000-0000-0000-0000000000ad"),
             "admin", null, true);
 
+    /** Resets every mock of the slice (the context is shared by all slice tests), then gives the tokens their tenants. */
     @Override
     public void beforeEach(ExtensionContext context) {
-        TenantService tenants = SpringExtension.getApplicationContext(context).getBean(TenantService.class);
+        ApplicationContext spring = SpringExtension.getApplicationContext(context);
+        for (String name : spring.getBeanDefinitionNames()) {
+            if (name.startsWith(ControllerDependencyMocks.BEAN_PREFIX)) {
+                Mockito.reset(spring.getBean(name));
+            }
+        }
+        TenantService tenants = spring.getBean(TenantService.class);
         when(tenants.authenticate("tenant-token")).thenReturn(Optional.of(TENANT));
         when(tenants.authenticate("other-token")).thenReturn(Optional.of(OTHER_TENANT));
         when(tenants.authenticate("admin-token")).thenReturn(Optional.of(ADMIN));

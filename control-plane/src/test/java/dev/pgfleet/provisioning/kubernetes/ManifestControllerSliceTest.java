@@ -17,21 +17,20 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The manifests export is tenant-scoped like every database call (the YAML itself: KubernetesBlueprint's golden tests). */
-@ApiSliceTest(ManifestController.class)
+@ApiSliceTest
 class ManifestControllerSliceTest {
     private static final UUID ID = UUID.fromString("77777777-7777-7777-7777-777777777777");
 
     @Autowired
     private MockMvc mvc;
-    @MockitoBean
+    @Autowired
     private DatabaseService databases;
-    @MockitoBean
+    @Autowired
     private DesiredClusters desiredClusters;
-    @MockitoBean
+    @Autowired
     private KubernetesSettings settings;
 
     @Test
