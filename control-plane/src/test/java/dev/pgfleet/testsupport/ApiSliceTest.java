@@ -1,6 +1,6 @@
 package dev.pgfleet.testsupport;
 
-import dev.pgfleet.system.WebSliceConfiguration;
+import dev.pgfleet.security.WebSliceConfiguration;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -2,9 +2,8 @@ package dev.pgfleet.testsupport;
 
 import static org.mockito.Mockito.when;
 
-import dev.pgfleet.tenant.DashboardUser;
-import dev.pgfleet.tenant.SliceUsers;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.DashboardUser;
+import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.tenant.TenantService;
 import java.util.Optional;
 import java.util.UUID;
@@ -63,7 +62,7 @@ public final class SliceCallers implements BeforeEachCallback {
 
     /** A dashboard session of the user {@code name} of {@code principal}'s tenant (an admin when the tenant is the admin's). */
     public static RequestPostProcessor signedIn(String name, TenantPrincipal principal) {
-        DashboardUser user = SliceUsers.of(name, principal);
+        DashboardUser user = new DashboardUser(name, "{noop}never-checked-in-a-slice", principal);
         return SecurityMockMvcRequestPostProcessors.authentication(
                 new UsernamePasswordAuthenticationToken(user, null, user.getAuthorities()));
     }
