@@ -11,9 +11,7 @@ import dev.pgfleet.operation.Requester;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.testsupport.ControlPlane;
-import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -35,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -46,6 +45,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class DrillIntegrationTest {
     private static final int CLIENTS = 8;
 
@@ -70,7 +70,7 @@ class DrillIntegrationTest {
         dev = cp.post("/api/v1/databases", alice, "{\"name\":\"scratch\",\"plan\":\"dev\"}").json().get("id").asText();
         cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(180));
         cp.awaitStatus(dev, alice, "READY", Duration.ofSeconds(120));
-        try (Connection c = pooled(ha); Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement()) {
             s.execute("create table orders (id bigserial primary key, client int not null, n bigint not null)");
         }
     }
@@ -150,11 +150,11 @@ class DrillIntegrationTest {
             assertThat(drill.get("oldLeaderRejoinMillis").asLong()).isPositive();
             assertThat(clients.failures()).as("client transactions that failed: " + clients.errors()).isZero();
             assertThat(clients.committed()).isGreaterThan(300);
-            try (Connection c = pooled(ha); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
+            try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("every acknowledged client commit is there").isEqualTo(clients.committed());
             }
-            try (Connection c = pooled(ha); Statement s = c.createStatement();
+            try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select count(*) from pg_namespace where nspname = 'pgfleet_drill'")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("the probe's schema is removed afterwards").isZero();
@@ -435,7 +435,7 @@ class DrillIntegrationTest {
             pool = Executors.newFixedThreadPool(n);
             for (int i = 0; i < n; i++) {
                 int client = i;
-                Connection c = pooled(ha);
+                Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60"));
                 futures.add(pool.submit(() -> run(client, c)));
             }
         }
@@ -555,14 +555,6 @@ class DrillIntegrationTest {
             }
         }
         throw new AssertionError("no member with role " + role);
-    }
-
-    private Connection pooled(String databaseId) throws Exception {
-        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = cp.verifyFull(databaseId, alice);
-        p.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 
     private static String base(String id) {

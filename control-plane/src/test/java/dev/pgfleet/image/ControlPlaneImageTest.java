@@ -16,9 +16,9 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 /**
  * What the control-plane image (images/control-plane.Containerfile, built by ./pgfleet images) must agree with,
  * checked without building it: its PostgreSQL (pg_dump, pg_restore, the verification's scratch server) is the
- * databases' own (both images are built on pgfleet/postgresql, ImageVersionsTest pins its version), else a backup
+ * databases' own (both images are built on pgfleet/postgresql, ImageVersionsIntegrationTest pins its version), else a backup
  * of the newest ones would fail (pg_dump refuses newer servers); the user and jar are where the chart and the
- * verification Job expect them. ImageSmokeTest runs the built image.
+ * verification Job expect them. ImageSmokeContainerTest runs the built image.
  */
 class ControlPlaneImageTest {
     private static final Path CONTAINERFILE = ImageVersions.IMAGES.resolve("control-plane.Containerfile");

@@ -3,6 +3,7 @@ package dev.pgfleet.provisioning.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
+import dev.pgfleet.testsupport.Polling;
 import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -76,11 +77,7 @@ class LeaseLeaderElectionMockTest {
         ChartRbac.assertAllowed(ChartRbac.installedAs("pgfleet", RELEASE_NAMESPACE, settings.namespace()), dispatcher.requests());
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Polling.until(what, Duration.ofSeconds(60), Duration.ofMillis(100), condition);
     }
 }

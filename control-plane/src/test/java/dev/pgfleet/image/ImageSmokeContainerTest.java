@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * expect, and pgvector works in the data-plane image's PostgreSQL. Skipped, with the reason, where podman is
  * missing or the images were not built (./pgfleet test builds them before the suite; a bare ./mvnw run may not have).
  */
-class ImageSmokeTest {
+@Tag("integration")
+class ImageSmokeContainerTest {
     private static final int TIMEOUT_SECONDS = 120;
     private static String version;
     private static ImageVersions versions;

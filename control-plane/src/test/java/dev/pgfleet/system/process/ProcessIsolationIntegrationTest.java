@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * 'postgres', who really can plant links in the leaves handed to it; as another user the tests still run, with
  * the planting done by ourselves.
  */
-class ProcessIsolationTest {
-    /** Set for the test JVM by surefire (see control-plane/pom.xml): a stand-in for the control plane's secrets. */
+@Tag("integration")
+class ProcessIsolationIntegrationTest {
+    /** Set for the test JVM by failsafe (see control-plane/pom.xml): a stand-in for the control plane's secrets. */
     private static final String CANARY = System.getenv("PGFLEET_ENV_CANARY");
 
     private Path root;
@@ -50,7 +52,7 @@ class ProcessIsolationTest {
 
     @Test
     void theCanaryIsInOurEnvironmentSoTheFollowingChecksCanFail() {
-        assertThat(CANARY).as("surefire sets PGFLEET_ENV_CANARY for this JVM").isNotBlank();
+        assertThat(CANARY).as("failsafe sets PGFLEET_ENV_CANARY for this JVM").isNotBlank();
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -25,7 +26,8 @@ import org.yaml.snakeyaml.Yaml;
  * The images pin their Debian packages in images/versions.properties; these tests keep that file, the
  * Containerfiles, the build script and the local runtime in step, so what the local tests prove holds in the pods.
  */
-class ImageVersionsTest {
+@Tag("integration")
+class ImageVersionsIntegrationTest {
     /** versions.properties key -> the Debian package the local runtime runs (PgBouncer and pgvector are built from source). */
     private static final Map<String, String> PACKAGES = Map.of("patroni", "patroni", "etcd", "etcd-server");
 

@@ -19,6 +19,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * by the reconciler once this replica holds the Lease. Every request of the control plane (its own fabric8 client,
  * built from configuration as in a pod) is checked against the chart's RBAC.
  */
-class KubernetesRuntimeApiMockTest {
+@Tag("integration")
+class KubernetesRuntimeApiIntegrationTest {
     private static KubernetesMockServer server;
     private static RecordingDispatcher dispatcher;
     /** The test's own client, playing the cluster (nodes) and looking; its requests are not the control plane's. */

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -40,7 +41,8 @@ import org.testcontainers.utility.MountableFile;
  * named after its pod, the pooler ready.
  */
 @Testcontainers(disabledWithoutDocker = true)
-class KubernetesRuntimeK3sTest {
+@Tag("integration")
+class KubernetesRuntimeK3sContainerTest {
     private static final String K3S_IMAGE = "rancher/k3s:v1.30.4-k3s1";
 
     @TempDir

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * shared etcd's pods. What the re-added member then does is EtcdMemberReplacementIntegrationTest's part (here it
  * cannot join: it is added with its in-cluster peer URL).
  */
-class KubernetesEtcdMembersMockTest {
+@Tag("integration")
+class KubernetesEtcdMembersIntegrationTest {
     private static final String LOST_MESSAGE = "pgfleet-etcd-member: empty data dir: pgfleet-etcd-2 waits to be re-added to the existing cluster\n";
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final HttpClient http = HttpClient.newHttpClient();

@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.Test;
  * refreshed its files, and presents the new certificate after the reload that follows the refresh; an unreachable
  * member is left to a later pass.
  */
-class KubernetesTlsReloadTest {
+@Tag("integration")
+class KubernetesTlsReloadIntegrationTest {
     private static final String POOLER_POD = "shop-pooler-a";
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final TestCertificates ca = new TestCertificates("pgfleet test CA");

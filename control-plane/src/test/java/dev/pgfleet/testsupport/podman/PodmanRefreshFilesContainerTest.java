@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * rename (a reader has the old file or the new one, never half of one: a reload of a renewed key), with the volume's
  * mode and group, and nothing else is left in the mounted directory.
  */
-class PodmanRefreshFilesTest {
+@Tag("integration")
+class PodmanRefreshFilesContainerTest {
 
     @Test
     void aRefreshedFileIsReplacedByARenameWithTheVolumesModeAndGroup() throws Exception {

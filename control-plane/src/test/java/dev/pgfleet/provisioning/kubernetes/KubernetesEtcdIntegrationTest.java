@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * CRUD mode). Root's password comes from a Secret it creates once; each database gets its scope's user before its
  * members start; authentication goes on only when no Patroni pod lacks its credentials; deletion removes the user.
  */
-class KubernetesEtcdMockTest {
+@Tag("integration")
+class KubernetesEtcdIntegrationTest {
     private final KubernetesSettings settings = KubernetesSettings.defaults();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();

@@ -14,10 +14,12 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The tar a directory-format dump is downloaded as: stable, what GNU tar extracts, and fingerprinted exactly. */
-class DumpArchiveTest {
+@Tag("integration")
+class DumpArchiveIntegrationTest {
     private Path work;
     private Path dump;
 

@@ -32,6 +32,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * change to the members' StatefulSet, and the certificate's names. Every request of the runtime is checked against the
  * chart's RBAC after each test.
  */
-class KubernetesTlsMockTest {
+@Tag("integration")
+class KubernetesTlsIntegrationTest {
     private static KubernetesMockServer server;
     private static RecordingDispatcher dispatcher;
     /** The test's own client (looks, plays the cluster); the runtime uses {@link #controlPlane}. */

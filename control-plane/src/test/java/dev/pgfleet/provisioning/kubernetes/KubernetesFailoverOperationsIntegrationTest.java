@@ -31,13 +31,15 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Drill operations against fabric8's mock API server in CRUD mode: the kill inside the leader's pod, and following the primary
  * Service. Every request of the operations is checked against the chart's RBAC after each test.
  */
-class KubernetesFailoverOperationsMockTest {
+@Tag("integration")
+class KubernetesFailoverOperationsIntegrationTest {
     /** The exit status the exec websocket (pods/exec) answers with, as the kubelet relays the command's. */
     private volatile int execExitCode;
     private final RecordingDispatcher dispatcher = new RecordingDispatcher() {

@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,7 +51,8 @@ import org.junit.jupiter.api.Test;
  * server-side apply emulated by {@link ServerSideApplyCrudDispatcher}; every request the runtime sends is checked
  * against the chart's RBAC after each test.
  */
-class KubernetesRuntimeMockTest {
+@Tag("integration")
+class KubernetesRuntimeIntegrationTest {
     private static KubernetesMockServer server;
     private static RecordingDispatcher dispatcher;
     /** The test's own client: it plays the cluster (nodes, pods, status) and looks; its requests are not checked. */

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * small pgvector database. It must report good and bad dumps and bad arguments as JSON in its result file (the
  * container's termination message) and on stdout, with an exit status, and leave no scratch server behind.
  */
-class VerifyDumpCommandTest {
+@Tag("integration")
+class VerifyDumpCommandIntegrationTest {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DumpManifest MANIFEST = new DumpManifest("shop", Map.of("public.items", 200L),

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * as the kubelet would, passes from the host. Skipped, with the reason, where podman or the image is missing
  * ({@code ./pgfleet images} builds it, and {@code ./pgfleet test} runs that before the suite).
  */
-class PodmanHarnessTest {
+@Tag("integration")
+class PodmanHarnessContainerTest {
     @TempDir
     Path work;
 

@@ -24,10 +24,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Real processes: a source instance with pgvector data, its pg_dump, and restores of good and damaged copies. */
-class BackupVerifierTest {
+@Tag("integration")
+class BackupVerifierIntegrationTest {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
     private static Path home;

@@ -6,17 +6,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a driver script inherits from the test: exactly the allow-listed environment, and its exit code and output. */
-class DriverScriptTest {
+@Tag("integration")
+class DriverScriptIntegrationTest {
     @TempDir
     Path home;
 
     @Test
     void aScriptGetsTheAllowListedEnvironmentAndNothingOfTheTests() {
-        // The surefire configuration puts PGFLEET_ENV_CANARY into this JVM's environment, as a stand-in for the control
+        // The surefire and failsafe configuration puts PGFLEET_ENV_CANARY into this JVM's environment, as a stand-in for the control
         // plane's secrets.
         assertThat(System.getenv()).containsKey("PGFLEET_ENV_CANARY");
         DriverScript.Run run = DriverScript.run(home, List.of(DriverScript.program("env")));
