@@ -1,5 +1,9 @@
 package dev.pgfleet.backup;
 
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Unavailable;
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
@@ -37,12 +41,14 @@ class BackupController {
 
     @PutMapping("/backup-policy")
     @Operation(summary = "Change the backup policy; the schedule changes at once")
+    @Refusals(Unprocessable.class)
     PolicyView updatePolicy(@PathVariable UUID databaseId, @RequestBody BackupService.PolicyRequest request) {
         return PolicyView.of(service.updatePolicy(CurrentTenant.get(), databaseId, request));
     }
 
     @PostMapping("/backups")
     @Operation(summary = "Take a backup now (runs in the background; poll the backup)")
+    @Refusals(Conflict.class)
     ResponseEntity<BackupView> backupNow(@PathVariable UUID databaseId) {
         Backup b = service.requestBackup(CurrentTenant.get(), databaseId);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/backups/" + b.getId()))
@@ -69,12 +75,14 @@ class BackupController {
     @GetMapping("/backups/{backupId}/download")
     @Operation(summary = "The dump: a pg_dump custom-format file, or (format \"directory\") a tar of the dump directory;"
             + " restore either with pg_restore. X-Checksum-Sha256 is the SHA-256 of exactly these bytes.")
+    @Refusals(Conflict.class)
     void download(@PathVariable UUID databaseId, @PathVariable UUID backupId, HttpServletResponse response) throws IOException {
         Backup b = service.get(CurrentTenant.get(), databaseId, backupId);
         DumpDownload.write(b, service.dump(b), response);
     }
 
     @DeleteMapping("/backups/{backupId}")
+    @Refusals(Conflict.class)
     ResponseEntity<Void> delete(@PathVariable UUID databaseId, @PathVariable UUID backupId) throws IOException {
         service.delete(CurrentTenant.get(), databaseId, backupId);
         return ResponseEntity.noContent().build();
@@ -82,6 +90,7 @@ class BackupController {
 
     @PostMapping("/restore")
     @Operation(summary = "Restore a backup into a new database (newDatabaseName), or over this one with \"overwrite\": true")
+    @Refusals({Conflict.class, Unprocessable.class, Unavailable.class})
     ResponseEntity<RestoreView> restore(@PathVariable UUID databaseId, @RequestBody BackupService.RestoreRequest request) {
         Restore r = service.requestRestore(CurrentTenant.get(), databaseId, request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + r.getTargetDatabaseId())).body(RestoreView.of(r));

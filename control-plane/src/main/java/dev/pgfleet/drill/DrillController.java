@@ -1,5 +1,9 @@
 package dev.pgfleet.drill;
 
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.problem.UpstreamFailed;
 import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
@@ -29,6 +33,7 @@ class DrillController {
     @PostMapping("/switchover")
     @Operation(summary = "Planned switchover to the synchronous standby (or 'candidate'): the pooler pauses, so clients wait"
             + " instead of failing. Answers once done.")
+    @Refusals({Conflict.class, UpstreamFailed.class})
     SwitchoverView switchover(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.SwitchoverRequest request) {
         Switchover.Result r = service.switchover(CurrentTenant.get(), databaseId, request);
         return new SwitchoverView(r.oldLeader(), r.newLeader(), r.paused().toMillis());
@@ -36,6 +41,7 @@ class DrillController {
 
     @PostMapping("/drills")
     @Operation(summary = "Run a failover drill now: {\"type\": \"switchover\"} or {\"type\": \"kill-primary\"} (runs in the background)")
+    @Refusals(Conflict.class)
     ResponseEntity<DrillView> drill(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.DrillRequest request) {
         Drill d = service.requestDrill(CurrentTenant.get(), databaseId, request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/drills/" + d.getId()))
@@ -64,6 +70,7 @@ class DrillController {
 
     @PutMapping("/drill-policy")
     @Operation(summary = "Change the drill policy; the schedule changes at once")
+    @Refusals({Conflict.class, Unprocessable.class})
     PolicyView updatePolicy(@PathVariable UUID databaseId, @RequestBody DrillService.PolicyRequest request) {
         return PolicyView.of(service.updatePolicy(CurrentTenant.get(), databaseId, request));
     }

@@ -1,5 +1,7 @@
 package dev.pgfleet.tenant;
 
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
 import io.swagger.v3.oas.annotations.Operation;
 import java.net.URI;
 import java.time.Instant;
@@ -23,6 +25,7 @@ class TenantController {
     @PostMapping
     @PreAuthorize("hasRole('ADMIN')")
     @Operation(summary = "Create a tenant (admin only); the response carries its API token, shown only once")
+    @Refusals(Conflict.class)
     ResponseEntity<CreatedTenantView> create(@RequestBody CreateTenantRequest request) {
         TenantService.CreatedTenant created = tenants.createTenant(request.name(), false);
         Tenant t = created.tenant();
