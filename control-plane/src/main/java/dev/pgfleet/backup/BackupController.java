@@ -7,6 +7,7 @@ import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
@@ -112,6 +113,7 @@ class BackupController {
         }
     }
 
+    @Schema(name = "BackupPolicyView")
     record PolicyView(String cron, boolean enabled, Integer retentionCount, Integer retentionDays, boolean verifyAfterBackup,
                       Instant updatedAt) {
         static PolicyView of(BackupPolicy p) {

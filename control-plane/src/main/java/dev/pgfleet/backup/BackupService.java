@@ -10,6 +10,7 @@ import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.security.TenantPrincipal;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -244,6 +245,7 @@ class BackupService {
     record RestoreRequest(UUID backupId, String newDatabaseName, Boolean overwrite) {
     }
 
+    @Schema(name = "BackupPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, Integer retentionCount, Integer retentionDays, Boolean verifyAfterBackup) {
     }
 }

@@ -7,6 +7,7 @@ import dev.pgfleet.problem.UpstreamFailed;
 import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -78,6 +79,7 @@ class DrillController {
     record SwitchoverView(String oldLeader, String newLeader, long poolerPausedMillis) {
     }
 
+    @Schema(name = "DrillPolicyView")
     record PolicyView(String cron, boolean enabled, String type) {
         static PolicyView of(DrillPolicy p) {
             return new PolicyView(p.getCron(), p.isEnabled(), p.getKind().apiName());

@@ -15,6 +15,7 @@ import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.security.TenantPrincipal;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -79,6 +80,7 @@ class DrillService {
     record SwitchoverRequest(String candidate) {
     }
 
+    @Schema(name = "DrillPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, String type) {
     }
 

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.reflect.Constructor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -93,6 +96,23 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void noTwoTypesOfTheApiShareASchemaName() {
+        // springdoc names a schema after the type's simple name: two records named PolicyView would be one schema,
+        // and a generated client would send a drill policy's fields as a backup policy.
+        Map<String, Set<Class<?>>> byName = new TreeMap<>();
+        for (Class<?> type : ApplicationControllers.apiTypes()) {
+            io.swagger.v3.oas.annotations.media.Schema named = type.getAnnotation(io.swagger.v3.oas.annotations.media.Schema.class);
+            String name = named != null && !named.name().isEmpty() ? named.name() : type.getSimpleName();
+            byName.computeIfAbsent(name, k -> new java.util.HashSet<>()).add(type);
+        }
+        assertThat(byName).as("request and response types by schema name").containsKey("DatabaseView").containsKey("BackupPolicyView");
+        assertThat(byName.values()).allMatch(types -> types.size() == 1, "one type per schema name: " + byName);
+        JsonNode schemas = OpenApiRules.parse(document).path("components").path("schemas");
+        assertThat(schemas.path("BackupPolicyView").path("properties").has("retentionCount")).isTrue();
+        assertThat(schemas.path("DrillPolicyView").path("properties").has("type")).isTrue();
+    }
+
+    @Test
     void aBrokenDocumentIsRejected() {
         // The rules can fail: a document without the error responses (as before this change) breaks them on every operation.
         JsonNode doc = OpenApiRules.parse(document).deepCopy();
@@ -132,6 +152,34 @@ class OpenApiDocumentTest {
                 }
             }
             return count;
+        }
+
+        /** The application's types that the API's operations take or answer, and the types of their record components. */
+        static Set<Class<?>> apiTypes() {
+            Set<Class<?>> types = new java.util.HashSet<>();
+            for (Class<?> controller : classes()) {
+                for (java.lang.reflect.Method m : ReflectionUtils.getUniqueDeclaredMethods(controller, ReflectionUtils.USER_DECLARED_METHODS)) {
+                    if (AnnotatedElementUtils.hasAnnotation(m, RequestMapping.class)) {
+                        collect(m.getGenericReturnType(), types);
+                        for (java.lang.reflect.Type p : m.getGenericParameterTypes()) {
+                            collect(p, types);
+                        }
+                    }
+                }
+            }
+            return types;
+        }
+
+        private static void collect(java.lang.reflect.Type type, Set<Class<?>> types) {
+            if (type instanceof java.lang.reflect.ParameterizedType p) {
+                for (java.lang.reflect.Type argument : p.getActualTypeArguments()) {
+                    collect(argument, types);
+                }
+            } else if (type instanceof Class<?> c && c.getName().startsWith("dev.pgfleet.") && types.add(c) && c.isRecord()) {
+                for (java.lang.reflect.RecordComponent component : c.getRecordComponents()) {
+                    collect(component.getGenericType(), types);
+                }
+            }
         }
 
         @Bean
