@@ -42,6 +42,7 @@ class DatabaseController {
     @PostMapping
     @Operation(summary = "Create a database; provisioning continues in the background (poll its status)")
     @Refusals({Conflict.class, Unprocessable.class, Unavailable.class})
+    @ApiResponse(responseCode = "202", description = "The database, provisioning", useReturnTypeSchema = true)
     ResponseEntity<DatabaseViews.DatabaseView> create(@RequestBody CreateDatabaseRequest request) {
         Database d = service.create(CurrentTenant.get(), request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + d.getId())).body(views.view(d, true));
@@ -88,6 +89,7 @@ class DatabaseController {
     @DeleteMapping("/{id}")
     @Operation(summary = "Delete a database: stops its data plane and removes its data (on Kubernetes, volumes follow the PVC retention policy)")
     @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "202", description = "The database, being deleted", useReturnTypeSchema = true)
     ResponseEntity<DatabaseViews.DatabaseView> delete(@PathVariable UUID id) {
         Database d;
         try {

@@ -8,6 +8,7 @@ import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +44,7 @@ class DrillController {
     @PostMapping("/drills")
     @Operation(summary = "Run a failover drill now: {\"type\": \"switchover\"} or {\"type\": \"kill-primary\"} (runs in the background)")
     @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "202", description = "The drill, pending", useReturnTypeSchema = true)
     ResponseEntity<DrillView> drill(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.DrillRequest request) {
         Drill d = service.requestDrill(CurrentTenant.get(), databaseId, request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/drills/" + d.getId()))

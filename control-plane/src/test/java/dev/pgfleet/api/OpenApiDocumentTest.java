@@ -93,6 +93,11 @@ class OpenApiDocumentTest {
         assertThat(OpenApiRules.resolve(doc, doc.at("/paths/~1api~1v1~1databases~1{id}~1insights/get/responses/429"))
                 .at("/headers/Retry-After").isMissingNode()).isFalse();
         assertThat(doc.at("/paths/~1api~1v1~1backup-usage/get/responses").has("404")).as("no path id, nothing to find").isFalse();
+        // The success status is the one the controller answers, with its body's schema.
+        assertThat(createDatabase.has("200")).isFalse();
+        assertThat(createDatabase.at("/202/content/application~1json/schema/$ref").asText()).isEqualTo("#/components/schemas/DatabaseView");
+        assertThat(doc.at("/paths/~1api~1v1~1tenants/post/responses/201/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/CreatedTenantView");
     }
 
     @Test

@@ -181,7 +181,14 @@ final class OpenApiRules {
         if (body && !(statuses.contains(413) && statuses.contains(415))) {
             violations.add(op + " takes a body but does not list both 413 and 415");
         }
+        if (statuses.stream().noneMatch(s -> s >= 200 && s < 300)) {
+            violations.add(op + " declares no success status");
+        }
         for (int status : statuses) {
+            if (status >= 200 && status < 300 && status != 204
+                    && resolve(doc, op.node().path("responses").path(Integer.toString(status))).path("content").isEmpty()) {
+                violations.add(op + " " + status + ": a success without content (what does it answer?)");
+            }
             if (status >= 400) {
                 violations.addAll(errorResponseViolations(doc, op, status));
             }
