@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayersTest {
     /** Below every feature. The blueprint (operator-templates) is pure and below everything too. */
-    static final List<String> SHARED = List.of("security", "system", "dashboard", "problem");
+    static final List<String> SHARED = List.of("security", "system", "dashboard", "problem", "api");
     static final String BLUEPRINT = "dev.pgfleet.blueprint..";
 
     private static JavaClasses classes;

@@ -17,6 +17,7 @@ import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ScheduleRule;
 import dev.pgfleet.security.TenantPrincipal;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -281,6 +282,7 @@ class BackupService {
     record RestoreRequest(UUID backupId, String newDatabaseName, Boolean overwrite) {
     }
 
+    @Schema(name = "BackupPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, Integer retentionCount, Integer retentionDays, Boolean verifyAfterBackup) {
     }
 }

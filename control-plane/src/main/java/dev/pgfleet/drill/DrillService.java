@@ -16,6 +16,7 @@ import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ScheduleRule;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -67,6 +68,7 @@ class DrillService {
     record DrillRequest(String type) {
     }
 
+    @Schema(name = "DrillPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, String type) {
     }
 
