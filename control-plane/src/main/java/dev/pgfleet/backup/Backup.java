@@ -1,16 +1,26 @@
 package dev.pgfleet.backup;
 
+import dev.pgfleet.operation.DatabaseOperation;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One backup of one database: its progress, its file's size and checksum, and whether a test restore proved it. */
+/**
+ * One backup of one database: what it produced (its file's name, format, size and checksum, the manifest of what was
+ * dumped, where it was dumped from) and whether a test restore proved it. Its lifecycle is its operation's
+ * ({@link DatabaseOperation} of kind BACKUP): the one truth for pending/running/succeeded/failed, the reason, the attempts
+ * and the timings; {@link #getStatus()} and the others only read it. The file fields are set in the very transaction that
+ * marks the operation SUCCEEDED ({@link BackupLedger#succeed}), so a backup has a file exactly when it succeeded.
+ */
 @Entity
 @Table(name = "backups")
 class Backup {
@@ -27,20 +37,14 @@ class Backup {
     private UUID id;
     @Column(name = "database_id")
     private UUID databaseId;
+    @ManyToOne(fetch = FetchType.EAGER, optional = false)
+    @JoinColumn(name = "operation_id")
+    private DatabaseOperation operation;
     @Enumerated(EnumType.STRING)
     @Column(name = "trigger_kind")
     private Trigger trigger;
-    @Enumerated(EnumType.STRING)
-    private Status status;
-    @Column(name = "status_reason")
-    private String statusReason;
-    private int attempts;
     @Column(name = "created_at")
     private Instant createdAt;
-    @Column(name = "started_at")
-    private Instant startedAt;
-    @Column(name = "finished_at")
-    private Instant finishedAt;
     @Column(name = "size_bytes")
     private Long sizeBytes;
     private String format;
@@ -62,30 +66,23 @@ class Backup {
     protected Backup() {
     }
 
-    Backup(UUID databaseId, Trigger trigger) {
-        this.id = UUID.randomUUID();
-        this.databaseId = databaseId;
+    /** {@code id} is the one its operation names as its subject. */
+    Backup(UUID id, DatabaseOperation operation, Trigger trigger) {
+        this.id = id;
+        this.databaseId = operation.getDatabaseId();
+        this.operation = operation;
         this.trigger = trigger;
-        this.status = Status.PENDING;
-        this.createdAt = Instant.now();
+        this.createdAt = operation.getRequestedAt();
         this.format = FORMAT_CUSTOM;
         this.verification = Verification.NOT_VERIFIED;
     }
 
-    void start(String sourceMember) {
-        status = Status.RUNNING;
-        attempts++;
-        startedAt = Instant.now();
-        finishedAt = null;
-        statusReason = "Dumping from " + sourceMember;
+    void dumpingFrom(String sourceMember) {
         this.sourceMember = sourceMember;
     }
 
     /** {@code sizeBytes} and {@code sha256} are those of the download: the file, or a directory's tar stream. */
-    void succeed(String fileName, String format, long sizeBytes, String sha256, String manifest) {
-        status = Status.SUCCEEDED;
-        finishedAt = Instant.now();
-        statusReason = null;
+    void stored(String fileName, String format, long sizeBytes, String sha256, String manifest) {
         this.fileName = fileName;
         this.format = format;
         this.sizeBytes = sizeBytes;
@@ -93,31 +90,8 @@ class Backup {
         this.manifest = manifest;
     }
 
-    /** A backup that never started (the tenant's storage quota was reached): FAILED, with the reason. */
-    void refuse(String reason) {
-        status = Status.FAILED;
-        finishedAt = Instant.now();
-        statusReason = reason;
-    }
-
-    /** A PENDING backup waiting for its turn, and why. */
-    void waiting(String reason) {
-        if (status == Status.PENDING) {
-            statusReason = reason;
-        }
-    }
-
-    /** A failed attempt: back to PENDING for a retry, or FAILED for good. Never looks like a success. */
-    void fail(String reason, boolean willRetry) {
-        status = willRetry ? Status.PENDING : Status.FAILED;
-        finishedAt = Instant.now();
-        statusReason = willRetry ? "Attempt " + attempts + " failed, retrying: " + reason : reason;
-        fileName = null;
-        sizeBytes = null;
-        sha256 = null;
-    }
-
-    void verificationStarted() {
+    /** A verification was asked for; {@link #verified} records its result. */
+    void verificationRequested() {
         verification = Verification.PENDING;
         verificationReason = null;
     }
@@ -129,8 +103,49 @@ class Backup {
         verificationMillis = took.toMillis();
     }
 
+    /** A verification that was never run (another one held the lock): back to not verified, with why. */
+    void notVerified(String reason) {
+        verification = Verification.NOT_VERIFIED;
+        verificationReason = reason;
+    }
+
     Duration duration() {
-        return startedAt == null || finishedAt == null ? null : Duration.between(startedAt, finishedAt);
+        return operation.getStartedAt() == null || operation.getFinishedAt() == null ? null
+                : Duration.between(operation.getStartedAt(), operation.getFinishedAt());
+    }
+
+    /** The operation's state in the backup API's words (REQUESTED is PENDING: waiting to run, or to be retried). */
+    Status getStatus() {
+        return switch (operation.getState()) {
+            case REQUESTED -> Status.PENDING;
+            case RUNNING -> Status.RUNNING;
+            case SUCCEEDED -> Status.SUCCEEDED;
+            case FAILED -> Status.FAILED;
+        };
+    }
+
+    String getStatusReason() {
+        return operation.getReason();
+    }
+
+    int getAttempts() {
+        return operation.getAttempts();
+    }
+
+    Instant getStartedAt() {
+        return operation.getStartedAt();
+    }
+
+    Instant getFinishedAt() {
+        return operation.getFinishedAt();
+    }
+
+    DatabaseOperation getOperation() {
+        return operation;
+    }
+
+    UUID getOperationId() {
+        return operation.getId();
     }
 
     UUID getId() {
@@ -145,28 +160,8 @@ class Backup {
         return trigger;
     }
 
-    Status getStatus() {
-        return status;
-    }
-
-    String getStatusReason() {
-        return statusReason;
-    }
-
-    int getAttempts() {
-        return attempts;
-    }
-
     Instant getCreatedAt() {
         return createdAt;
-    }
-
-    Instant getStartedAt() {
-        return startedAt;
-    }
-
-    Instant getFinishedAt() {
-        return finishedAt;
     }
 
     Long getSizeBytes() {

@@ -1,8 +1,16 @@
 package dev.pgfleet.backup;
 
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Unavailable;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
@@ -37,12 +45,15 @@ class BackupController {
 
     @PutMapping("/backup-policy")
     @Operation(summary = "Change the backup policy; the schedule changes at once")
+    @Refusals(Unprocessable.class)
     PolicyView updatePolicy(@PathVariable UUID databaseId, @RequestBody BackupService.PolicyRequest request) {
         return PolicyView.of(service.updatePolicy(CurrentTenant.get(), databaseId, request));
     }
 
     @PostMapping("/backups")
     @Operation(summary = "Take a backup now (runs in the background; poll the backup)")
+    @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "202", description = "The backup, pending", useReturnTypeSchema = true)
     ResponseEntity<BackupView> backupNow(@PathVariable UUID databaseId) {
         Backup b = service.requestBackup(CurrentTenant.get(), databaseId);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/backups/" + b.getId()))
@@ -69,12 +80,19 @@ class BackupController {
     @GetMapping("/backups/{backupId}/download")
     @Operation(summary = "The dump: a pg_dump custom-format file, or (format \"directory\") a tar of the dump directory;"
             + " restore either with pg_restore. X-Checksum-Sha256 is the SHA-256 of exactly these bytes.")
+    @ApiResponse(responseCode = "200", description = "The dump's bytes; X-Checksum-Sha256 is their SHA-256",
+            headers = @Header(name = "X-Checksum-Sha256", description = "SHA-256 of the body, hex", schema = @Schema(type = "string")),
+            content = {@Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "application/x-tar", schema = @Schema(type = "string", format = "binary"))})
+    @Refusals(Conflict.class)
     void download(@PathVariable UUID databaseId, @PathVariable UUID backupId, HttpServletResponse response) throws IOException {
         Backup b = service.get(CurrentTenant.get(), databaseId, backupId);
         DumpDownload.write(b, service.dump(b), response);
     }
 
     @DeleteMapping("/backups/{backupId}")
+    @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "204", description = "The backup and its file are gone")
     ResponseEntity<Void> delete(@PathVariable UUID databaseId, @PathVariable UUID backupId) throws IOException {
         service.delete(CurrentTenant.get(), databaseId, backupId);
         return ResponseEntity.noContent().build();
@@ -82,6 +100,8 @@ class BackupController {
 
     @PostMapping("/restore")
     @Operation(summary = "Restore a backup into a new database (newDatabaseName), or over this one with \"overwrite\": true")
+    @Refusals({Conflict.class, Unprocessable.class, Unavailable.class})
+    @ApiResponse(responseCode = "202", description = "The restore, waiting", useReturnTypeSchema = true)
     ResponseEntity<RestoreView> restore(@PathVariable UUID databaseId, @RequestBody BackupService.RestoreRequest request) {
         Restore r = service.requestRestore(CurrentTenant.get(), databaseId, request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + r.getTargetDatabaseId())).body(RestoreView.of(r));
@@ -103,6 +123,7 @@ class BackupController {
         }
     }
 
+    @Schema(name = "BackupPolicyView")
     record PolicyView(String cron, boolean enabled, Integer retentionCount, Integer retentionDays, boolean verifyAfterBackup,
                       Instant updatedAt) {
         static PolicyView of(BackupPolicy p) {

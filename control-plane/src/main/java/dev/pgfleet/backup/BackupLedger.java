@@ -1,23 +1,34 @@
 package dev.pgfleet.backup;
 
 import dev.pgfleet.database.DatabaseRepository;
+import dev.pgfleet.operation.DatabaseOperation;
+import dev.pgfleet.operation.OperationKind;
+import dev.pgfleet.operation.Operations;
+import dev.pgfleet.operation.Requester;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
-/** The short transactions around a backup's life; the slow work (pg_dump, verification) happens between them. */
+/**
+ * The short transactions around a backup's life; the slow work (pg_dump, verification) happens between them. Each one
+ * writes the backup row and its operation ({@link Operations}, joining the transaction) together, so the row's product
+ * and the operation's state never disagree.
+ */
 @Component
 class BackupLedger {
+    static final String WAITING = "Waiting to run";
+
     private final BackupRepository backups;
     private final DatabaseRepository databases;
+    private final Operations operations;
 
-    BackupLedger(BackupRepository backups, DatabaseRepository databases) {
+    BackupLedger(BackupRepository backups, DatabaseRepository databases, Operations operations) {
         this.backups = backups;
         this.databases = databases;
+        this.operations = operations;
     }
 
     @Transactional(readOnly = true)
@@ -25,74 +36,89 @@ class BackupLedger {
         return backups.findById(id);
     }
 
-    /** A new PENDING backup, or empty when one of this database is already pending or running. */
+    /**
+     * A new backup and its BACKUP operation (REQUESTED), or the refusal when the database's lock says no (a backup of it
+     * is already waiting or running, or a restore of it is).
+     */
     @Transactional
-    Optional<Backup> createIfIdle(UUID databaseId, Backup.Trigger trigger) {
-        if (backups.findFirstByDatabaseIdAndStatusIn(databaseId, List.of(Backup.Status.PENDING, Backup.Status.RUNNING)).isPresent()) {
+    Requested request(UUID databaseId, UUID tenantId, Backup.Trigger trigger, Requester by) {
+        UUID id = UUID.randomUUID();
+        Operations.Result result = operations.request(databaseId, tenantId, OperationKind.BACKUP, by, id, WAITING);
+        if (result instanceof Operations.Result.Requested r) {
+            return new Requested(backups.saveAndFlush(new Backup(id, r.operation(), trigger)), result);
+        }
+        return new Requested(null, result);
+    }
+
+    /** What {@link #request} did: the backup, or (null and) the refusal in {@code result}. */
+    record Requested(Backup backup, Operations.Result result) {
+        /** The backup, or the conflict as a refusal (409 naming the operation in the way). */
+        Backup orRefuse() {
+            result.orRefuse();
+            return backup;
+        }
+    }
+
+    /**
+     * A backup that was not taken (the tenant's storage quota), recorded as FAILED with the reason so that the history
+     * shows it; nothing is recorded when the lock refuses (a backup of the database is active already).
+     */
+    @Transactional
+    Optional<Backup> recordRefused(UUID databaseId, UUID tenantId, Backup.Trigger trigger, Requester by, String reason) {
+        Backup b = request(databaseId, tenantId, trigger, by).backup();
+        if (b == null) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(backups.saveAndFlush(new Backup(databaseId, trigger)));
-        } catch (DataIntegrityViolationException raced) {
-            return Optional.empty(); // the partial unique index: another one was created at the same moment
-        }
-    }
-
-    /** A backup that was not taken, recorded as FAILED with the reason so that the history shows it. */
-    @Transactional
-    Backup recordRefused(UUID databaseId, Backup.Trigger trigger, String reason) {
-        Backup b = new Backup(databaseId, trigger);
-        b.refuse(reason);
-        return backups.save(b);
+        operations.fail(b.getOperationId(), reason);
+        return Optional.of(b);
     }
 
     @Transactional
-    void waiting(UUID id, String reason) {
-        backups.findById(id).ifPresent(b -> b.waiting(reason));
+    void dumpingFrom(UUID id, String member) {
+        backups.findById(id).ifPresent(b -> b.dumpingFrom(member));
     }
 
-    @Transactional(readOnly = true)
-    Optional<Backup> active(UUID databaseId) {
-        return backups.findFirstByDatabaseIdAndStatusIn(databaseId, List.of(Backup.Status.PENDING, Backup.Status.RUNNING));
-    }
-
+    /** The dump is stored: its file on the row and the operation SUCCEEDED, in one transaction. */
     @Transactional
-    Backup start(UUID id, String member) {
+    void succeed(UUID id, String fileName, String format, long size, String sha256, String manifest, String reason) {
         Backup b = backups.findById(id).orElseThrow();
-        b.start(member);
-        return b;
+        b.stored(fileName, format, size, sha256, manifest);
+        operations.succeed(b.getOperationId(), reason);
+    }
+
+    /**
+     * A VERIFICATION operation of the backup (its subject), and the backup's verification PENDING, together; or the
+     * refusal (another verification of the database is active).
+     */
+    @Transactional
+    Operations.Result requestVerification(Backup backup, UUID tenantId, Requester by) {
+        Operations.Result result = operations.request(backup.getDatabaseId(), tenantId, OperationKind.VERIFICATION, by, backup.getId(),
+                WAITING);
+        if (result instanceof Operations.Result.Requested) {
+            backups.findById(backup.getId()).ifPresent(Backup::verificationRequested);
+        }
+        return result;
     }
 
     @Transactional
-    void succeed(UUID id, String fileName, String format, long size, String sha256, String manifest) {
-        backups.findById(id).orElseThrow().succeed(fileName, format, size, sha256, manifest);
+    void notVerified(UUID id, String reason) {
+        backups.findById(id).ifPresent(b -> b.notVerified(reason));
     }
 
+    /** The verification's result on the backup and its VERIFICATION operation finished, in one transaction. */
     @Transactional
-    void fail(UUID id, String reason, boolean willRetry) {
-        backups.findById(id).ifPresent(b -> b.fail(reason, willRetry));
-    }
-
-    /** A RUNNING backup whose control plane died: recorded as a failed attempt, pending again for the retry. */
-    @Transactional
-    void interrupted(UUID id) {
-        backups.findById(id).filter(b -> b.getStatus() == Backup.Status.RUNNING)
-                .ifPresent(b -> b.fail("interrupted: the control plane running it stopped", b.getAttempts() < BackupRunner.MAX_ATTEMPTS));
-    }
-
-    @Transactional
-    void verificationStarted(UUID id) {
-        backups.findById(id).ifPresent(Backup::verificationStarted);
-    }
-
-    @Transactional
-    void verified(UUID id, boolean passed, String reason, Duration took) {
+    void verified(UUID id, UUID verificationId, boolean passed, String reason, Duration took) {
         backups.findById(id).ifPresent(b -> {
             b.verified(passed, reason, took);
             if (passed) {
                 databases.findById(b.getDatabaseId()).ifPresent(d -> d.recordVerifiedBackup(b.getVerifiedAt()));
             }
         });
+        if (passed) {
+            operations.succeed(verificationId, reason);
+        } else {
+            operations.fail(verificationId, reason);
+        }
     }
 
     @Transactional(readOnly = true)
@@ -103,5 +129,11 @@ class BackupLedger {
     @Transactional
     void delete(UUID id) {
         backups.deleteById(id);
+    }
+
+    /** The backup an operation works on (a BACKUP produces it, a VERIFICATION checks it). */
+    @Transactional(readOnly = true)
+    Optional<Backup> of(DatabaseOperation op) {
+        return op.getSubjectId() == null ? Optional.empty() : backups.findById(op.getSubjectId());
     }
 }

@@ -4,9 +4,10 @@ import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.system.CronIntervals;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
@@ -85,8 +86,8 @@ class BackupPages implements DashboardPage {
         try {
             service.requestBackup(CurrentTenant.get(), id);
             flash.addFlashAttribute("notice", "Backup started; it is verified by a test restore when it finishes.");
-        } catch (ApiException e) {
-            if (e.status() == HttpStatus.NOT_FOUND) {
+        } catch (DomainException e) {
+            if (e instanceof NotFound) {
                 throw e;
             }
             flash.addFlashAttribute("problem", e.getMessage());
@@ -109,8 +110,8 @@ class BackupPages implements DashboardPage {
                     new BackupService.RestoreRequest(backupId, newDatabaseName.strip(), null));
             flash.addFlashAttribute("notice", "Restoring into " + newDatabaseName.strip() + ": it is provisioned first, then the backup is restored.");
             return "redirect:/databases/" + r.getTargetDatabaseId();
-        } catch (ApiException e) {
-            if (e.status() == HttpStatus.NOT_FOUND) {
+        } catch (DomainException e) {
+            if (e instanceof NotFound) {
                 throw e;
             }
             flash.addFlashAttribute("restoreBackup", backupId);
@@ -132,8 +133,8 @@ class BackupPages implements DashboardPage {
                         Boolean.TRUE.equals(form.enabled()), count, days, Boolean.TRUE.equals(form.verifyAfterBackup())));
                 flash.addFlashAttribute("notice", "Backup policy saved; the schedule changed at once.");
                 return "redirect:/databases/" + id + "/backups";
-            } catch (ApiException e) {
-                if (e.status() == HttpStatus.NOT_FOUND) {
+            } catch (DomainException e) {
+                if (e instanceof NotFound) {
                     throw e;
                 }
                 errors.reject(e, "cron", "retentionCount", "retentionDays");

@@ -1,8 +1,9 @@
 package dev.pgfleet.backup;
 
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -38,7 +39,7 @@ class BackupQuota {
     @Transactional(readOnly = true)
     Usage usageOf(UUID tenantId) {
         Long used = jdbc.queryForObject("select coalesce(sum(b.size_bytes), 0) from backups b join databases d on d.id = b.database_id"
-                + " where d.tenant_id = ? and b.status = 'SUCCEEDED'", Long.class, tenantId);
+                + " where d.tenant_id = ? and b.size_bytes is not null", Long.class, tenantId); // a stored dump: a SUCCEEDED backup
         Long own = jdbc.query("select backup_quota_bytes from tenants where id = ?",
                 rs -> rs.next() ? (Long) rs.getObject(1, Long.class) : null, tenantId);
         return new Usage(used == null ? 0 : used, own != null ? own : settings.tenantQuotaBytes().toBytes(), own != null);
@@ -48,7 +49,7 @@ class BackupQuota {
     Usage requireRoom(UUID tenantId) {
         Usage usage = usageOf(tenantId);
         if (usage.reached()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Backup storage quota reached", refusal(usage));
+            throw new Conflict("Backup storage quota reached", refusal(usage));
         }
         return usage;
     }
@@ -61,11 +62,11 @@ class BackupQuota {
     @Transactional
     Usage setOwnQuota(UUID tenantId, Long bytes) {
         if (bytes != null && bytes < 0) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid quota", "'quotaBytes' must be 0 or more, or null for the default.",
+            throw new InvalidInput("Invalid quota", "'quotaBytes' must be 0 or more, or null for the default.",
                     "quotaBytes");
         }
         if (jdbc.update("update tenants set backup_quota_bytes = ? where id = ?", bytes, tenantId) == 0) {
-            throw ApiException.notFound("Tenant " + tenantId);
+            throw new NotFound("Tenant " + tenantId);
         }
         return usageOf(tenantId);
     }

@@ -5,12 +5,10 @@ import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
-import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.DatabaseSessions;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.io.IOException;
@@ -25,28 +23,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes one backup (I/O): pg_dump from a healthy replica, else the leader — custom format, or directory format
- * with parallel jobs for a database above pgfleet.backup.directory-format-above; in the same
- * exported snapshot it records each table's row count, the indexes and the extensions, which is what the
- * verification later checks the restored copy against. Then, per policy, verifies it and applies retention.
+ * Takes one backup's dump (I/O): pg_dump from the given member — custom format, or directory format with parallel jobs
+ * for a database above pgfleet.backup.directory-format-above; in the same exported snapshot it records each table's row
+ * count, the indexes and the extensions, which is what the verification later checks the restored copy against. Also
+ * applies a policy's retention. When and how often is {@link BackupHandler}'s business.
  */
 @Component
 class BackupRunner {
     private static final Logger log = LoggerFactory.getLogger(BackupRunner.class);
-    static final int MAX_ATTEMPTS = 3;
-
-    enum Outcome { SUCCEEDED, RETRY, FAILED }
 
     private final BackupLedger ledger;
-    private final DatabaseRepository databases;
-    private final BackupPolicyRepository policies;
     private final DesiredClusters desiredClusters;
     private final RuntimeInfo runtime;
     private final PostgresInstallations installations;
@@ -55,15 +47,10 @@ class BackupRunner {
     private final DatabaseEvents events;
     private final ObjectMapper json;
     private final BackupProperties settings;
-    private final DumpVerification verification;
 
-    BackupRunner(BackupLedger ledger, DatabaseRepository databases, BackupPolicyRepository policies, DesiredClusters desiredClusters,
-                 RuntimeInfo runtime, PostgresInstallations installations, LocalProcesses processes, BackupStore store,
-                 DatabaseEvents events, ObjectMapper json, PgfleetProperties properties, BackupProperties settings,
-                 DumpVerification verification) {
+    BackupRunner(BackupLedger ledger, DesiredClusters desiredClusters, RuntimeInfo runtime, PostgresInstallations installations,
+                 LocalProcesses processes, BackupStore store, DatabaseEvents events, ObjectMapper json, BackupProperties settings) {
         this.ledger = ledger;
-        this.databases = databases;
-        this.policies = policies;
         this.desiredClusters = desiredClusters;
         this.runtime = runtime;
         this.installations = installations;
@@ -72,66 +59,28 @@ class BackupRunner {
         this.events = events;
         this.json = json;
         this.settings = settings;
-        this.verification = verification;
-    }
-
-    Outcome run(UUID backupId) {
-        Backup backup = ledger.find(backupId).orElse(null);
-        if (backup == null || backup.getStatus() != Backup.Status.PENDING) {
-            return Outcome.FAILED;
-        }
-        Database db = databases.findById(backup.getDatabaseId()).orElse(null);
-        if (db == null || db.isDeletionRequested()) {
-            ledger.fail(backupId, "The database is being deleted; no backup was taken.", false);
-            return Outcome.FAILED;
-        }
-        Optional<DatabaseMember> source = DumpSource.choose(db);
-        if (source.isEmpty()) {
-            return failed(db, backup, "No healthy member to take the backup from", backup.getAttempts() + 1 < MAX_ATTEMPTS);
-        }
-        ledger.start(backupId, source.get().getName());
-        long started = System.nanoTime();
-        try {
-            Dump dump = dumpInOneSnapshot(db, source.get(), backupId);
-            String fileName = store.commit(dump.partial(), db.getId(), backupId, dump.format());
-            DumpArchive.Fingerprint fingerprint = DumpArchive.fingerprint(store.path(db.getId(), fileName));
-            ledger.succeed(backupId, fileName, dump.format(), fingerprint.sizeBytes(), fingerprint.sha256(),
-                    json.writeValueAsString(dump.manifest()));
-            events.normal(db.getId(), "BackupSucceeded", String.format("Backup %s: %,d bytes (%s format) from %s in %.1f s.", backupId,
-                    fingerprint.sizeBytes(), dump.format(), source.get().getName(), (System.nanoTime() - started) / 1e9));
-        } catch (Exception e) {
-            Backup now = ledger.find(backupId).orElseThrow();
-            return failed(db, now, describe(e), now.getAttempts() < MAX_ATTEMPTS);
-        }
-        BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
-        if (policy.isVerifyAfterBackup()) {
-            verify(backupId);
-        }
-        applyRetention(db.getId(), policy);
-        return Outcome.SUCCEEDED;
     }
 
     /**
-     * Restores the backup into a scratch instance (where depends on the runtime: {@link DumpVerification}) and
-     * records whether it matched what was dumped.
+     * Dumps the database from {@code source} into the store and records the file on the backup, its operation SUCCEEDED
+     * (one transaction). Throws when the dump failed; then no partial file is left.
      */
-    void verify(UUID backupId) {
-        Backup b = ledger.find(backupId).orElseThrow();
-        Database db = databases.findById(b.getDatabaseId()).orElseThrow();
-        ledger.verificationStarted(backupId);
-        VerificationResult result;
-        try {
-            DumpManifest manifest = json.readValue(b.getManifest(), DumpManifest.class);
-            result = verification.verify(db, b, store.path(db.getId(), b.getFileName()), manifest);
-        } catch (IOException | RuntimeException e) {
-            result = new VerificationResult(false, "Verification could not run: " + describe(e), Duration.ZERO);
-        }
-        ledger.verified(backupId, result.passed(), result.reason(), result.took());
-        String message = "Backup " + backupId + (result.passed() ? " verified: " : " FAILED verification: ") + result.reason();
-        if (result.passed()) {
-            events.normal(db.getId(), "BackupVerified", message);
-        } else {
-            events.warningOnce(db.getId(), "BackupVerificationFailed", message);
+    void dump(UUID backupId, Database db, DatabaseMember source) throws Exception {
+        long started = System.nanoTime();
+        Dump dump = dumpInOneSnapshot(db, source, backupId);
+        String fileName = store.commit(dump.partial(), db.getId(), backupId, dump.format());
+        DumpArchive.Fingerprint fingerprint = DumpArchive.fingerprint(store.path(db.getId(), fileName));
+        String summary = String.format("Backup %s: %,d bytes (%s format) from %s in %.1f s.", backupId, fingerprint.sizeBytes(),
+                dump.format(), source.getName(), (System.nanoTime() - started) / 1e9);
+        ledger.succeed(backupId, fileName, dump.format(), fingerprint.sizeBytes(), fingerprint.sha256(),
+                json.writeValueAsString(dump.manifest()), summary);
+        events.normal(db.getId(), "BackupSucceeded", summary);
+    }
+
+    /** Deletes what a dump cut short may have left (its partial file or directory, of either format). */
+    void deletePartials(UUID databaseId, UUID backupId) {
+        for (String format : List.of(Backup.FORMAT_CUSTOM, Backup.FORMAT_DIRECTORY)) {
+            deleteQuietly(store.partialPath(databaseId, backupId, format));
         }
     }
 
@@ -147,13 +96,6 @@ class BackupRunner {
                 log.warn("could not delete expired backup {}: {}", expired.getId(), e.toString());
             }
         }
-    }
-
-    private Outcome failed(Database db, Backup backup, String reason, boolean willRetry) {
-        ledger.fail(backup.getId(), reason, willRetry);
-        events.warningOnce(db.getId(), "BackupFailed", "Backup " + backup.getId() + (willRetry ? " failed, will retry: " : " failed: ")
-                + reason);
-        return willRetry ? Outcome.RETRY : Outcome.FAILED;
     }
 
     /** A complete dump under its temporary name, in {@code format}, and what its snapshot held. */
@@ -265,10 +207,5 @@ class BackupRunner {
         } catch (IOException e) {
             log.warn("could not remove {}: {}", partial, e.toString());
         }
-    }
-
-    static String describe(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.length() > 500 ? m.substring(0, 500) : m;
     }
 }

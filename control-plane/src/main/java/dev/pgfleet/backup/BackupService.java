@@ -6,10 +6,18 @@ import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.operation.DatabaseSchedules;
+import dev.pgfleet.operation.OperationKind;
+import dev.pgfleet.operation.Operations;
+import dev.pgfleet.operation.Requester;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.system.Pagination;
-import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +28,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -35,7 +42,8 @@ class BackupService {
     private final BackupPolicyRepository policies;
     private final BackupRepository backups;
     private final BackupLedger ledger;
-    private final BackupSchedules schedules;
+    private final DatabaseSchedules schedules;
+    private final Operations operations;
     private final BackupStore store;
     private final RestoreRepository restores;
     private final BackupProperties settings;
@@ -43,7 +51,7 @@ class BackupService {
     private final RestoreAdmission restoreAdmission;
 
     BackupService(DatabaseService databaseService, DatabaseRepository databases, BackupPolicyRepository policies,
-                  BackupRepository backups, BackupLedger ledger, BackupSchedules schedules, BackupStore store,
+                  BackupRepository backups, BackupLedger ledger, DatabaseSchedules schedules, Operations operations, BackupStore store,
                   RestoreRepository restores, BackupProperties settings, BackupQuota quota,
                   RestoreAdmission restoreAdmission) {
         this.databaseService = databaseService;
@@ -52,6 +60,7 @@ class BackupService {
         this.backups = backups;
         this.ledger = ledger;
         this.schedules = schedules;
+        this.operations = operations;
         this.store = store;
         this.restores = restores;
         this.settings = settings;
@@ -62,42 +71,48 @@ class BackupService {
     /**
      * Restores a successful backup into a new database of the same plan and version (provisioned first), or
      * over the source database — only when the request says {@code "overwrite": true}. One restore at a time into
-     * a database and a bounded number per tenant ({@link RestoreAdmission}).
+     * a database (the operations lock: a restore conflicts with every operation on its target but a verification, so it
+     * is refused with the operation in the way) and a bounded number per tenant ({@link RestoreAdmission}). The restore
+     * is a RESTORE operation on the target, run by {@link RestoreHandler} once the target is READY.
      */
     @Transactional
     Restore requestRestore(TenantPrincipal caller, UUID databaseId, RestoreRequest request) {
         Database source = databaseService.get(caller, databaseId);
         if (request.backupId() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing backup", "Field 'backupId' is required.");
+            throw new InvalidInput("Missing backup", "Field 'backupId' is required.", "backupId");
         }
         Backup backup = backups.findByIdAndDatabaseId(request.backupId(), source.getId())
-                .orElseThrow(() -> ApiException.notFound("Backup " + request.backupId()));
+                .orElseThrow(() -> new NotFound("Backup " + request.backupId()));
         if (backup.getStatus() != Backup.Status.SUCCEEDED) {
-            throw new ApiException(HttpStatus.CONFLICT, "Backup not restorable", "Backup " + backup.getId() + " is " + backup.getStatus() + ".");
+            throw new Conflict("Backup not restorable", "Backup " + backup.getId() + " is " + backup.getStatus() + ".");
         }
         boolean overwrite = Boolean.TRUE.equals(request.overwrite());
         if (request.newDatabaseName() != null && overwrite) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Ambiguous restore",
+            throw new InvalidInput("Ambiguous restore",
                     "Give either 'newDatabaseName' (restore into a new database) or 'overwrite': true (restore over this one), not both.");
         }
         if (request.newDatabaseName() != null || overwrite) {
-            restoreAdmission.require(caller.tenantId(), overwrite ? source.getId() : null);
+            restoreAdmission.require(caller.tenantId());
         }
-        Restore restore;
+        UUID targetId;
         if (request.newDatabaseName() != null) {
-            Database target = databaseService.create(caller, new dev.pgfleet.database.CreateDatabaseRequest(request.newDatabaseName(),
-                    source.getPlan(), source.getPostgresVersion()));
-            restore = new Restore(backup.getId(), target.getId(), false);
+            targetId = databaseService.create(caller, new dev.pgfleet.database.CreateDatabaseRequest(request.newDatabaseName(),
+                    source.getPlan(), source.getPostgresVersion())).getId();
         } else if (overwrite) {
             if (source.isDeletionRequested()) {
-                throw new ApiException(HttpStatus.CONFLICT, "Database is being deleted", "A database being deleted cannot be restored into.");
+                throw new Conflict("Database is being deleted", "A database being deleted cannot be restored into.");
             }
-            restore = new Restore(backup.getId(), source.getId(), true);
+            targetId = source.getId();
         } else {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Where to restore?", "Give 'newDatabaseName' to restore into a new database;"
+            throw new InvalidInput("Where to restore?", "Give 'newDatabaseName' to restore into a new database;"
                     + " restoring over this database's current contents needs an explicit \"overwrite\": true.");
         }
-        return restores.save(restore);
+        UUID restoreId = UUID.randomUUID();
+        var operation = operations.request(targetId, caller.tenantId(), OperationKind.RESTORE, requester(caller), restoreId,
+                Restore.WAITING_FOR_TARGET).orRefuse();
+        Restore restore = restores.save(new Restore(restoreId, backup.getId(), operation, overwrite));
+        afterCommit(() -> schedules.runSoon(OperationKind.RESTORE, targetId, operation.getId(), Duration.ZERO));
+        return restore;
     }
 
     @Transactional(readOnly = true)
@@ -126,48 +141,48 @@ class BackupService {
         ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 3 * * ?' for daily at 03:00", "backups",
                 TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null || request.verifyAfterBackup() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
+            throw new InvalidInput("Missing field", "Fields 'enabled' and 'verifyAfterBackup' are required.");
         }
         if (request.retentionCount() == null && request.retentionDays() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing retention",
+            throw new InvalidInput("Missing retention",
                     "Give 'retentionCount' (backups to keep) and/or 'retentionDays' (how long to keep them).", "retentionCount");
         }
         if ((request.retentionCount() != null && request.retentionCount() < 1) || (request.retentionDays() != null && request.retentionDays() < 1)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid retention", "Retention count and days must be at least 1.",
+            throw new InvalidInput("Invalid retention", "Retention count and days must be at least 1.",
                     request.retentionCount() != null && request.retentionCount() < 1 ? "retentionCount" : "retentionDays");
         }
         if (request.retentionCount() != null && request.retentionCount() > settings.maxRetentionCount()) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "At most " + settings.maxRetentionCount()
+            throw new Unprocessable("Retention too long", "At most " + settings.maxRetentionCount()
                     + " backups are kept per database, not " + request.retentionCount() + ".", "retentionCount");
         }
         if (request.retentionDays() != null && request.retentionDays() > settings.maxRetentionDays()) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Retention too long", "Backups are kept at most "
+            throw new Unprocessable("Retention too long", "Backups are kept at most "
                     + settings.maxRetentionDays() + " days, not " + request.retentionDays() + ".", "retentionDays");
         }
         BackupPolicy policy = policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId()));
         policy.update(request.cron(), request.enabled(), request.retentionCount(), request.retentionDays(), request.verifyAfterBackup());
         policies.save(policy);
-        schedules.applyPolicy(policy);
+        applySchedule(policy);
         return policy;
     }
 
     /**
-     * Starts a backup (202) of a READY database: refused (409) while one of it is pending or running, or when the
-     * tenant's stored backups have reached its quota; beyond the tenant's running backups it waits its turn.
+     * Starts a backup (202) of a READY database: a BACKUP operation, run by {@link BackupHandler} at once. Refused (409)
+     * while the database's lock says no (a backup or a restore of it is waiting or running: the refusal names it), or when
+     * the tenant's stored backups have reached its quota; beyond the tenant's running backups it waits its turn.
      */
     Backup requestBackup(TenantPrincipal caller, UUID databaseId) {
         Database db = databaseService.get(caller, databaseId);
         if (db.isDeletionRequested()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Database is being deleted", "A database that is being deleted is not backed up.");
+            throw new Conflict("Database is being deleted", "A database that is being deleted is not backed up.");
         }
         if (db.getStatus() != DatabaseStatus.READY && db.getStatus() != DatabaseStatus.DEGRADED) {
-            throw new ApiException(HttpStatus.CONFLICT, "Database not ready",
+            throw new Conflict("Database not ready",
                     "The database is " + db.getStatus() + "; a backup can be taken once it is READY.");
         }
         quota.requireRoom(db.getTenantId());
-        Backup backup = ledger.createIfIdle(db.getId(), Backup.Trigger.ON_DEMAND).orElseThrow(() -> new ApiException(
-                HttpStatus.CONFLICT, "Backup in progress", "A backup of this database is already pending or running; wait for it."));
-        schedules.runLater(db.getId(), backup.getId(), Duration.ZERO);
+        Backup backup = ledger.request(db.getId(), db.getTenantId(), Backup.Trigger.ON_DEMAND, requester(caller)).orRefuse();
+        schedules.runSoon(OperationKind.BACKUP, db.getId(), backup.getOperationId(), Duration.ZERO);
         return backup;
     }
 
@@ -187,13 +202,13 @@ class BackupService {
     @Transactional(readOnly = true)
     Backup get(TenantPrincipal caller, UUID databaseId, UUID backupId) {
         Database db = databaseService.get(caller, databaseId);
-        return backups.findByIdAndDatabaseId(backupId, db.getId()).orElseThrow(() -> ApiException.notFound("Backup " + backupId));
+        return backups.findByIdAndDatabaseId(backupId, db.getId()).orElseThrow(() -> new NotFound("Backup " + backupId));
     }
 
     /** The dump of a successful backup: a file, or a directory-format dump's directory. */
     java.nio.file.Path dump(Backup backup) {
         if (backup.getStatus() != Backup.Status.SUCCEEDED) {
-            throw new ApiException(HttpStatus.CONFLICT, "No file", "Backup " + backup.getId() + " is " + backup.getStatus() + "; only a"
+            throw new Conflict("No file", "Backup " + backup.getId() + " is " + backup.getStatus() + "; only a"
                     + " successful backup can be downloaded.");
         }
         return store.path(backup.getDatabaseId(), backup.getFileName());
@@ -202,7 +217,7 @@ class BackupService {
     void delete(TenantPrincipal caller, UUID databaseId, UUID backupId) throws IOException {
         Backup backup = get(caller, databaseId, backupId);
         if (backup.getStatus() == Backup.Status.RUNNING || backup.getStatus() == Backup.Status.PENDING) {
-            throw new ApiException(HttpStatus.CONFLICT, "Backup in progress", "Backup " + backupId + " is still " + backup.getStatus() + ".");
+            throw new Conflict("Backup in progress", "Backup " + backupId + " is still " + backup.getStatus() + ".");
         }
         store.delete(databaseId, backup.getFileName());
         ledger.delete(backupId);
@@ -213,9 +228,9 @@ class BackupService {
     void onDatabaseChanged(DatabaseChanged event) {
         databases.findById(event.databaseId()).ifPresent(db -> {
             if (db.isDeletionRequested()) {
-                schedules.forget(db.getId());
+                schedules.applyCron(OperationKind.BACKUP, db.getId(), BackupPolicy.DEFAULT_CRON, false);
             } else {
-                schedules.applyPolicy(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
+                applySchedule(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
             }
         });
     }
@@ -224,7 +239,7 @@ class BackupService {
     @EventListener
     void onDatabaseDeleted(DatabaseDeleted event) {
         try {
-            schedules.forget(event.databaseId());
+            schedules.forgetDatabase(event.databaseId());
             store.deleteAll(event.databaseId());
         } catch (IOException | RuntimeException e) {
             log.warn("could not remove the backups of deleted database {}: {}", event.databaseId(), e.toString());
@@ -236,14 +251,38 @@ class BackupService {
     void scheduleAll() {
         for (Database db : databases.findAll()) {
             if (!db.isDeletionRequested()) {
-                schedules.applyPolicy(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
+                applySchedule(policies.findById(db.getId()).orElse(BackupPolicy.defaults(db.getId())));
             }
+        }
+    }
+
+    private void applySchedule(BackupPolicy policy) {
+        schedules.applyCron(OperationKind.BACKUP, policy.getDatabaseId(), policy.getCron(), policy.isEnabled());
+    }
+
+    private static Requester requester(TenantPrincipal caller) {
+        return caller.userId() == null ? Requester.controlPlane() : Requester.user(caller.userId());
+    }
+
+    /** After the caller's transaction commits (at once without one): a trigger must not fire before its operation exists. */
+    private static void afterCommit(Runnable action) {
+        if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCommit() {
+                            action.run();
+                        }
+                    });
+        } else {
+            action.run();
         }
     }
 
     record RestoreRequest(UUID backupId, String newDatabaseName, Boolean overwrite) {
     }
 
+    @Schema(name = "BackupPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, Integer retentionCount, Integer retentionDays, Boolean verifyAfterBackup) {
     }
 }

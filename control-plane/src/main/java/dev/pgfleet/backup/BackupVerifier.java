@@ -70,10 +70,15 @@ public final class BackupVerifier {
      * and checks it against {@code manifest}. I/O.
      */
     public VerificationResult verifyDump(Path dumpFile, DumpManifest manifest) {
+        return verifyDump(dumpFile, manifest, "verify-" + HexFormat.of().formatHex(randomBytes(6)));
+    }
+
+    /** As {@link #verifyDump(Path, DumpManifest)}, in the scratch directory {@code scratchName} (which must not exist). */
+    VerificationResult verifyDump(Path dumpFile, DumpManifest manifest, String scratchName) {
         long start = System.nanoTime();
         Check check;
         try {
-            check = restoreAndCheck(dumpFile, manifest);
+            check = restoreAndCheck(dumpFile, manifest, scratchName);
         } catch (RuntimeException | IOException | SQLException e) {
             log.warn("verification of {} could not run", dumpFile, e);
             check = new Check(false, "verification could not run: " + firstErrorLine(String.valueOf(e.getMessage())));
@@ -83,14 +88,14 @@ public final class BackupVerifier {
         return new VerificationResult(check.passed(), check.reason(), took);
     }
 
-    private Check restoreAndCheck(Path dumpFile, DumpManifest manifest) throws IOException, SQLException {
+    private Check restoreAndCheck(Path dumpFile, DumpManifest manifest, String scratchName) throws IOException, SQLException {
         boolean directory = Files.isDirectory(dumpFile, LinkOption.NOFOLLOW_LINKS);
         if (!directory && !Files.isRegularFile(dumpFile, LinkOption.NOFOLLOW_LINKS)) {
             return new Check(false, "dump " + dumpFile + " does not exist");
         }
         processes.user().createControlledDirectories(scratchRoot);
         processes.user().requireReachable(scratchRoot);
-        Path dir = scratchRoot.resolve("verify-" + HexFormat.of().formatHex(randomBytes(6)));
+        Path dir = scratchRoot.resolve(scratchName);
         // pg_restore runs as the data-plane user, who may not read the backup store: restore from a copy.
         String copyName = directory ? "backup.dir" : "backup.dump";
         try (ScratchInstance scratch = ScratchInstance.prepare(processes, binDir, dir, Map.of(copyName, dumpFile))) {

@@ -31,7 +31,22 @@ class InProcessDumpVerification implements DumpVerification {
 
     @Override
     public VerificationResult verify(Database database, Backup backup, Path dump, DumpManifest manifest) {
+        cleanUpInterrupted(database, backup); // an earlier attempt's leftovers, should recovery not have run
         return new BackupVerifier(processes, scratchRoot, installations.binDir(database.getPostgresVersion()),
-                settings.resolvedParallelJobs()).verifyDump(dump, manifest);
+                settings.resolvedParallelJobs()).verifyDump(dump, manifest, scratchName(backup));
+    }
+
+    /** Stops the scratch postmaster of the backup's verification, if any runs, and deletes its directory. */
+    @Override
+    public void cleanUpInterrupted(Database database, Backup backup) {
+        Path dir = scratchRoot.resolve(scratchName(backup));
+        if (java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            ScratchInstance.existing(processes, installations.binDir(database.getPostgresVersion()), dir).close();
+        }
+    }
+
+    /** One name per backup, so that what an interrupted verification left can be found and removed. */
+    static String scratchName(Backup backup) {
+        return "verify-" + backup.getId();
     }
 }

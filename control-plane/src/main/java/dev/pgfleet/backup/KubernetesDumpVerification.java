@@ -7,6 +7,7 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.VerificationJobSpec;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
+import dev.pgfleet.operation.FailureReasons;
 import dev.pgfleet.system.process.PostgresInstallations;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -66,7 +67,7 @@ class KubernetesDumpVerification implements DumpVerification {
         try {
             job = BackupVerificationJob.job(spec(database, b, dump, manifest));
         } catch (IllegalArgumentException | JsonProcessingException e) {
-            return VerificationResult.failed("The verification Job could not be built: " + BackupRunner.describe(e), Duration.ZERO);
+            return VerificationResult.failed("The verification Job could not be built: " + FailureReasons.describe(e), Duration.ZERO);
         }
         String name = job.getMetadata().getName();
         try {
@@ -77,13 +78,19 @@ class KubernetesDumpVerification implements DumpVerification {
             return awaitResult(created, start);
         } catch (KubernetesClientException e) {
             return VerificationResult.failed("The Kubernetes API refused the verification Job " + name + ": "
-                    + BackupRunner.describe(e), took(start));
+                    + FailureReasons.describe(e), took(start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return VerificationResult.failed("Interrupted while waiting for the verification Job " + name, took(start));
         } finally {
             deleteJob(name);
         }
+    }
+
+    /** The Job of the backup's verification, and its pod (background propagation), if a dead control plane left it. */
+    @Override
+    public void cleanUpInterrupted(Database database, Backup backup) {
+        deleteJob(KubernetesNames.verificationJob(backup.getId().toString()));
     }
 
     private VerificationJobSpec spec(Database database, Backup b, Path dump, DumpManifest manifest) throws JsonProcessingException {

@@ -1,19 +1,27 @@
 package dev.pgfleet.backup;
 
+import dev.pgfleet.operation.DatabaseOperation;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A backup being restored into a database (a new one, or the source with an explicit overwrite). */
+/**
+ * A backup being restored into a database (a new one, or the source with an explicit overwrite): which backup goes
+ * where. Its lifecycle is its operation's (kind RESTORE, on the target database), the one truth; {@link #getStatus()}
+ * reads it in the restore API's words.
+ */
 @Entity
 @Table(name = "restores")
 class Restore {
     enum Status { WAITING, RESTORING, SUCCEEDED, FAILED }
+
+    static final String WAITING_FOR_TARGET = "Waiting for the target database to be READY";
 
     @Id
     private UUID id;
@@ -21,33 +29,24 @@ class Restore {
     private UUID backupId;
     @Column(name = "target_database_id")
     private UUID targetDatabaseId;
+    @ManyToOne(fetch = FetchType.EAGER, optional = false)
+    @JoinColumn(name = "operation_id")
+    private DatabaseOperation operation;
     private boolean overwrite;
-    @Enumerated(EnumType.STRING)
-    private Status status;
-    @Column(name = "status_reason")
-    private String statusReason;
     @Column(name = "created_at")
     private Instant createdAt;
-    @Column(name = "finished_at")
-    private Instant finishedAt;
 
     protected Restore() {
     }
 
-    Restore(UUID backupId, UUID targetDatabaseId, boolean overwrite) {
-        this.id = UUID.randomUUID();
+    /** {@code id} is the one its operation names as its subject. */
+    Restore(UUID id, UUID backupId, DatabaseOperation operation, boolean overwrite) {
+        this.id = id;
         this.backupId = backupId;
-        this.targetDatabaseId = targetDatabaseId;
+        this.targetDatabaseId = operation.getDatabaseId();
+        this.operation = operation;
         this.overwrite = overwrite;
-        this.status = Status.WAITING;
-        this.statusReason = "Waiting for the target database to be READY";
-        this.createdAt = Instant.now();
-    }
-
-    void finish(boolean succeeded, String reason) {
-        status = succeeded ? Status.SUCCEEDED : Status.FAILED;
-        statusReason = reason;
-        finishedAt = Instant.now();
+        this.createdAt = operation.getRequestedAt();
     }
 
     UUID getId() {
@@ -66,12 +65,21 @@ class Restore {
         return overwrite;
     }
 
+    UUID getOperationId() {
+        return operation.getId();
+    }
+
     Status getStatus() {
-        return status;
+        return switch (operation.getState()) {
+            case REQUESTED -> Status.WAITING;
+            case RUNNING -> Status.RESTORING;
+            case SUCCEEDED -> Status.SUCCEEDED;
+            case FAILED -> Status.FAILED;
+        };
     }
 
     String getStatusReason() {
-        return statusReason;
+        return operation.getReason();
     }
 
     Instant getCreatedAt() {
@@ -79,6 +87,6 @@ class Restore {
     }
 
     Instant getFinishedAt() {
-        return finishedAt;
+        return operation.getFinishedAt();
     }
 }

@@ -105,6 +105,11 @@ final class ScratchInstance implements AutoCloseable {
         }
     }
 
+    /** An instance some earlier process prepared in {@code dir} (it may run): for {@link #close()}, which removes it. */
+    static ScratchInstance existing(LocalProcesses processes, Path binDir, Path dir) {
+        return new ScratchInstance(processes, binDir, dir);
+    }
+
     /**
      * Copies a file, or a directory of plain files and directories (a directory-format dump), without following
      * links; returns what it created, parents before children.

@@ -1,5 +1,6 @@
 package dev.pgfleet.backup;
 
+import dev.pgfleet.operation.FailureReasons;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.system.process.DataPlaneUser;
@@ -67,7 +68,7 @@ public final class VerifyDumpCommand {
                     .readValue(value(options, "manifest"), DumpManifest.class);
         } catch (IOException | RuntimeException e) {
             return report(new VerificationResult(false, "verify-dump: the manifest is not a dump manifest: "
-                    + BackupRunner.describe(e), Duration.ZERO), resultFile, out, USAGE);
+                    + FailureReasons.describe(e), Duration.ZERO), resultFile, out, USAGE);
         }
         VerificationResult result;
         try {
@@ -77,7 +78,7 @@ public final class VerifyDumpCommand {
             result = new BackupVerifier(processes, Path.of(value(options, "scratch")), Path.of(value(options, "bin-dir")),
                     jobs).verifyDump(Path.of(value(options, "dump")), manifest);
         } catch (RuntimeException e) {
-            result = new VerificationResult(false, "Verification could not run: " + BackupRunner.describe(e),
+            result = new VerificationResult(false, "Verification could not run: " + FailureReasons.describe(e),
                     Duration.ofNanos(System.nanoTime() - start));
         }
         return report(result, resultFile, out, result.passed() ? PASSED : FAILED);

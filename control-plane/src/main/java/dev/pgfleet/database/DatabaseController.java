@@ -1,6 +1,10 @@
 package dev.pgfleet.database;
 
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Unavailable;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -37,6 +41,8 @@ class DatabaseController {
 
     @PostMapping
     @Operation(summary = "Create a database; provisioning continues in the background (poll its status)")
+    @Refusals({Conflict.class, Unprocessable.class, Unavailable.class})
+    @ApiResponse(responseCode = "202", description = "The database, provisioning", useReturnTypeSchema = true)
     ResponseEntity<DatabaseViews.DatabaseView> create(@RequestBody CreateDatabaseRequest request) {
         Database d = service.create(CurrentTenant.get(), request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + d.getId())).body(views.view(d, true));
@@ -82,6 +88,8 @@ class DatabaseController {
 
     @DeleteMapping("/{id}")
     @Operation(summary = "Delete a database: stops its data plane and removes its data (on Kubernetes, volumes follow the PVC retention policy)")
+    @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "202", description = "The database, being deleted", useReturnTypeSchema = true)
     ResponseEntity<DatabaseViews.DatabaseView> delete(@PathVariable UUID id) {
         Database d;
         try {

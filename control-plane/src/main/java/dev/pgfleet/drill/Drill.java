@@ -13,8 +13,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * One failover drill and what it measured; a plain switchover through the API is a row too (trigger API, no
- * figures), so that the one-operation-per-database guard covers both.
+ * One failover drill and what it measured: its kind, what fired it, its figures and verdict. The drill runs as a
+ * {@link dev.pgfleet.operation.DatabaseOperation} of kind DRILL ({@link #getOperationId()}), which holds the database's
+ * lock and is recovered if its control plane dies; this row's status, reason and timings are written in the same
+ * transactions as the operation's ({@link DrillLedger}), so the drills API keeps its shape.
  */
 @Entity
 @Table(name = "drills")
@@ -37,7 +39,7 @@ class Drill {
         }
     }
 
-    enum Trigger { ON_DEMAND, SCHEDULED, API }
+    enum Trigger { ON_DEMAND, SCHEDULED }
 
     enum Status { PENDING, RUNNING, PASSED, FAILED }
 
@@ -45,6 +47,8 @@ class Drill {
     private UUID id;
     @Column(name = "database_id")
     private UUID databaseId;
+    @Column(name = "operation_id")
+    private UUID operationId;
     @Enumerated(EnumType.STRING)
     private Kind kind;
     @Enumerated(EnumType.STRING)
@@ -87,9 +91,17 @@ class Drill {
         this.createdAt = Instant.now();
     }
 
-    void start(String oldLeader) {
+    void runsAs(UUID operationId) {
+        this.operationId = operationId;
+    }
+
+    void start() {
         status = Status.RUNNING;
         startedAt = Instant.now();
+        statusReason = "Running: " + kind.apiName();
+    }
+
+    void leaderIs(String oldLeader) {
         this.oldLeader = oldLeader;
         statusReason = "Running: " + kind.apiName() + " of leader " + oldLeader;
     }
@@ -111,6 +123,10 @@ class Drill {
 
     UUID getId() {
         return id;
+    }
+
+    UUID getOperationId() {
+        return operationId;
     }
 
     UUID getDatabaseId() {

@@ -1,8 +1,14 @@
 package dev.pgfleet.drill;
 
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.problem.UpstreamFailed;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -21,21 +27,26 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/databases/{databaseId}")
 class DrillController {
     private final DrillService service;
+    private final SwitchoverOperations switchovers;
 
-    DrillController(DrillService service) {
+    DrillController(DrillService service, SwitchoverOperations switchovers) {
         this.service = service;
+        this.switchovers = switchovers;
     }
 
     @PostMapping("/switchover")
     @Operation(summary = "Planned switchover to the synchronous standby (or 'candidate'): the pooler pauses, so clients wait"
             + " instead of failing. Answers once done.")
-    SwitchoverView switchover(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.SwitchoverRequest request) {
-        Switchover.Result r = service.switchover(CurrentTenant.get(), databaseId, request);
+    @Refusals({Conflict.class, UpstreamFailed.class})
+    SwitchoverView switchover(@PathVariable UUID databaseId, @RequestBody(required = false) SwitchoverOperations.SwitchoverRequest request) {
+        Switchover.Result r = switchovers.switchover(CurrentTenant.get(), databaseId, request);
         return new SwitchoverView(r.oldLeader(), r.newLeader(), r.paused().toMillis());
     }
 
     @PostMapping("/drills")
     @Operation(summary = "Run a failover drill now: {\"type\": \"switchover\"} or {\"type\": \"kill-primary\"} (runs in the background)")
+    @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "202", description = "The drill, pending", useReturnTypeSchema = true)
     ResponseEntity<DrillView> drill(@PathVariable UUID databaseId, @RequestBody(required = false) DrillService.DrillRequest request) {
         Drill d = service.requestDrill(CurrentTenant.get(), databaseId, request);
         return ResponseEntity.accepted().location(URI.create("/api/v1/databases/" + databaseId + "/drills/" + d.getId()))
@@ -64,6 +75,7 @@ class DrillController {
 
     @PutMapping("/drill-policy")
     @Operation(summary = "Change the drill policy; the schedule changes at once")
+    @Refusals({Conflict.class, Unprocessable.class})
     PolicyView updatePolicy(@PathVariable UUID databaseId, @RequestBody DrillService.PolicyRequest request) {
         return PolicyView.of(service.updatePolicy(CurrentTenant.get(), databaseId, request));
     }
@@ -71,6 +83,7 @@ class DrillController {
     record SwitchoverView(String oldLeader, String newLeader, long poolerPausedMillis) {
     }
 
+    @Schema(name = "DrillPolicyView")
     record PolicyView(String cron, boolean enabled, String type) {
         static PolicyView of(DrillPolicy p) {
             return new PolicyView(p.getCron(), p.isEnabled(), p.getKind().apiName());

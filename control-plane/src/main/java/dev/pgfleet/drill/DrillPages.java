@@ -6,9 +6,10 @@ import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.CronIntervals;
-import dev.pgfleet.system.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;
@@ -77,8 +78,8 @@ class DrillPages implements DashboardPage {
         try {
             Drill d = service.requestDrill(CurrentTenant.get(), id, new DrillService.DrillRequest(type));
             flash.addFlashAttribute("notice", "The " + d.getKind().apiName() + " drill started; its figures appear below when it ends.");
-        } catch (ApiException e) {
-            if (e.status() == HttpStatus.NOT_FOUND) {
+        } catch (DomainException e) {
+            if (e instanceof NotFound) {
                 throw e;
             }
             flash.addFlashAttribute("problem", e.getMessage());
@@ -95,8 +96,8 @@ class DrillPages implements DashboardPage {
                     Boolean.TRUE.equals(form.enabled()), form.type()));
             flash.addFlashAttribute("notice", "Drill policy saved; the schedule changed at once.");
             return "redirect:/databases/" + id + "/drills";
-        } catch (ApiException e) {
-            if (e.status() == HttpStatus.NOT_FOUND) {
+        } catch (DomainException e) {
+            if (e instanceof NotFound) {
                 throw e;
             }
             errors.reject(e, "cron", "type");

@@ -6,6 +6,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.operation.FailureReasons;
 import dev.pgfleet.provisioning.ClusterHealth;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
@@ -67,27 +68,47 @@ class DrillRunner {
                 .map(p -> "Not every member is healthy: " + p + ".");
     }
 
-    void run(UUID drillId) {
-        Drill drill = ledger.find(drillId).orElse(null);
-        if (drill == null || drill.getStatus() != Drill.Status.PENDING) {
+    /**
+     * Runs the drill whose operation is {@code operationId}, once: it claims the operation first ({@link DrillLedger#start}),
+     * so a second trigger for it returns at once. Every way out ends the drill and its operation.
+     */
+    void run(UUID operationId) {
+        Drill drill = ledger.ofOperation(operationId).orElse(null);
+        if (drill == null || drill.getStatus() != Drill.Status.PENDING || !ledger.start(drill)) {
             return;
         }
+        UUID drillId = drill.getId();
         Database db = databases.findById(drill.getDatabaseId()).orElse(null);
         if (db == null) {
             ledger.finish(drillId, null, false, "The database no longer exists.");
             return;
         }
-        Optional<String> refusal = refusal(db);
+        Optional<String> refusal;
+        try {
+            refusal = refusal(db);
+        } catch (RuntimeException e) {
+            refusal = Optional.of("its cluster could not be observed: " + FailureReasons.describe(e));
+        }
         if (refusal.isPresent()) {
             finish(db, drill, null, false, "Not run: " + refusal.get());
             return;
         }
+        try {
+            runClaimed(db, drill);
+        } catch (RuntimeException e) { // before the probe started (observing the cluster): nothing to undo
+            log.warn("drill {} of {} failed", drillId, db.getName(), e);
+            finish(db, drill, null, false, "The drill could not start: " + FailureReasons.describe(e));
+        }
+    }
+
+    private void runClaimed(Database db, Drill drill) {
+        UUID drillId = drill.getId();
         Plan plan = Plan.fromId(db.getPlan()).orElseThrow();
         FailoverTargets targets = plan.failoverTargets().orElseThrow();
         DesiredCluster desired = desiredClusters.of(db);
         ClusterObservation before = runtime.observeCluster(desired);
         String oldLeader = before.leader().orElseThrow();
-        ledger.start(drillId, oldLeader);
+        ledger.leaderIs(drillId, oldLeader);
         events.normal(db.getId(), "DrillStarted", "Drill " + drillId + " (" + drill.getKind().apiName() + ") of leader " + oldLeader + ".");
         try (WriteProbe probe = new WriteProbe(runtime.poolerEndpoint(db), db.getName(), desired.spec().ownerUsername(),
                 desired.ownerPassword(), drillId)) {
@@ -104,7 +125,7 @@ class DrillRunner {
                 newLeader = causeFault(drill.getKind(), db, desired, plan, before, oldLeader);
             } catch (Exception e) {
                 newLeader = null;
-                failure = "The " + drill.getKind().apiName() + " failed: " + describe(e);
+                failure = "The " + drill.getKind().apiName() + " failed: " + FailureReasons.describe(e);
             }
             boolean writesBack = probe.awaitAckAfter(faultAt, WRITES_BACK_TIMEOUT);
             if (writesBack) {
@@ -127,7 +148,7 @@ class DrillRunner {
             finish(db, drill, figures, misses.isEmpty(), misses.isEmpty() ? summary : String.join("; ", misses) + ". " + summary);
         } catch (Exception e) {
             log.warn("drill {} of {} failed", drillId, db.getName(), e);
-            finish(db, drill, null, false, "The drill could not finish: " + describe(e));
+            finish(db, drill, null, false, "The drill could not finish: " + FailureReasons.describe(e));
         } finally {
             // Whatever happened, clients must not be left waiting at a paused pooler.
             try {
@@ -193,10 +214,5 @@ class DrillRunner {
         } else {
             events.warningOnce(db.getId(), "DrillFailed", message);
         }
-    }
-
-    static String describe(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.length() > 400 ? m.substring(0, 400) : m;
     }
 }

@@ -7,14 +7,16 @@ import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
-import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.provisioning.ClusterObservation;
+import dev.pgfleet.operation.DatabaseSchedules;
+import dev.pgfleet.operation.OperationKind;
+import dev.pgfleet.operation.Requester;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.system.Pagination;
-import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
-import dev.pgfleet.tenant.TenantPrincipal;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,38 +27,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.http.HttpStatus;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.event.TransactionalEventListener;
 
-/** The drill and switchover API's rules, scoped to the caller's tenant; and the schedules behind drill policies. */
+/**
+ * The drills API's rules, scoped to the caller's tenant, and the schedules behind drill policies. A drill is an
+ * operation of kind DRILL: requested here or by its schedule ({@link DrillOperations}), run by {@link DrillRunner}.
+ */
 @Service
 class DrillService {
     private static final Logger log = LoggerFactory.getLogger(DrillService.class);
-    /** Longer than any switchover can take (pause 10 s + promotion 60 s + retarget 30 s): its control plane died. */
-    private static final Duration SWITCHOVER_STUCK = Duration.ofMinutes(3);
-    /** Longer than any drill can take (every wait at its limit is about 7 minutes). */
-    private static final Duration DRILL_STUCK = Duration.ofMinutes(15);
 
     private final DatabaseService databaseService;
     private final DatabaseRepository databases;
     private final DrillRepository drills;
     private final DrillPolicyRepository policies;
     private final DrillLedger ledger;
-    private final DrillSchedules schedules;
+    private final DatabaseSchedules schedules;
     private final DrillRunner runner;
-    private final Switchover switchover;
-    private final DataPlaneRuntime runtime;
-    private final DesiredClusters desiredClusters;
     private final DatabaseEvents events;
     private final DrillProperties settings;
     private final DrillAdmission admission;
 
     DrillService(DatabaseService databaseService, DatabaseRepository databases, DrillRepository drills, DrillPolicyRepository policies,
-                 DrillLedger ledger, DrillSchedules schedules, DrillRunner runner, Switchover switchover, DataPlaneRuntime runtime,
-                 DesiredClusters desiredClusters, DatabaseEvents events, DrillProperties settings,
+                 DrillLedger ledger, DatabaseSchedules schedules, DrillRunner runner, DatabaseEvents events, DrillProperties settings,
                  DrillAdmission admission) {
         this.databaseService = databaseService;
         this.databases = databases;
@@ -65,9 +60,6 @@ class DrillService {
         this.ledger = ledger;
         this.schedules = schedules;
         this.runner = runner;
-        this.switchover = switchover;
-        this.runtime = runtime;
-        this.desiredClusters = desiredClusters;
         this.events = events;
         this.settings = settings;
         this.admission = admission;
@@ -76,77 +68,86 @@ class DrillService {
     record DrillRequest(String type) {
     }
 
-    record SwitchoverRequest(String candidate) {
-    }
-
+    @Schema(name = "DrillPolicyRequest")
     record PolicyRequest(String cron, Boolean enabled, String type) {
     }
 
     /**
      * Starts a drill in the background (202): refused unless the database is READY with every member healthy, and
-     * (409) while one of it is running or the tenant already runs its number of drills ({@link DrillAdmission}).
+     * (409) while a conflicting operation of it is active or the tenant already runs its number of drills
+     * ({@link DrillAdmission}).
      */
     Drill requestDrill(TenantPrincipal caller, UUID databaseId, DrillRequest request) {
         Database db = databaseService.get(caller, databaseId);
         Drill.Kind kind = kind(request == null ? null : request.type());
         refuseIfNotRunnable(db);
-        Drill drill = admitted(admission.admit(db.getTenantId(), db.getId(), kind, Drill.Trigger.ON_DEMAND));
-        schedules.runNow(db.getId(), drill.getId());
+        Drill drill = new Drill(db.getId(), kind, Drill.Trigger.ON_DEMAND);
+        var op = DrillAdmission.admittedOrRefuse(admission.admit(db.getTenantId(), db.getId(), OperationKind.DRILL, requester(caller),
+                drill.getId(), "Waiting to run", o -> save(drill, o.getId())));
+        schedules.runSoon(OperationKind.DRILL, db.getId(), op.getId(), Duration.ZERO);
         return drill;
     }
 
     /**
-     * A planned switchover, done before this returns: the pooler pauses, Patroni hands over, the pooler follows and
-     * resumes. Refused (409) unless the database is READY and whole; one at a time with drills.
+     * For the cron trigger: requests a SCHEDULED drill and answers its operation, or empty — recorded as not run (with
+     * the reason) when the cluster is not whole or the tenant's bound is reached; skipped when another operation that
+     * conflicts is active (as a drill under way always was).
      */
-    Switchover.Result switchover(TenantPrincipal caller, UUID databaseId, SwitchoverRequest request) {
-        Database db = databaseService.get(caller, databaseId);
-        refuseIfNotRunnable(db);
-        Plan plan = Plan.fromId(db.getPlan()).orElseThrow();
-        DesiredCluster desired = desiredClusters.of(db);
-        ClusterObservation obs = runtime.observeCluster(desired);
-        String leader = obs.leader().orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "No leader", "The database has no leader now."));
-        Candidates.Choice choice = Candidates.choose(plan, obs, request == null ? null : request.candidate(), leader);
-        if (choice.member() == null) {
-            throw new ApiException(HttpStatus.CONFLICT, "Switchover not possible", choice.refusal());
+    Optional<UUID> scheduledDrill(UUID databaseId) {
+        Database db = databases.findById(databaseId).orElse(null);
+        if (db == null || db.isDeletionRequested()) {
+            return Optional.empty();
         }
-        Drill lock = admitted(admission.admit(db.getTenantId(), db.getId(), Drill.Kind.SWITCHOVER, Drill.Trigger.API));
-        ledger.start(lock.getId(), leader);
-        events.normal(db.getId(), "SwitchoverStarted", "Switchover from " + leader + " to " + choice.member() + " requested.");
-        try {
-            Switchover.Result result = switchover.perform(db, desired, leader, choice.member());
-            String message = String.format(java.util.Locale.ROOT, "Switched over from %s to %s; the pooler held transactions for %.2f s.",
-                    leader, result.newLeader(), result.paused().toMillis() / 1000.0);
-            ledger.finish(lock.getId(), new DrillFigures(result.newLeader(), null, null, null, null, null), true, message);
-            events.normal(db.getId(), "SwitchoverSucceeded", message);
-            return result;
-        } catch (Exception e) {
-            String message = "Switchover from " + leader + " to " + choice.member() + " failed: " + DrillRunner.describe(e);
-            ledger.finish(lock.getId(), null, false, message);
-            events.warningOnce(db.getId(), "SwitchoverFailed", message);
-            log.warn("switchover of {} failed", db.getName(), e);
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "Switchover failed", message + " The pooler was resumed.");
+        Optional<DrillPolicy> policy = enabledPolicy(databaseId);
+        if (policy.isEmpty()) {
+            return Optional.empty(); // turned off after Quartz took the firing
         }
+        Drill.Kind kind = policy.get().getKind();
+        Optional<String> refusal = runner.refusal(db);
+        if (enabledPolicy(databaseId).isEmpty()) {
+            return Optional.empty(); // turned off while the cluster was observed: a policy turned off starts nothing
+        }
+        if (refusal.isPresent()) {
+            notRun(db, kind, refusal.get());
+            return Optional.empty();
+        }
+        Drill drill = new Drill(databaseId, kind, Drill.Trigger.SCHEDULED);
+        DrillAdmission.Result admitted = admission.admit(db.getTenantId(), databaseId, OperationKind.DRILL, Requester.schedule(),
+                drill.getId(), "Waiting to run", o -> save(drill, o.getId()));
+        if (admitted instanceof DrillAdmission.Result.TenantBusy busy) {
+            notRun(db, kind, busy.reason());
+        } else if (admitted instanceof DrillAdmission.Result.DatabaseBusy busy) {
+            log.info("scheduled drill of {} skipped: {}", db.getName(), busy.conflict().describe());
+        }
+        return admitted instanceof DrillAdmission.Result.Admitted a ? Optional.of(a.operation().getId()) : Optional.empty();
+    }
+
+    private Optional<DrillPolicy> enabledPolicy(UUID databaseId) {
+        return policies.findById(databaseId).filter(DrillPolicy::isEnabled);
+    }
+
+    private void notRun(Database db, Drill.Kind kind, String reason) {
+        ledger.recordNotRun(db.getId(), db.getTenantId(), kind, reason);
+        events.warningOnce(db.getId(), "DrillFailed", "Scheduled " + kind.apiName() + " drill not run: " + reason);
     }
 
     @Transactional(readOnly = true)
     List<Drill> list(TenantPrincipal caller, UUID databaseId) {
-        return drills.findByDatabaseIdAndTriggerNotOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId(), Drill.Trigger.API);
+        return drills.findByDatabaseIdOrderByCreatedAtDesc(databaseService.get(caller, databaseId).getId());
     }
 
     /** One page of the database's drills, newest first (the API's list). */
     @Transactional(readOnly = true)
     Pagination.Page<Drill> page(TenantPrincipal caller, UUID databaseId, Pagination.PageRequest request) {
         Pagination.Cursor before = request.afterOr(Pagination.Cursor.AFTER_ALL);
-        return Pagination.Page.of(drills.findPage(databaseService.get(caller, databaseId).getId(), Drill.Trigger.API, before.createdAt(),
-                before.id(), request.probe()), request, d -> new Pagination.Cursor(d.getCreatedAt(), d.getId()));
+        return Pagination.Page.of(drills.findPage(databaseService.get(caller, databaseId).getId(), before.createdAt(), before.id(),
+                request.probe()), request, d -> new Pagination.Cursor(d.getCreatedAt(), d.getId()));
     }
 
     @Transactional(readOnly = true)
     Drill get(TenantPrincipal caller, UUID databaseId, UUID drillId) {
         Database db = databaseService.get(caller, databaseId);
-        return drills.findByIdAndDatabaseId(drillId, db.getId()).filter(d -> d.getTrigger() != Drill.Trigger.API)
-                .orElseThrow(() -> ApiException.notFound("Drill " + drillId));
+        return drills.findByIdAndDatabaseId(drillId, db.getId()).orElseThrow(() -> new NotFound("Drill " + drillId));
     }
 
     @Transactional(readOnly = true)
@@ -162,116 +163,65 @@ class DrillService {
         ScheduleRule.require(request.cron(), settings.minimumInterval(), "cron", "'0 0 4 ? * SUN' for Sundays at 04:00", "drills",
                 TimeZone.getDefault(), Instant.now());
         if (request.enabled() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing field", "Field 'enabled' is required.");
+            throw new InvalidInput("Missing field", "Field 'enabled' is required.", "enabled");
         }
         Drill.Kind kind = kind(request.type());
         if (request.enabled() && Plan.fromId(db.getPlan()).flatMap(Plan::failoverTargets).isEmpty()) {
-            throw new ApiException(HttpStatus.CONFLICT, "No drills on this plan",
+            throw new Conflict("No drills on this plan",
                     "The " + db.getPlan() + " plan has a single member: there is nothing to fail over to.");
         }
         DrillPolicy policy = policies.findById(db.getId()).orElse(DrillPolicy.defaults(db.getId()));
         policy.update(request.cron(), request.enabled(), kind);
         policies.save(policy);
-        schedules.applyPolicy(policy);
+        apply(policy);
         return policy;
     }
 
-    /** For the cron trigger: a new SCHEDULED drill, or empty (recorded as not run when the cluster is not whole). */
-    Optional<UUID> scheduledDrill(UUID databaseId) {
-        Database db = databases.findById(databaseId).orElse(null);
-        if (db == null) {
-            return Optional.empty();
-        }
-        Drill.Kind kind = policies.findById(databaseId).map(DrillPolicy::getKind).orElse(Drill.Kind.SWITCHOVER);
-        Optional<String> refusal = runner.refusal(db);
-        if (refusal.isPresent()) {
-            ledger.recordNotRun(databaseId, kind, refusal.get());
-            events.warningOnce(databaseId, "DrillFailed", "Scheduled " + kind.apiName() + " drill not run: " + refusal.get());
-            return Optional.empty();
-        }
-        DrillAdmission.Result admitted = admission.admit(db.getTenantId(), databaseId, kind, Drill.Trigger.SCHEDULED);
-        if (admitted instanceof DrillAdmission.Result.TenantBusy busy) {
-            ledger.recordNotRun(databaseId, kind, busy.reason());
-            events.warningOnce(databaseId, "DrillFailed", "Scheduled " + kind.apiName() + " drill not run: " + busy.reason());
-        }
-        return admitted instanceof DrillAdmission.Result.Admitted a ? Optional.of(a.drill().getId()) : Optional.empty();
-    }
-
-    /** Records a drill or switchover whose control plane stopped as failed, and resumes its pooler. */
-    void abandon(Drill drill, String reason) {
-        ledger.finish(drill.getId(), null, false, reason);
-        databases.findById(drill.getDatabaseId()).ifPresent(db -> {
-            try {
-                runtime.resumePooler(desiredClusters.of(db));
-            } catch (RuntimeException e) {
-                log.warn("could not resume the pooler of {}: {}", db.getName(), e.getMessage());
-            }
-            events.warningOnce(db.getId(), "DrillFailed", "Drill " + drill.getId() + " " + reason);
-        });
-    }
-
-    /** Safety net for a control plane that died mid-switchover or mid-drill (its pooler might be paused). */
-    @Scheduled(fixedDelay = 30_000, initialDelay = 30_000)
-    void abandonStuck() {
-        for (Drill d : ledger.stuck(SWITCHOVER_STUCK)) {
-            Duration limit = d.getTrigger() == Drill.Trigger.API ? SWITCHOVER_STUCK : DRILL_STUCK;
-            java.time.Instant since = d.getStartedAt() != null ? d.getStartedAt() : d.getCreatedAt();
-            if (since.isBefore(java.time.Instant.now().minus(limit))) {
-                abandon(d, "did not finish within " + limit.toMinutes() + " minutes (its control plane stopped?)");
-            }
-        }
-    }
-
+    /** A database being deleted runs no more drills; its policy is applied again whenever it changes otherwise. */
     @TransactionalEventListener
     void onDatabaseChanged(DatabaseChanged event) {
-        databases.findById(event.databaseId()).ifPresent(db -> {
-            if (db.isDeletionRequested()) {
-                schedules.forget(db.getId());
-            } else {
-                policies.findById(db.getId()).ifPresent(schedules::applyPolicy);
-            }
-        });
+        databases.findById(event.databaseId()).ifPresent(db -> policies.findById(db.getId()).ifPresent(p ->
+                schedules.applyCron(OperationKind.DRILL, p.getDatabaseId(), p.getCron(), p.isEnabled() && !db.isDeletionRequested())));
     }
 
+    /** Every schedule of a deleted database goes (idempotent: other kinds' features may ask the same). */
     @EventListener
     void onDatabaseDeleted(DatabaseDeleted event) {
         try {
-            schedules.forget(event.databaseId());
+            schedules.forgetDatabase(event.databaseId());
         } catch (RuntimeException e) {
-            log.warn("could not remove the drill schedule of deleted database {}: {}", event.databaseId(), e.toString());
+            log.warn("could not remove the schedules of deleted database {}: {}", event.databaseId(), e.toString());
         }
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void scheduleAll() {
         for (DrillPolicy p : policies.findAll()) {
-            schedules.applyPolicy(p);
+            apply(p);
         }
+    }
+
+    private void apply(DrillPolicy p) {
+        schedules.applyCron(OperationKind.DRILL, p.getDatabaseId(), p.getCron(), p.isEnabled());
+    }
+
+    private void save(Drill drill, UUID operationId) {
+        drill.runsAs(operationId);
+        drills.save(drill);
     }
 
     private void refuseIfNotRunnable(Database db) {
         runner.refusal(db).ifPresent(why -> {
-            throw new ApiException(HttpStatus.CONFLICT, "Not possible now", why);
+            throw new Conflict("Not possible now", why);
         });
     }
 
+    static Requester requester(TenantPrincipal caller) {
+        return caller.userId() == null ? Requester.controlPlane() : Requester.user(caller.userId());
+    }
+
     private static Drill.Kind kind(String type) {
-        return Drill.Kind.fromApiName(type).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, "Invalid drill type",
+        return Drill.Kind.fromApiName(type).orElseThrow(() -> new InvalidInput("Invalid drill type",
                 "'type' must be \"switchover\" or \"kill-primary\", not " + (type == null ? "missing" : "'" + type + "'") + ".", "type"));
-    }
-
-    private static Drill admitted(DrillAdmission.Result result) {
-        if (result instanceof DrillAdmission.Result.TenantBusy busy) {
-            throw new ApiException(HttpStatus.CONFLICT, "Too many drills", "Not started: " + busy.reason());
-        }
-        if (result instanceof DrillAdmission.Result.Admitted a) {
-            return a.drill();
-        }
-        throw busy();
-    }
-
-    private static ApiException busy() {
-        return new ApiException(HttpStatus.CONFLICT, "Drill or switchover in progress",
-                "A drill or switchover of this database is already pending or running; wait for it to finish.");
     }
 }

@@ -9,7 +9,7 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
-/** The databases list's "last drill" column: the newest finished drill (switchovers through the API are not drills). */
+/** The databases list's "last drill" column: the newest finished drill. */
 @Component
 class LastDrills implements DrillOutcomes {
     private final DrillRepository drills;
@@ -23,8 +23,7 @@ class LastDrills implements DrillOutcomes {
     public Map<UUID, LastDrill> lastDrills(Collection<UUID> databaseIds) {
         Map<UUID, LastDrill> last = new HashMap<>();
         for (UUID id : databaseIds) {
-            drills.findFirstByDatabaseIdAndTriggerNotAndStatusInOrderByCreatedAtDesc(id, Drill.Trigger.API,
-                            List.of(Drill.Status.PASSED, Drill.Status.FAILED))
+            drills.findFirstByDatabaseIdAndStatusInOrderByCreatedAtDesc(id, List.of(Drill.Status.PASSED, Drill.Status.FAILED))
                     .ifPresent(d -> last.put(id, new LastDrill(d.getKind().apiName(), d.getStatus() == Drill.Status.PASSED,
                             d.getFinishedAt(), d.getWriteUnavailableMillis())));
         }

@@ -7,6 +7,9 @@ import java.util.UUID;
  * from its Quartz job ({@link DatabaseSchedules}) and from {@link OperationRecovery}.
  */
 public interface OperationHandler {
+    /** The reason an interrupted operation starts with (its handler may add what it undid). */
+    String INTERRUPTED = "Interrupted: the control plane running it stopped.";
+
     OperationKind kind();
 
     /**

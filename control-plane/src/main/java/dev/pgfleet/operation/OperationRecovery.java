@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
 class OperationRecovery {
     static final Duration BEAT = Duration.ofSeconds(5);
     static final Duration SILENCE = Duration.ofSeconds(30);
-    static final String INTERRUPTED = "Interrupted: the control plane running it stopped.";
+    static final String INTERRUPTED = OperationHandler.INTERRUPTED;
     private static final Logger log = LoggerFactory.getLogger(OperationRecovery.class);
 
     private final Operations operations;

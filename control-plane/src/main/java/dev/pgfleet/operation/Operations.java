@@ -84,6 +84,11 @@ public class Operations {
      */
     @Transactional
     public boolean start(UUID operationId, String reason) {
+        // The row lock first: of two callers starting one operation at once, the second waits here for the first to
+        // commit, then reads RUNNING and answers false (reading first would make it fail on the version instead).
+        if (jdbc.queryForList("select id from database_operations where id = ? for update", UUID.class, operationId).isEmpty()) {
+            return false;
+        }
         Optional<DatabaseOperation> found = repository.findById(operationId);
         if (found.isEmpty() || found.get().getState() != OperationState.REQUESTED) {
             return false;

@@ -5,7 +5,7 @@ import java.util.UUID;
 /**
  * Who asked for an operation: a tenant's user (through the API or the dashboard), the database's schedule, or the
  * control plane itself (a retry, a recovery). Stored as one short text: {@code user:<uuid>}, {@code schedule},
- * {@code control-plane}.
+ * {@code control-plane}; plain {@code user} for a user whose id was not recorded (operations migrated from before V13).
  */
 public record Requester(Kind kind, UUID userId) {
     public enum Kind { USER, SCHEDULE, CONTROL_PLANE }
@@ -24,7 +24,7 @@ public record Requester(Kind kind, UUID userId) {
 
     String stored() {
         return switch (kind) {
-            case USER -> "user:" + userId;
+            case USER -> userId == null ? "user" : "user:" + userId;
             case SCHEDULE -> "schedule";
             case CONTROL_PLANE -> "control-plane";
         };
@@ -33,6 +33,9 @@ public record Requester(Kind kind, UUID userId) {
     static Requester parse(String stored) {
         if (stored != null && stored.startsWith("user:")) {
             return user(UUID.fromString(stored.substring("user:".length())));
+        }
+        if ("user".equals(stored)) {
+            return new Requester(Kind.USER, null);
         }
         return "schedule".equals(stored) ? schedule() : controlPlane();
     }

@@ -1,7 +1,9 @@
 package dev.pgfleet.provisioning;
 
+import dev.pgfleet.api.Refusals;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.problem.TooManyRequests;
+import dev.pgfleet.security.CurrentTenant;
 import io.swagger.v3.oas.annotations.Operation;
 import java.util.UUID;
 import org.springframework.http.HttpHeaders;
@@ -28,6 +30,7 @@ class InsightsController {
     @Operation(summary = "The pooler's figures (SHOW POOLS / SHOW STATS), the database's size and its pgvector indexes with"
             + " size and scans, as of 'fetchedAt' (figures are reused for a few seconds; requests are rate-limited per tenant,"
             + " 429 with Retry-After beyond it); parts that could not be fetched are null and explained in 'problems'")
+    @Refusals(TooManyRequests.class)
     DatabaseInsight insights(@PathVariable UUID id) {
         return insights.insightFor(CurrentTenant.get(), databases.get(CurrentTenant.get(), id));
     }

@@ -1,6 +1,9 @@
 package dev.pgfleet.tenant;
 
+import dev.pgfleet.api.Refusals;
+import dev.pgfleet.problem.Conflict;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.time.Instant;
 import java.util.UUID;
@@ -23,6 +26,8 @@ class TenantController {
     @PostMapping
     @PreAuthorize("hasRole('ADMIN')")
     @Operation(summary = "Create a tenant (admin only); the response carries its API token, shown only once")
+    @Refusals(Conflict.class)
+    @ApiResponse(responseCode = "201", description = "The tenant, with its first API token", useReturnTypeSchema = true)
     ResponseEntity<CreatedTenantView> create(@RequestBody CreateTenantRequest request) {
         TenantService.CreatedTenant created = tenants.createTenant(request.name(), false);
         Tenant t = created.tenant();

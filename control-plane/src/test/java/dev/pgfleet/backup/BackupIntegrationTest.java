@@ -10,17 +10,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Properties;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** Backups of a real database (local runtime): on demand, verified by a test restore, scheduled, kept by policy. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class BackupIntegrationTest {
     private ControlPlane cp;
     private String alice;
@@ -44,11 +43,7 @@ class BackupIntegrationTest {
         id = cp.post("/api/v1/databases", alice, "{\"name\":\"shop\",\"plan\":\"dev\"}").json().get("id").asText();
         base = "/api/v1/databases/" + id;
         cp.awaitStatus(id, alice, "READY", Duration.ofSeconds(120));
-        JsonNode credentials = cp.get(base + "/credentials", alice).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = cp.verifyFull(id, alice);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
-             Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(id, alice); Statement s = c.createStatement()) {
             s.execute("create table items (id bigserial primary key, embedding vector(16))");
             s.execute("insert into items (embedding) select array_agg(random())::vector(16) from generate_series(1, 16000) g"
                     + " group by g % 1000");
@@ -71,7 +66,7 @@ class BackupIntegrationTest {
         String backupId = started.json().get("id").asText();
         assertThat(cp.post(base + "/backups", alice, "").status()).as("two backups of one database never run at once").isEqualTo(409);
 
-        JsonNode backup = awaitBackup(backupId, b -> "PASSED".equals(b.path("verification").asText())
+        JsonNode backup = cp.awaitBackup(id, alice, backupId, Duration.ofSeconds(90), b -> "PASSED".equals(b.path("verification").asText())
                 || "FAILED".equals(b.path("verification").asText()) || "FAILED".equals(b.path("status").asText()));
         assertThat(backup.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(backup.get("verification").asText()).as(backup.toString()).isEqualTo("PASSED");
@@ -172,7 +167,7 @@ class BackupIntegrationTest {
         assertThat(restore.get("status").asText()).as(restore.toString()).isEqualTo("SUCCEEDED");
 
         String query = "select id from items order by embedding <-> (select array_agg(0.5)::vector(16) from generate_series(1, 16)) limit 10";
-        try (Connection original = pooled(id); Connection restored = pooled(target)) {
+        try (Connection original = cp.pooledConnection(id, alice); Connection restored = cp.pooledConnection(target, alice)) {
             assertThat(exactNeighbours(restored, query)).isEqualTo(exactNeighbours(original, query)).hasSize(10);
             assertThat(count(restored, "select count(*) from items")).isEqualTo(1000);
             assertThat(count(restored, "select count(*) from pg_indexes where indexname = 'items_embedding_idx'"
@@ -186,7 +181,7 @@ class BackupIntegrationTest {
     @Order(5)
     void restoringOverTheSourceWithAnExplicitOverwriteBringsBackTheBackedUpContents() throws Exception {
         String backupId = cp.get(base + "/backups", alice).json().get(0).get("id").asText();
-        try (Connection c = pooled(id); Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(id, alice); Statement s = c.createStatement()) {
             s.execute("delete from items where id <= 100");
             s.execute("create table scratch_notes (note text)");
         }
@@ -207,7 +202,7 @@ class BackupIntegrationTest {
             Thread.sleep(500);
         }
         assertThat(restore.get("status").asText()).as(restore.toString()).isEqualTo("SUCCEEDED");
-        try (Connection c = pooled(id)) {
+        try (Connection c = cp.pooledConnection(id, alice)) {
             assertThat(count(c, "select count(*) from items")).isEqualTo(1000);
             // Objects the backup does not contain are left alone (pg_restore --clean drops only what it restores).
             assertThat(count(c, "select count(*) from pg_tables where tablename = 'scratch_notes'")).isEqualTo(1);
@@ -227,13 +222,6 @@ class BackupIntegrationTest {
         if (refused.status() == 409) {
             assertThat(refused.json().get("detail").asText()).contains("being deleted");
         }
-    }
-
-    private Connection pooled(String databaseId) throws Exception {
-        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = cp.verifyFull(databaseId, alice);
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 
     /** The true nearest neighbours (a sequential scan, inside one transaction so the pooler keeps one server connection). */
@@ -269,19 +257,6 @@ class BackupIntegrationTest {
             }
         }
         return false;
-    }
-
-    private JsonNode awaitBackup(String backupId, Predicate<JsonNode> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        JsonNode b = null;
-        while (System.nanoTime() < deadline) {
-            b = cp.get(base + "/backups/" + backupId, alice).json();
-            if (done.test(b)) {
-                return b;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("backup did not finish: " + b);
     }
 
     private static String policy(String cron, boolean enabled, int retentionCount) {

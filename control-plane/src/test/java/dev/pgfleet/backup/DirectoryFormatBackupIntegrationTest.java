@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -21,13 +20,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -39,6 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class DirectoryFormatBackupIntegrationTest {
     private static final String NEIGHBOURS = "select id from items order by embedding <-> (select array_agg(0.25)::vector(16)"
             + " from generate_series(1, 16)) limit 10";
@@ -59,7 +59,7 @@ class DirectoryFormatBackupIntegrationTest {
         id = cp.post("/api/v1/databases", alice, "{\"name\":\"docs\",\"plan\":\"dev\"}").json().get("id").asText();
         base = "/api/v1/databases/" + id;
         cp.awaitStatus(id, alice, "READY", Duration.ofSeconds(120));
-        try (Connection c = pooled(id); Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(id, alice); Statement s = c.createStatement()) {
             s.execute("create table items (id bigserial primary key, embedding vector(16))");
             s.execute("insert into items (embedding) select array_agg(random())::vector(16) from generate_series(1, 16000) g"
                     + " group by g % 1000");
@@ -86,7 +86,8 @@ class DirectoryFormatBackupIntegrationTest {
         assertThat(started.status()).as(started.body()).isEqualTo(202);
         backupId = started.json().get("id").asText();
 
-        JsonNode backup = awaitBackup(backupId);
+        JsonNode backup = cp.awaitBackup(id, alice, backupId, Duration.ofSeconds(120), b -> "FAILED".equals(b.path("status").asText())
+                || "PASSED".equals(b.path("verification").asText()) || "FAILED".equals(b.path("verification").asText()));
 
         assertThat(backup.get("status").asText()).as(backup.toString()).isEqualTo("SUCCEEDED");
         assertThat(backup.get("format").asText()).isEqualTo("directory");
@@ -139,7 +140,7 @@ class DirectoryFormatBackupIntegrationTest {
         JsonNode restore = awaitRestore(target, started.json().get("id").asText());
 
         assertThat(restore.get("status").asText()).as(restore.toString()).isEqualTo("SUCCEEDED");
-        try (Connection original = pooled(id); Connection restored = pooled(target)) {
+        try (Connection original = cp.pooledConnection(id, alice); Connection restored = cp.pooledConnection(target, alice)) {
             assertThat(exactNeighbours(restored)).hasSize(10).isEqualTo(exactNeighbours(original));
             assertThat(count(restored, "select count(*) from notes")).isEqualTo(500);
             assertThat(count(restored, "select count(*) from pg_indexes where indexname = 'items_embedding_idx'"
@@ -159,7 +160,7 @@ class DirectoryFormatBackupIntegrationTest {
         byte[] bytes = Files.readAllBytes(dataFile);
         bytes[bytes.length / 2] ^= 0x40;
         Files.write(dataFile, bytes);
-        try (Connection c = pooled(id); Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(id, alice); Statement s = c.createStatement()) {
             s.execute("insert into notes values (501, 'written after the backup')");
         }
 
@@ -169,24 +170,10 @@ class DirectoryFormatBackupIntegrationTest {
 
         assertThat(restore.get("status").asText()).isEqualTo("FAILED");
         assertThat(restore.get("statusReason").asText()).contains("no longer matches its checksum").contains("nothing was changed");
-        try (Connection c = pooled(id)) {
+        try (Connection c = cp.pooledConnection(id, alice)) {
             assertThat(count(c, "select count(*) from notes")).isEqualTo(501);
             assertThat(count(c, "select count(*) from items")).isEqualTo(1000);
         }
-    }
-
-    private JsonNode awaitBackup(String backupId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        JsonNode b = null;
-        while (System.nanoTime() < deadline) {
-            b = cp.get(base + "/backups/" + backupId, alice).json();
-            String verification = b.path("verification").asText();
-            if ("FAILED".equals(b.path("status").asText()) || "PASSED".equals(verification) || "FAILED".equals(verification)) {
-                return b;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("backup did not finish: " + b);
     }
 
     private JsonNode awaitRestore(String targetId, String restoreId) throws InterruptedException {
@@ -200,13 +187,6 @@ class DirectoryFormatBackupIntegrationTest {
             Thread.sleep(500);
         }
         throw new AssertionError("restore " + restoreId + " did not finish");
-    }
-
-    private Connection pooled(String databaseId) throws Exception {
-        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = cp.verifyFull(databaseId, alice);
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 
     /** The true nearest neighbours: a sequential scan, in one transaction so the pooler keeps one server connection. */

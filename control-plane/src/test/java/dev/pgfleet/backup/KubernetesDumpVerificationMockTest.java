@@ -9,6 +9,7 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.PostgresInstallations;
+import dev.pgfleet.testsupport.Polling;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -108,6 +109,21 @@ class KubernetesDumpVerificationMockTest {
         assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
                 .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
         assertEveryRequestIsGrantedByTheChart();
+    }
+
+    /** What a control plane that died mid-verification left — the Job and its pod — goes when its verification is recovered. */
+    @Test
+    void anInterruptedVerificationsJobIsDeletedWithItsPod() throws Exception {
+        CompletableFuture<VerificationResult> verifying = verifyInBackground(verification(Duration.ofMinutes(5)));
+        Job job = awaitJob();
+        // The control plane that created it "dies": its verify() is abandoned (the future is left), and another
+        // replica's recovery cleans up.
+        verification(Duration.ofMinutes(5)).cleanUpInterrupted(database, backup);
+
+        assertJobDeletedWithItsPod();
+        assertThat(job.getMetadata().getName()).isEqualTo(jobName);
+        assertEveryRequestIsGrantedByTheChart();
+        assertThat(verifying.get(20, TimeUnit.SECONDS).passed()).as("the abandoned wait sees its Job gone").isFalse();
     }
 
     @Test
@@ -305,20 +321,7 @@ class KubernetesDumpVerificationMockTest {
     }
 
     private <T> T await(Supplier<T> probe) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("timed out");
+        return Polling.until("the verification's Job", Duration.ofSeconds(10), Duration.ofMillis(20), probe, java.util.Objects::nonNull);
     }
 
     private KubernetesDumpVerification verification(Duration activeDeadline) {

@@ -1,7 +1,11 @@
 package dev.pgfleet.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
+import dev.pgfleet.operation.DatabaseOperation;
+import dev.pgfleet.operation.OperationState;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,10 +18,19 @@ class RetentionTest {
     private static final UUID DB = UUID.randomUUID();
     private static final Instant NOW = Instant.parse("2026-11-22T12:00:00Z");
 
+    /** A backup whose operation (its lifecycle) is in the state the backup API calls {@code status}. */
     private static Backup backup(int daysAgo, Backup.Status status, Backup.Verification verification) {
-        Backup b = new Backup(DB, Backup.Trigger.SCHEDULED);
+        DatabaseOperation op = mock(DatabaseOperation.class);
+        when(op.getDatabaseId()).thenReturn(DB);
+        when(op.getState()).thenReturn(switch (status) {
+            case PENDING -> OperationState.REQUESTED;
+            case RUNNING -> OperationState.RUNNING;
+            case SUCCEEDED -> OperationState.SUCCEEDED;
+            case FAILED -> OperationState.FAILED;
+        });
+        Backup b = new Backup(UUID.randomUUID(), op, Backup.Trigger.SCHEDULED);
+        assertThat(b.getStatus()).isEqualTo(status);
         set(b, "createdAt", NOW.minus(Duration.ofDays(daysAgo)));
-        set(b, "status", status);
         set(b, "verification", verification);
         return b;
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * mid-verification leaves it, is stopped and its directory removed: by the start-up clean-up and by
  * {@code ./pgfleet down} — and neither follows a link out of the scratch tree.
  */
+@Tag("integration")
 class ScratchLeftoversIntegrationTest {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final Path JAR = Path.of("target", "pgfleet-control-plane.jar");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class TenantLimitsIntegrationTest {
     private static final Pattern PASSWORD = Pattern.compile("data-testid=\"created-password\">([^<]+)<");
     private static final Pattern TOKEN = Pattern.compile("id=\"created-token\">([^<]+)<");
@@ -232,7 +234,16 @@ class TenantLimitsIntegrationTest {
         ControlPlane.Response again = cp.post("/api/v1/databases/" + shop + "/restore", alice,
                 "{\"backupId\":\"" + backupId + "\",\"overwrite\":true}");
         assertThat(again.status()).isEqualTo(409);
-        assertThat(again.json().get("detail").asText()).contains("already waiting or running");
+        // The operations lock refuses it, naming the restore in the way (RESTORE conflicts with RESTORE).
+        String running = null;
+        for (JsonNode op : cp.get("/api/v1/databases/" + shop + "/operations", alice).json()) {
+            if ("restore".equals(op.get("kind").asText()) && op.get("state").asText().matches("REQUESTED|RUNNING")) {
+                running = op.get("id").asText();
+            }
+        }
+        assertThat(running).as("the first restore is an active operation").isNotNull();
+        assertThat(again.json().get("detail").asText()).contains("A restore of this database is").contains(running)
+                .contains("wait for it to finish");
         ControlPlane.Response other = cp.post("/api/v1/databases/" + blog + "/restore", alice,
                 "{\"backupId\":\"" + newestSucceeded(blog) + "\",\"newDatabaseName\":\"blog-copy\"}");
         assertThat(other.status()).isEqualTo(409);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.ControlPlane.Response;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
+import dev.pgfleet.testsupport.Polling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +27,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * isolation, quota, and a dev database's life (with real Patroni, PostgreSQL and PgBouncer processes).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class DatabaseApiIntegrationTest {
     private static final AtomicInteger TENANTS = new AtomicInteger();
     private ControlPlane cp;
@@ -191,12 +194,9 @@ class DatabaseApiIntegrationTest {
         assertThat(rows("port_leases")).isZero();
     }
 
-    private void awaitGone(String id, String token) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (cp.get("/api/v1/databases/" + id, token).status() != 404) {
-            assertThat(System.nanoTime()).as("database %s still exists after 90s", id).isLessThan(deadline);
-            Thread.sleep(500);
-        }
+    private void awaitGone(String id, String token) {
+        Polling.until("database " + id + " gone", Duration.ofSeconds(90), Duration.ofMillis(500),
+                () -> cp.get("/api/v1/databases/" + id, token).status() == 404);
     }
 
     private void assertNothingCreated(String token, long rowsBefore) {

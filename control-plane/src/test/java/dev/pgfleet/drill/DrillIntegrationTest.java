@@ -3,10 +3,15 @@ package dev.pgfleet.drill;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pgfleet.database.DatabaseRepository;
+import dev.pgfleet.operation.OperationConflicts;
+import dev.pgfleet.operation.OperationKind;
+import dev.pgfleet.operation.Operations;
+import dev.pgfleet.operation.Requester;
+import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.testsupport.ControlPlane;
-import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -15,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,9 +33,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Switchovers and failover drills on a real ha cluster (local runtime: three Patroni members in synchronous mode,
@@ -37,6 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class DrillIntegrationTest {
     private static final int CLIENTS = 8;
 
@@ -61,7 +70,7 @@ class DrillIntegrationTest {
         dev = cp.post("/api/v1/databases", alice, "{\"name\":\"scratch\",\"plan\":\"dev\"}").json().get("id").asText();
         cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(180));
         cp.awaitStatus(dev, alice, "READY", Duration.ofSeconds(120));
-        try (Connection c = pooled(ha); Statement s = c.createStatement()) {
+        try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement()) {
             s.execute("create table orders (id bigserial primary key, client int not null, n bigint not null)");
         }
     }
@@ -106,7 +115,7 @@ class DrillIntegrationTest {
     @Order(2)
     void anotherTenantSeesNoDrillEndpoint() {
         assertThat(cp.get(base(ha) + "/drills", bob).status()).isEqualTo(404);
-        assertThat(cp.get(base(ha) + "/drills/" + java.util.UUID.randomUUID(), bob).status()).isEqualTo(404);
+        assertThat(cp.get(base(ha) + "/drills/" + UUID.randomUUID(), bob).status()).isEqualTo(404);
         assertThat(cp.post(base(ha) + "/drills", bob, "{\"type\":\"switchover\"}").status()).isEqualTo(404);
         assertThat(cp.post(base(ha) + "/switchover", bob, "").status()).isEqualTo(404);
         assertThat(cp.get(base(ha) + "/drill-policy", bob).status()).isEqualTo(404);
@@ -141,11 +150,11 @@ class DrillIntegrationTest {
             assertThat(drill.get("oldLeaderRejoinMillis").asLong()).isPositive();
             assertThat(clients.failures()).as("client transactions that failed: " + clients.errors()).isZero();
             assertThat(clients.committed()).isGreaterThan(300);
-            try (Connection c = pooled(ha); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
+            try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("every acknowledged client commit is there").isEqualTo(clients.committed());
             }
-            try (Connection c = pooled(ha); Statement s = c.createStatement();
+            try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select count(*) from pg_namespace where nspname = 'pgfleet_drill'")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("the probe's schema is removed afterwards").isZero();
@@ -176,6 +185,18 @@ class DrillIntegrationTest {
                 && leaderOf(db).equals(standby))).isNotNull();
         assertThat(cp.get(base(ha), alice).json().get("events").toString()).contains("SwitchoverSucceeded");
         assertThat(cp.get(base(ha) + "/drills", alice).json()).as("the drills history lists drills only").hasSize(1);
+        // The switchover is an operation of its own in the database's history, with who asked and how it ended.
+        JsonNode operations = cp.get(base(ha) + "/operations", alice).json();
+        JsonNode newest = operations.get(0);
+        assertThat(newest.get("kind").asText()).as(operations.toString()).isEqualTo("switchover");
+        assertThat(newest.get("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(newest.get("requestedBy").asText()).isEqualTo("user");
+        assertThat(newest.get("reason").asText()).contains("Switched over from " + leaderBefore + " to " + standby);
+        assertThat(newest.hasNonNull("subjectId")).as("no drill row behind it").isFalse();
+        assertThat(newest.get("durationMillis").asLong()).isPositive();
+        assertThat(operations.get(1).get("kind").asText()).as("the drill before it").isEqualTo("drill");
+        assertThat(operations.get(1).get("subjectId").asText())
+                .isEqualTo(cp.get(base(ha) + "/drills", alice).json().get(0).get("id").asText());
     }
 
     @Test
@@ -239,16 +260,17 @@ class DrillIntegrationTest {
     @Order(7)
     void aTenantRunsNoMoreDrillsOrSwitchoversAtOnceThanItsBound() throws Exception {
         awaitNoActiveDrill();
-        DrillLedger ledger = cp.bean(DrillLedger.class);
+        Operations operations = cp.bean(Operations.class);
         int before = cp.get(base(ha) + "/drills", alice).json().size();
         String leaderBefore = leader(ha);
-        // A drill of alice's other database, held pending as if it were running: her one slot is taken.
-        Drill held = ledger.createIfIdle(java.util.UUID.fromString(dev), Drill.Kind.SWITCHOVER, Drill.Trigger.ON_DEMAND).orElseThrow();
+        // A drill operation of alice's other database, held requested as if it were running: her one slot is taken.
+        UUID held = hold(dev, OperationKind.DRILL);
         try {
             ControlPlane.Response switchover = cp.post(base(ha) + "/switchover", alice, "");
             assertThat(switchover.status()).as(switchover.body()).isEqualTo(409);
             assertThat(switchover.isProblem()).isTrue();
-            assertThat(switchover.json().get("title").asText()).isEqualTo("Too many drills");
+            assertThat(switchover.json().get("title").asText()).as(switchover.body() + " operations: "
+                    + cp.get(base(ha) + "/operations", alice).body()).isEqualTo("Too many drills");
             ControlPlane.Response drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
             assertThat(drill.status()).isEqualTo(409);
             assertThat(drill.json().get("detail").asText()).contains("at most 1 drills or switchovers run at once per tenant");
@@ -275,12 +297,119 @@ class DrillIntegrationTest {
             assertThat(notRun.get("status").asText()).isEqualTo("FAILED");
             assertThat(leader(ha)).isEqualTo(leaderBefore);
         } finally {
-            ledger.finish(held.getId(), null, false, "released by the test");
+            operations.fail(held, "released by the test");
         }
         ControlPlane.Response freed = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
         assertThat(freed.status()).as("the slot is free again: " + freed.body()).isEqualTo(202);
         JsonNode finished = awaitDrill(freed.json().get("id").asText());
         assertThat(finished.get("status").asText()).isIn("PASSED", "FAILED");
+    }
+
+    @Test
+    @Order(8)
+    void aDrillRequestedWhileASwitchoverIsActiveIsRefusedNamingIt() throws Exception {
+        awaitNoActiveDrill();
+        int before = cp.get(base(ha) + "/drills", alice).json().size();
+        cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60));
+        UUID switchover = hold(ha, OperationKind.SWITCHOVER);
+        try {
+            ControlPlane.Response drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (drill.status() == 409 && drill.body().matches(".*(Not every member is healthy|need it READY).*") && System.nanoTime() < deadline) {
+                Thread.sleep(1000); // the last drill's old leader may still be catching up: health is checked first
+                drill = cp.post(base(ha) + "/drills", alice, "{\"type\":\"switchover\"}");
+            }
+            assertThat(drill.status()).as(drill.body()).isEqualTo(409);
+            assertThat(drill.isProblem()).isTrue();
+            assertThat(drill.json().get("detail").asText()).contains("A switchover of this database").contains(switchover.toString());
+            assertThat(cp.get(base(ha) + "/drills", alice).json()).as("nothing was started").hasSize(before);
+            // A backup is no conflict for a drill or switchover (OperationConflicts): the lock table, not a drill row, decides.
+            assertThat(OperationConflicts.conflicts(OperationKind.BACKUP, OperationKind.SWITCHOVER)).isFalse();
+        } finally {
+            cp.bean(Operations.class).fail(switchover, "released by the test");
+        }
+    }
+
+    /**
+     * A control plane that died mid-switchover or mid-drill left its operation RUNNING (its heartbeat stops) and the
+     * pooler PAUSEd: clients wait there. Here its row is written with a stale heartbeat and a foreign owner, and the pooler
+     * paused for real; the operations' recovery must resume the pooler (a waiting client transaction completes) and fail
+     * the operation with the interrupted reason, and a drill's row with it (never running the drill again).
+     */
+    @Test
+    @Order(9)
+    void anOperationLeftRunningByADeadControlPlaneIsRecoveredThePoolerResumedAndFailed() throws Exception {
+        awaitNoActiveDrill();
+        for (OperationKind kind : List.of(OperationKind.SWITCHOVER, OperationKind.DRILL)) {
+            UUID databaseId = UUID.fromString(ha);
+            var database = cp.bean(DatabaseRepository.class).findById(databaseId).orElseThrow();
+            var desired = cp.bean(DesiredClusters.class).of(database);
+            cp.bean(DataPlaneRuntime.class).pausePooler(desired, Duration.ofSeconds(10));
+            ExecutorService client = Executors.newSingleThreadExecutor();
+            try {
+                Future<Long> waiting = client.submit(() -> {
+                    try (Connection c = pooled(ha); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
+                        rs.next();
+                        return rs.getLong(1);
+                    }
+                });
+                Thread.sleep(1500);
+                assertThat(waiting.isDone()).as("a client transaction waits at the paused pooler").isFalse();
+
+                UUID op = UUID.randomUUID();
+                UUID drill = kind == OperationKind.DRILL ? UUID.randomUUID() : null;
+                JdbcTemplate jdbc = cp.bean(JdbcTemplate.class);
+                jdbc.update("insert into database_operations (id, database_id, tenant_id, kind, state, requested_by, reason, subject_id,"
+                                + " requested_at, started_at, heartbeat_at, owner, attempts)"
+                                + " select ?, id, tenant_id, ?, 'RUNNING', 'schedule', 'Running', ?, now() - interval '5 minutes',"
+                                + " now() - interval '5 minutes', now() - interval '5 minutes', 'a-dead-host/0', 1 from databases where id = ?",
+                        op, kind.name(), drill, databaseId);
+                if (drill != null) {
+                    jdbc.update("insert into drills (id, database_id, kind, trigger_kind, status, status_reason, created_at, started_at,"
+                            + " old_leader, operation_id) values (?, ?, 'SWITCHOVER', 'SCHEDULED', 'RUNNING', 'Running', now(), now(), ?, ?)",
+                            drill, databaseId, leader(ha), op);
+                }
+
+                assertThat(waiting.get(60, TimeUnit.SECONDS)).as("the client's transaction completed once the pooler resumed").isNotNegative();
+                JsonNode recovered = awaitOperation(op, o -> "FAILED".equals(o.get("state").asText()));
+                assertThat(recovered.get("reason").asText()).as(recovered.toString())
+                        .startsWith("Interrupted: the control plane running it stopped.").contains("The pooler was resumed.");
+                if (drill != null) {
+                    JsonNode row = cp.get(base(ha) + "/drills/" + drill, alice).json();
+                    assertThat(row.get("status").asText()).isEqualTo("FAILED");
+                    assertThat(row.get("statusReason").asText()).startsWith("Interrupted").contains("not run again");
+                    assertThat(row.hasNonNull("acknowledgedWrites")).as("the drill was not run again").isFalse();
+                }
+            } finally {
+                client.shutdownNow();
+                cp.bean(DataPlaneRuntime.class).resumePooler(desired);
+            }
+        }
+        assertThat(cp.awaitStatus(ha, alice, "READY", Duration.ofSeconds(60)).get("members")).hasSize(3);
+    }
+
+    /** An operation of {@code kind} requested straight through the model (as if another request held it), to hold a lock or a slot. */
+    private UUID hold(String databaseId, OperationKind kind) {
+        UUID id = UUID.fromString(databaseId);
+        UUID tenant = cp.bean(JdbcTemplate.class).queryForObject("select tenant_id from databases where id = ?", UUID.class, id);
+        return cp.bean(Operations.class).request(id, tenant, kind, Requester.controlPlane(), null, "held by the test").orRefuse().getId();
+    }
+
+    private JsonNode awaitOperation(UUID id, Predicate<JsonNode> done) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode found = null;
+        while (System.nanoTime() < deadline) {
+            for (JsonNode o : cp.get(base(ha) + "/operations", alice).json()) {
+                if (o.get("id").asText().equals(id.toString())) {
+                    found = o;
+                }
+            }
+            if (found != null && done.test(found)) {
+                return found;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("operation " + id + " not recovered: " + found);
     }
 
     private static void assertOnlyTimingMayMiss(JsonNode drill) {
@@ -306,7 +435,7 @@ class DrillIntegrationTest {
             pool = Executors.newFixedThreadPool(n);
             for (int i = 0; i < n; i++) {
                 int client = i;
-                Connection c = pooled(ha);
+                Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60"));
                 futures.add(pool.submit(() -> run(client, c)));
             }
         }
@@ -426,14 +555,6 @@ class DrillIntegrationTest {
             }
         }
         throw new AssertionError("no member with role " + role);
-    }
-
-    private Connection pooled(String databaseId) throws Exception {
-        JsonNode credentials = cp.get("/api/v1/databases/" + databaseId + "/credentials", alice).json();
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        Properties p = cp.verifyFull(databaseId, alice);
-        p.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
     }
 
     private static String base(String id) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.postgresql.PGConnection;
@@ -29,6 +30,7 @@ import org.postgresql.PGConnection;
  * database's CA certificate ({@code GET …/ca.crt}); then every session must be encrypted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class DriverConformanceIntegrationTest {
     /** How often each script runs its queries: well past pgjdbc's prepareThreshold and psycopg's prepare_threshold. */
     private static final int ROUNDS = 3;
@@ -40,6 +42,7 @@ class DriverConformanceIntegrationTest {
     private String id;
     private PooledEndpoint pooled;
     private PooledEndpoint direct;
+    private ControlPlane.Response ca;
     private boolean tls;
 
     @BeforeAll
@@ -50,14 +53,19 @@ class DriverConformanceIntegrationTest {
         id = cp.post("/api/v1/databases", alice, "{\"name\":\"drivers\",\"plan\":\"dev\"}").json().get("id").asText();
         cp.awaitStatus(id, alice, "READY", Duration.ofSeconds(120));
         JsonNode credentials = cp.get("/api/v1/databases/" + id + "/credentials", alice).json();
-        ControlPlane.Response ca = cp.get("/api/v1/databases/" + id + "/ca.crt", alice);
-        // Every driver verifies the endpoints against the database's CA, as docs/connect.md tells users to.
-        assertThat(ca.status()).as("GET …/ca.crt").isEqualTo(200);
-        assertThat(ca.body()).startsWith("-----BEGIN CERTIFICATE-----");
+        // Every driver verifies the endpoints against the database's CA, as docs/connect.md tells users to
+        // (theApiGivesOutVerifyFullUrisAndTheDatabasesCa checks what is read here).
+        ca = cp.get("/api/v1/databases/" + id + "/ca.crt", alice);
         Path caFile = Files.writeString(home.resolve("ca.crt"), ca.body());
         tls = true;
         pooled = PooledEndpoint.of(credentials.get("poolerUri").asText(), caFile);
         direct = PooledEndpoint.of(credentials.get("directUri").asText(), caFile);
+    }
+
+    @Test
+    void theApiGivesOutVerifyFullUrisAndTheDatabasesCa() {
+        assertThat(ca.status()).as("GET …/ca.crt").isEqualTo(200);
+        assertThat(ca.body()).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(pooled.uri()).as("the URI the API gives out").contains("sslmode=verify-full");
         assertThat(direct.uri()).as("the URI the API gives out").contains("sslmode=verify-full");
     }

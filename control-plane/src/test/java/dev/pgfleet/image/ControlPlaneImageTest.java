@@ -3,7 +3,7 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
-import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.provisioning.kubernetes.KubernetesProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +16,9 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 /**
  * What the control-plane image (images/control-plane.Containerfile, built by ./pgfleet images) must agree with,
  * checked without building it: its PostgreSQL (pg_dump, pg_restore, the verification's scratch server) is the
- * databases' own (both images are built on pgfleet/postgresql, ImageVersionsTest pins its version), else a backup
+ * databases' own (both images are built on pgfleet/postgresql, ImageVersionsIntegrationTest pins its version), else a backup
  * of the newest ones would fail (pg_dump refuses newer servers); the user and jar are where the chart and the
- * verification Job expect them. ImageSmokeTest runs the built image.
+ * verification Job expect them. ImageSmokeContainerTest runs the built image.
  */
 class ControlPlaneImageTest {
     private static final Path CONTAINERFILE = ImageVersions.IMAGES.resolve("control-plane.Containerfile");
@@ -57,8 +57,8 @@ class ControlPlaneImageTest {
     /** The members run pgfleet's own data-plane image, in the app's defaults and in the chart alike. */
     @Test
     void theMembersRunTheDataPlaneImageInTheAppAndTheChart() throws IOException {
-        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        KubernetesProperties defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", KubernetesProperties.class);
         assertThat(defaults.patroniImage()).startsWith("pgfleet/dataplane:");
         java.util.regex.Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: (\\S+)$").matcher(Files.readString(VALUES));
         assertThat(chartImage.find()).isTrue();

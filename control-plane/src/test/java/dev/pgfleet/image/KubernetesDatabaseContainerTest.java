@@ -63,16 +63,16 @@ import org.junit.jupiter.api.Test;
  *   <li>the controllers (StatefulSet, Deployment, Job, Endpoints, garbage collector), the kubelet with its probes,
  *       kube-proxy and the cluster DNS: {@link PodmanCluster} (a forwarder per ClusterIP Service on a virtual address of
  *       the test network; DNS as a hosts file the pods mount as /etc/hosts and this JVM reads through
- *       {@code -Djdk.net.hosts.file}, which is why this class runs in a surefire execution of its own);</li>
+ *       {@code -Djdk.net.hosts.file}, which is why this class runs in a failsafe execution of its own);</li>
  *   <li>PersistentVolumeClaims: host directories, kept across pod restarts;</li>
  *   <li>NetworkPolicies: applied to the API but not enforced (podman has no equivalent);</li>
  *   <li>pods/exec: the drill's two commands ({@link MemberCrash}) run through {@code podman exec} (the mock API has no
- *       exec; the control plane's exec request is tested against the mock in KubernetesFailoverOperationsMockTest);</li>
+ *       exec; the control plane's exec request is tested against the mock in KubernetesFailoverOperationsIntegrationTest);</li>
  *   <li>scheduling and node affinity: every pod runs on this one machine (the NVMe nodes exist only in the API);
  *       CPU and memory limits are enforced as cgroup limits, memory requests and ephemeral storage are not.</li>
  * </ul>
  * Skipped, with the reason, where podman or the images are missing ({@code ./pgfleet images} builds them). Tagged
- * {@code containers}: the surefire execution {@code container-tests} runs it, in a JVM started with the hosts file.
+ * {@code containers}: the failsafe execution {@code container-tests} runs it, in a JVM started with the hosts file.
  */
 @Tag("containers")
 class KubernetesDatabaseContainerTest {
@@ -85,7 +85,7 @@ class KubernetesDatabaseContainerTest {
     void anHaDatabaseRunsAsContainersOfOurImagesFailsOverSwitchesOverAndIsBackedUp() throws Exception {
         assumeTrue(Podman.available(), "podman and runc are not installed: ./pgfleet images installs them");
         String hostsFile = System.getProperty("jdk.net.hosts.file");
-        assumeTrue(hostsFile != null, "runs in its own surefire execution (container-tests), whose JVM resolves the test"
+        assumeTrue(hostsFile != null, "runs in its own failsafe execution (container-tests), whose JVM resolves the test"
                 + " cluster's names through -Djdk.net.hosts.file");
         String version = ImageVersions.projectVersionFromPom();
         Path work = Files.createTempDirectory(Path.of("/tmp"), "pgfleet-containers-");

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (no catatonit) shows why the image needs its init: there the container survives the same command. Skipped,
  * with the reason, where podman or the image is missing.
  */
+@Tag("integration")
 class MemberCrashContainerTest {
     private static final int TIMEOUT_SECONDS = 120;
     @TempDir

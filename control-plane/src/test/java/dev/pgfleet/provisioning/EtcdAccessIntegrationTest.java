@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * scope's user may touch only its own prefix, nobody without a token touches anything, and root's client survives
  * expired tokens and an etcd restart.
  */
+@Tag("integration")
 class EtcdAccessIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Dcs DCS = new Dcs(List.of("127.0.0.1:0"), "/pgfleet/");

@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class HaDatabaseIntegrationTest {
     private ControlPlane cp;
     private String token;
@@ -329,12 +332,7 @@ class HaDatabaseIntegrationTest {
     }
 
     private Connection pooled() throws SQLException {
-        URI uri = URI.create(credentials.get("poolerUri").asText());
-        // As the connection string says: TLS, verify-full against the downloaded CA.
-        Properties p = cp.verifyFull(id, token);
-        p.setProperty("connectTimeout", "3");
-        p.setProperty("socketTimeout", "30");
-        return DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":" + uri.getPort() + uri.getPath(), p);
+        return cp.pooledConnection(id, token, Map.of("connectTimeout", "3", "socketTimeout", "30"));
     }
 
     private Connection directToLeader() throws SQLException {

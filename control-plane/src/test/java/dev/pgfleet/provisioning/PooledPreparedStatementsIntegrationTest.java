@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.postgresql.PGConnection;
@@ -32,6 +33,7 @@ import org.postgresql.PGStatement;
  * PgBouncer processes; the vector query goes through pgvector-java.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class PooledPreparedStatementsIntegrationTest {
     /** The statement the clients prepare: which server connection ran it, and the nearest item by cosine distance. */
     private static final String NEAREST = "select pg_backend_pid(), id from items order by embedding <=> ? limit 1";

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class TenantAttackIntegrationTest {
     private ControlPlane cp;
     private String mallory;
@@ -180,7 +182,7 @@ class TenantAttackIntegrationTest {
     @Order(5)
     void noDataPlaneProcessCarriesAControlPlaneSecret() throws Exception {
         String canary = System.getenv("PGFLEET_ENV_CANARY");
-        assertThat(canary).as("surefire sets it for the control plane's JVM, so a leak would show").isNotBlank();
+        assertThat(canary).as("failsafe sets it for the control plane's JVM, so a leak would show").isNotBlank();
         List<String> secrets = new ArrayList<>(List.of(canary, cp.adminToken()));
         Path adminPassword = cp.home().resolve("admin-password");
         if (Files.exists(adminPassword)) {

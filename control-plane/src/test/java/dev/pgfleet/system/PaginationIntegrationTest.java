@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.TestInstance;
  * clusters and minutes); the lists are then read only through the API.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class PaginationIntegrationTest {
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>; rel=\"next\"");
 
@@ -80,12 +82,15 @@ class PaginationIntegrationTest {
             for (int i = 0; i < 7; i++) {
                 Instant at = base.plusSeconds(i < 3 ? 0 : i); // three backups in the same microsecond
                 UUID backup = UUID.randomUUID();
-                insert(c, "insert into backups (id, database_id, trigger_kind, status, created_at, format, verification)"
-                        + " values (?, ?, 'ON_DEMAND', 'FAILED', ?, 'custom', 'NOT_VERIFIED')", backup, db, at);
+                // A backup's and a restore's lifecycle is their operation's (V13).
+                UUID backupOperation = failedOperation(c, db, "BACKUP", backup, at);
+                insert(c, "insert into backups (id, database_id, trigger_kind, operation_id, created_at, format, verification)"
+                        + " values (?, ?, 'ON_DEMAND', ?, ?, 'custom', 'NOT_VERIFIED')", backup, db, backupOperation, at);
                 backups.add(backup);
                 UUID restore = UUID.randomUUID();
-                insert(c, "insert into restores (id, backup_id, target_database_id, overwrite, status, created_at)"
-                        + " values (?, ?, ?, true, 'FAILED', ?)", restore, backup, db, at);
+                UUID restoreOperation = failedOperation(c, db, "RESTORE", restore, at);
+                insert(c, "insert into restores (id, backup_id, target_database_id, overwrite, operation_id, created_at)"
+                        + " values (?, ?, ?, true, ?, ?)", restore, backup, db, restoreOperation, at);
                 restores.add(restore);
                 UUID drill = UUID.randomUUID();
                 insert(c, "insert into drills (id, database_id, kind, trigger_kind, status, created_at)"
@@ -183,6 +188,13 @@ class PaginationIntegrationTest {
         }
         insertedOldestFirst.subList(0, tied).stream().map(UUID::toString).sorted(java.util.Comparator.reverseOrder()).forEach(order::add);
         return order;
+    }
+
+    private static UUID failedOperation(Connection c, UUID db, String kind, UUID subject, Instant at) throws Exception {
+        UUID id = UUID.randomUUID();
+        insert(c, "insert into database_operations (id, database_id, tenant_id, kind, state, requested_by, subject_id, requested_at)"
+                + " select ?, id, tenant_id, ?, 'FAILED', 'user', ?, ? from databases where id = ?", id, kind, subject, at, db);
+        return id;
     }
 
     private static void insert(Connection c, String sql, Object... values) throws Exception {

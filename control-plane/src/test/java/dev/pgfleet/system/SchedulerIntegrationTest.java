@@ -3,12 +3,14 @@ package dev.pgfleet.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.testsupport.ControlPlane;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerMetaData;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Quartz keeps its jobs in the metadata database and runs clustered, so replicas never fire a job twice. */
+@Tag("integration")
 class SchedulerIntegrationTest {
 
     @Test

@@ -3,6 +3,7 @@ package dev.pgfleet.tenant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.testsupport.ControlPlane;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -13,6 +14,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  * where the token is and never prints it (logs of restarts are collected and kept in many places).
  */
 @ExtendWith(OutputCaptureExtension.class)
+@Tag("integration")
 class AdminTokenPrintedOnceIntegrationTest {
 
     @Test

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.testsupport.ControlPlane;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Where the home does not survive restarts (a Kubernetes pod), the operator supplies the admin token. */
+@Tag("integration")
 class ConfiguredAdminTokenIntegrationTest {
 
     @Test

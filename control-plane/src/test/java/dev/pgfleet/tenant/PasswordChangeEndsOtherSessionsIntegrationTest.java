@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * the second — its next page goes to the login page — and leaves the first and the other
  * user's session alone.
  */
+@Tag("integration")
 class PasswordChangeEndsOtherSessionsIntegrationTest {
     private static final Pattern PASSWORD = Pattern.compile("data-testid=\"created-password\">([^<]+)<");
 

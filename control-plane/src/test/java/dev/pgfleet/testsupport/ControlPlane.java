@@ -140,16 +140,9 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Polls a database until its JSON satisfies {@code condition}; fails with the last state seen. */
     public JsonNode awaitDatabase(String id, String token, Duration timeout, Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Response last = null;
-        while (System.nanoTime() < deadline) {
-            last = get("/api/v1/databases/" + id, token);
-            if (last.status() == 200 && condition.test(last.json())) {
-                return last.json();
-            }
-            sleep(500);
-        }
-        throw new AssertionError("database " + id + " did not reach the expected state within " + timeout + "; last: " + last);
+        Response last = Polling.until("database " + id + " in the expected state", timeout, Duration.ofMillis(500),
+                () -> get("/api/v1/databases/" + id, token), r -> r.status() == 200 && condition.test(r.json()));
+        return last.json();
     }
 
     public JsonNode awaitStatus(String id, String token, String status, Duration timeout) {
@@ -158,16 +151,8 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Polls one backup until its JSON satisfies {@code done}; fails with the last state seen. */
     public JsonNode awaitBackup(String databaseId, String token, String backupId, Duration timeout, Predicate<JsonNode> done) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            last = get("/api/v1/databases/" + databaseId + "/backups/" + backupId, token).json();
-            if (done.test(last)) {
-                return last;
-            }
-            sleep(500);
-        }
-        throw new AssertionError("backup " + backupId + " did not finish within " + timeout + "; last: " + last);
+        return Polling.until("backup " + backupId + " finished", timeout, Duration.ofMillis(300),
+                () -> get("/api/v1/databases/" + databaseId + "/backups/" + backupId, token).json(), done);
     }
 
     /**
@@ -175,10 +160,17 @@ public final class ControlPlane implements AutoCloseable {
      * as its connection string says: TLS, verify-full against the CA downloaded from the API.
      */
     public java.sql.Connection pooledConnection(String databaseId, String token) throws java.sql.SQLException {
+        return pooledConnection(databaseId, token, Map.of());
+    }
+
+    /** {@link #pooledConnection(String, String)} with pgjdbc settings of the test's own (timeouts...). */
+    public java.sql.Connection pooledConnection(String databaseId, String token, Map<String, String> settings) throws java.sql.SQLException {
         JsonNode credentials = get("/api/v1/databases/" + databaseId + "/credentials", token).json();
         URI pooler = URI.create(credentials.get("poolerUri").asText());
+        java.util.Properties properties = verifyFull(databaseId, token);
+        properties.putAll(settings);
         return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pooler.getHost() + ":" + pooler.getPort()
-                + pooler.getPath(), verifyFull(databaseId, token));
+                + pooler.getPath(), properties);
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,6 +41,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * connections stay open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class TlsIntegrationTest {
     private ControlPlane cp;
     private String alice;

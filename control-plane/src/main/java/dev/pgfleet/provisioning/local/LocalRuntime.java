@@ -47,7 +47,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
     static final String NAMESPACE = "/pgfleet/";
 
-    private final PgfleetProperties.Local settings;
+    private final LocalRuntimeProperties settings;
     private final PostgresInstallations installations;
     private final LocalLayout layout;
     private final EtcdServer etcd;
@@ -70,9 +70,9 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         return t;
     });
 
-    LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
+    LocalRuntime(PgfleetProperties properties, LocalRuntimeProperties settings, LocalProcesses processes, PostgresInstallations installations,
                  JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
-        this.settings = properties.local();
+        this.settings = settings;
         this.installations = installations;
         this.events = events;
         this.publisher = publisher;

@@ -15,7 +15,7 @@ import java.util.Set;
 public final class ProcessEnvironment {
     /**
      * A fixed search path: a PATH taken from the control plane's environment could point at anything. ./pgfleet setup
-     * installs PgBouncer for this path (its RUNTIME_PATH; ImageVersionsTest keeps the two equal).
+     * installs PgBouncer for this path (its RUNTIME_PATH; ImageVersionsIntegrationTest keeps the two equal).
      */
     public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -9,6 +9,7 @@ import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.provisioning.EtcdAccess;
 import dev.pgfleet.provisioning.EtcdClient;
 import dev.pgfleet.testsupport.ControlPlane;
+import dev.pgfleet.testsupport.Polling;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -53,6 +55,7 @@ import org.yaml.snakeyaml.Yaml;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("integration")
 class LocalDcsSecurityIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String UNTRUSTED = "127.0.0.2";
@@ -349,13 +352,7 @@ class LocalDcsSecurityIntegrationTest {
         }
     }
 
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(250);
-        }
+    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        Polling.until(what, timeout, Duration.ofMillis(250), condition);
     }
 }

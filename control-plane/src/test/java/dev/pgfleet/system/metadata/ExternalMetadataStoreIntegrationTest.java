@@ -15,9 +15,11 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** PGFLEET_DB_URL/USER/PASSWORD point the control plane at an external metadata database instead of its own. */
+@Tag("integration")
 class ExternalMetadataStoreIntegrationTest {
 
     @Test

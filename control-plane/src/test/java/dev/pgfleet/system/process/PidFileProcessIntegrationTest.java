@@ -12,12 +12,14 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Real child processes (a {@code sleep} whose command line carries a marker, through bash's {@code exec -a}) stopped
  * through their pid files the way the control plane, {@code ./pgfleet down} and the benchmarks stop theirs.
  */
+@Tag("integration")
 class PidFileProcessIntegrationTest {
     private final List<Process> started = new ArrayList<>();
     private Path dir;
