@@ -7,7 +7,7 @@ import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.PoolerControl;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.ClusterObservation;
@@ -48,14 +48,14 @@ class DrillService {
     private final DrillSchedules schedules;
     private final DrillRunner runner;
     private final Switchover switchover;
-    private final DataPlaneRuntime runtime;
+    private final PoolerControl runtime;
     private final DesiredClusters desiredClusters;
     private final DatabaseEvents events;
     private final DrillProperties settings;
     private final DrillAdmission admission;
 
     DrillService(DatabaseService databaseService, DatabaseRepository databases, DrillRepository drills, DrillPolicyRepository policies,
-                 DrillLedger ledger, DrillSchedules schedules, DrillRunner runner, Switchover switchover, DataPlaneRuntime runtime,
+                 DrillLedger ledger, DrillSchedules schedules, DrillRunner runner, Switchover switchover, PoolerControl runtime,
                  DesiredClusters desiredClusters, DatabaseEvents events, DrillProperties settings,
                  DrillAdmission admission) {
         this.databaseService = databaseService;

@@ -27,12 +27,12 @@ class Reconciler {
 
     private final ReconcileStore store;
     private final DesiredClusters desiredClusters;
-    private final DataPlaneRuntime runtime;
+    private final ClusterConvergence runtime;
     private final TenantDatabaseInitializer initializer;
     private final DatabaseEvents events;
     private final PgfleetProperties.Reconcile timing;
 
-    Reconciler(ReconcileStore store, DesiredClusters desiredClusters, DataPlaneRuntime runtime,
+    Reconciler(ReconcileStore store, DesiredClusters desiredClusters, ClusterConvergence runtime,
                TenantDatabaseInitializer initializer, DatabaseEvents events, PgfleetProperties properties) {
         this.store = store;
         this.desiredClusters = desiredClusters;
