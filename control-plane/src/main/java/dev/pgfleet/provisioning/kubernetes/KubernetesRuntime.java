@@ -63,7 +63,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         PatroniRest patroni = new PatroniRest(http, json);
         this.observations = new KubernetesObservations(client, settings, patroni);
-        this.failover = new KubernetesFailoverOperations(client, settings, processes);
+        this.failover = new KubernetesFailoverOperations(client, settings, new dev.pgfleet.provisioning.PgBouncerConsole(processes));
         this.routing = new LeaderRouting(client, settings);
         this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
                 failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)), operations);
