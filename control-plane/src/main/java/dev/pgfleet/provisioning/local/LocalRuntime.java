@@ -1,38 +1,26 @@
 package dev.pgfleet.provisioning.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.database.Database;
-import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
-import dev.pgfleet.node.NodeInventory;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.provisioning.ClusterObservation;
-import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
-import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
-import jakarta.annotation.PreDestroy;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -43,58 +31,35 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "local", matchIfMissing = true)
-class LocalRuntime implements DataPlaneRuntime, NodeInventory {
+class LocalRuntime implements DataPlaneRuntime {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
-    static final String NAMESPACE = "/pgfleet/";
 
     private final PgfleetProperties.Local settings;
     private final PostgresInstallations installations;
     private final LocalLayout layout;
     private final EtcdServer etcd;
+    private final EtcdAuthGate authGate;
     private final PatroniRest rest;
     private final PatroniMembers members;
     private final PgBouncerPooler pooler;
     private final ReadOnlyPooler readOnlyPooler;
     private final PortLeases ports;
-    private final LeaderWatcher watcher;
-    private final EtcdAuthGate authGate;
-    private final DatabaseEvents events;
-    private final ApplicationEventPublisher publisher;
-    /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
-    private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
-    private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
-    private final JdbcTemplate jdbc;
-    private final java.util.concurrent.ExecutorService retargeting = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "pooler-retarget");
-        t.setDaemon(true);
-        return t;
-    });
+    private final PoolerFollower follower;
 
-    LocalRuntime(PgfleetProperties properties, LocalProcesses processes, PostgresInstallations installations,
-                 JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
+    LocalRuntime(PgfleetProperties properties, PostgresInstallations installations, LocalLayout layout, EtcdServer etcd,
+                 EtcdAuthGate authGate, PatroniRest localPatroniRest, PatroniMembers members, PgBouncerPooler pooler,
+                 ReadOnlyPooler readOnlyPooler, PortLeases ports, PoolerFollower follower) {
         this.settings = properties.local();
         this.installations = installations;
-        this.events = events;
-        this.publisher = publisher;
-        this.jdbc = jdbc;
-        this.layout = new LocalLayout(properties.resolvedHome());
-        String connectHost = settings.advertiseHost();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        // The root password lives next to master.key, outside etcd's directory (which the data-plane user owns).
-        this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1,
-                processes, http, json, layout.home().resolve("etcd-root.password"));
-        this.authGate = new EtcdAuthGate(etcd, () -> jdbc.queryForList(
-                "select cast(id as varchar) from databases where not deletion_requested", String.class));
-        this.rest = new PatroniRest(http, json);
-        this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir,
-                LocalTrustedNetworks.of(settings.listenAddress(), connectHost));
-        this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
-        this.readOnlyPooler = new ReadOnlyPooler(layout, processes, settings.listenAddress(), connectHost);
-        this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
-        // The watch thread only hands leader events over: one database's slow pooler must not delay another's.
-        this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json,
-                (scope, leader) -> retargeting.execute(() -> onLeaderElected(scope, leader)),
-                () -> retargeting.execute(this::retargetAllPoolers));
+        this.layout = layout;
+        this.etcd = etcd;
+        this.authGate = authGate;
+        this.rest = localPatroniRest;
+        this.members = members;
+        this.pooler = pooler;
+        this.readOnlyPooler = readOnlyPooler;
+        this.ports = ports;
+        this.follower = follower;
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -146,54 +111,12 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         return new Endpoint(settings.advertiseHost(), member.getPgPort());
     }
 
-    /**
-     * This machine is the only node. Its members are not pinned to NVMe (there is no label to check here), and
-     * "used" is what the plans of the databases placed here ask for; nothing enforces it locally.
-     */
-    @Override
-    public List<NodeCapacity> fetchNodes() {
-        long cpu = 0;
-        long memory = 0;
-        int members = 0;
-        for (String planId : jdbc.queryForList("select plan from databases", String.class)) {
-            Plan plan = Plan.fromId(planId).orElseThrow();
-            cpu += plan.members() * plan.memberResources().cpus() * 1000L;
-            memory += plan.members() * plan.memberResources().memoryBytes();
-            members += plan.members();
-        }
-        return List.of(new NodeCapacity(hostName(), false, Runtime.getRuntime().availableProcessors() * 1000L,
-                totalMemoryBytes(), cpu, memory, members));
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
-
-    /** MemTotal from /proc/meminfo (the JVM only knows its own heap). */
-    private static long totalMemoryBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return 0;
-    }
-
     // ---- converging -------------------------------------------------------------------------------
 
     @Override
     public void ensureMembers(DesiredCluster desired) {
         etcd.ensureRunning();
-        watcher.ensureStarted();
-        known.put(desired.spec().scope(), desired);
+        follower.follow(desired);
         try {
             // The scope's etcd user before its members: with authentication on, they cannot start without it.
             etcd.access().ensureScope(dcs(), desired.spec().scope(), desired.secrets().dcsPassword());
@@ -291,7 +214,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public void deleteCluster(DesiredCluster desired) {
-        known.remove(desired.spec().scope());
+        follower.unfollow(desired);
         synchronized (lock(desired)) {
             pooler.stop(desired);
             if (desired.readOnly() != null) {
@@ -311,12 +234,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
                 throw new IllegalStateException("interrupted", e);
             }
         }
-        locks.remove(desired.id());
-    }
-
-    @Override
-    public void forget(DesiredCluster desired) {
-        known.remove(desired.spec().scope());
+        follower.releaseLock(desired);
     }
 
     // ---- switchover and drills ------------------------------------------------------------------------
@@ -378,56 +296,15 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         }
     }
 
-    @PreDestroy
-    void stopWatching() {
-        watcher.stop();
-        retargeting.shutdownNow();
-    }
-
-    // ---- following the leader -----------------------------------------------------------------------
-
-    /** A leader key was written: point that database's pooler at the new leader now. */
-    private void onLeaderElected(String scope, String leader) {
-        DesiredCluster desired = known.get(scope);
-        if (desired == null || desired.members().stream().noneMatch(m -> m.name().equals(leader))) {
-            return;
-        }
-        // A first leader means the database can be initialised now; a new one means the status changed.
-        publisher.publishEvent(new DataPlaneChanged(desired.id()));
-        long started = System.nanoTime();
-        synchronized (lock(desired)) {
-            try {
-                if (pooler.find(desired).isEmpty() || !pooler.ensure(desired, leader)) {
-                    return;
-                }
-                long ms = (System.nanoTime() - started) / 1_000_000;
-                events.normal(desired.id(), "PoolerRetargeted", leader + " was elected leader; the pooler now sends connections to it ("
-                        + ms + " ms after the election was seen).");
-            } catch (Exception e) {
-                log.warn("could not retarget the pooler of {} to {}: {}", desired.spec().databaseName(), leader, e.toString());
-            }
-        }
-    }
-
-    private void retargetAllPoolers() {
-        for (DesiredCluster desired : known.values()) {
-            try {
-                dcsLeader(desired).ifPresent(leader -> onLeaderElected(desired.spec().scope(), leader));
-            } catch (Exception e) {
-                log.debug("could not read the leader of {}: {}", desired.spec().databaseName(), e.toString());
-            }
-        }
-    }
-
     private Optional<String> dcsLeader(DesiredCluster desired) throws IOException, InterruptedException {
-        return etcd.client().get(dcs().leaderKey(desired.spec().scope()));
+        return follower.fetchDcsLeader(desired);
     }
 
     private Dcs dcs() {
-        return new Dcs(List.of(etcd.clientAddress()), NAMESPACE);
+        return follower.dcs();
     }
 
     private Object lock(DesiredCluster desired) {
-        return locks.computeIfAbsent(desired.id(), id -> new Object());
+        return follower.lock(desired);
     }
 }
