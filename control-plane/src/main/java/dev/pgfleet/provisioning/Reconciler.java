@@ -79,7 +79,12 @@ class Reconciler {
             initializer.ensureRolesOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired, monitorPassword(db), true);
         }
         if (stepFailure == null && initialized) {
-            runtime.ensurePooler(desired);
+            // Likewise a pooler that cannot follow a new leader: the status must say so (DEGRADED), not stay READY.
+            try {
+                runtime.ensurePooler(desired);
+            } catch (RuntimeException e) {
+                stepFailure = e;
+            }
             obs = runtime.observeCluster(desired);
         }
 
