@@ -8,7 +8,6 @@ import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
 import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
@@ -27,7 +26,8 @@ import org.springframework.stereotype.Component;
  * The embedded runtime: every database's data plane as real processes on this machine. One shared etcd
  * (each database its own Patroni scope), N Patroni members each managing a PostgreSQL with pgvector, one
  * PgBouncer per database that follows the leader. Processes outlive the control plane and are re-adopted
- * through their pid files; all state lives under PGFLEET_HOME.
+ * through their pid files; all state lives under PGFLEET_HOME. This class only composes its parts (beans built by
+ * LocalRuntimeParts; the leader watch is PoolerFollower, the node view LocalNodeInventory) into the port's roles.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "local", matchIfMissing = true)
@@ -39,27 +39,27 @@ class LocalRuntime implements DataPlaneRuntime {
     private final LocalLayout layout;
     private final EtcdServer etcd;
     private final EtcdAuthGate authGate;
-    private final PatroniRest rest;
     private final PatroniMembers members;
     private final PgBouncerPooler pooler;
     private final ReadOnlyPooler readOnlyPooler;
     private final PortLeases ports;
     private final PoolerFollower follower;
+    private final LocalObservations observations;
 
     LocalRuntime(PgfleetProperties properties, PostgresInstallations installations, LocalLayout layout, EtcdServer etcd,
-                 EtcdAuthGate authGate, PatroniRest localPatroniRest, PatroniMembers members, PgBouncerPooler pooler,
-                 ReadOnlyPooler readOnlyPooler, PortLeases ports, PoolerFollower follower) {
+                 EtcdAuthGate authGate, PatroniMembers members, PgBouncerPooler pooler, ReadOnlyPooler readOnlyPooler,
+                 PortLeases ports, PoolerFollower follower, LocalObservations observations) {
         this.settings = properties.local();
         this.installations = installations;
         this.layout = layout;
         this.etcd = etcd;
         this.authGate = authGate;
-        this.rest = localPatroniRest;
         this.members = members;
         this.pooler = pooler;
         this.readOnlyPooler = readOnlyPooler;
         this.ports = ports;
         this.follower = follower;
+        this.observations = observations;
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -181,35 +181,7 @@ class LocalRuntime implements DataPlaneRuntime {
 
     @Override
     public ClusterObservation observeCluster(DesiredCluster desired) {
-        List<Integer> restPorts = desired.members().stream().map(DesiredCluster.MemberSlot::restPort).toList();
-        List<PatroniRest.Member> reported = rest.fetchCluster(settings.advertiseHost(), restPorts).orElse(List.of());
-        Optional<String> leader = reported.stream().filter(m -> "leader".equals(m.role()) && "running".equals(m.state()))
-                .map(PatroniRest.Member::name).findFirst();
-        // Replay lag, which decides the read-only rotation (ReadOnlyEndpoint), for databases that have one.
-        Long leaderLocation = desired.readOnly() == null ? null : leader
-                .flatMap(l -> rest.fetchWalPosition(patroniAddress(desired, l))).orElse(null);
-        List<ClusterObservation.MemberObservation> observed = new ArrayList<>();
-        for (DesiredCluster.MemberSlot slot : desired.members()) {
-            boolean running = members.find(desired, slot).isPresent();
-            Optional<PatroniRest.Member> r = reported.stream().filter(m -> m.name().equals(slot.name())).findFirst();
-            Long lag = r.map(PatroniRest.Member::lagBytes).orElse(null);
-            if (leaderLocation != null && running && r.isPresent() && !leader.get().equals(slot.name())) {
-                lag = PatroniRest.replicaLag(lag, leaderLocation, rest.fetchWalPosition(patroniAddress(desired, slot.name())).orElse(null));
-            }
-            observed.add(new ClusterObservation.MemberObservation(slot.name(), running,
-                    r.map(PatroniRest.Member::role).orElse(null),
-                    running ? r.map(PatroniRest.Member::state).orElse("starting") : "stopped", lag));
-        }
-        boolean poolerRunning = pooler.find(desired).isPresent() && pooler.accepting(desired);
-        Optional<String> target = Optional.empty();
-        if (poolerRunning) {
-            try {
-                target = pooler.loadedTarget(desired);
-            } catch (RuntimeException e) {
-                log.debug("could not ask the pooler of {} for its target: {}", desired.spec().databaseName(), e.toString());
-            }
-        }
-        return new ClusterObservation(observed, leader, poolerRunning, target);
+        return observations.observe(desired);
     }
 
     @Override
@@ -269,7 +241,7 @@ class LocalRuntime implements DataPlaneRuntime {
 
     @Override
     public String patroniAddress(DesiredCluster desired, String member) {
-        return settings.advertiseHost() + ":" + desired.member(member).restPort();
+        return observations.patroniAddress(desired, member);
     }
 
     /** SIGKILL of the member's Patroni and its postmaster at once, as a machine losing power would stop them. */
