@@ -136,6 +136,7 @@ class KubernetesAtRestMockTest {
 
         List<ApiRequest> first = pass(runtime, ha);
         List<HasMetadata> objects = allObjects(ha);
+        assertThat(objects).as("the shared etcd's 5 objects, the root and the 19 it owns (docs/kubernetes.md)").hasSize(25);
         assertThat(appliedNames(first)).as("the first pass applies every object once")
                 .containsExactlyInAnyOrderElementsOf(objects.stream().map(o -> o.getMetadata().getName() + " " + o.getKind()).toList());
         runMembersAndPooler(ha);
