@@ -93,7 +93,7 @@ parse_args() {
 
 check_prerequisites() {
   local cmd
-  for cmd in java psql curl jq ss python3 awk sync; do
+  for cmd in java psql curl jq ss python3 sync; do
     command -v "$cmd" >/dev/null || die "$cmd is missing (./pgfleet bench backup installs the components)"
   done
   [ -f "$JAR" ] || die "$JAR is missing; build it: ./mvnw -q -B -DskipTests package"
@@ -101,9 +101,6 @@ check_prerequisites() {
 
 # ---- small helpers ---------------------------------------------------------------------------------
 
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-# Throughput in MiB/s: bytes over seconds.
-mib_per_s() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
 
 # ---- a quiet machine ---------------------------------------------------------------------------------
 
@@ -368,7 +365,7 @@ warm_up() {
 
 # ---- results ----------------------------------------------------------------------------------------
 
-two() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
+two() { stats fmt 2 "$1"; }
 
 # Throughputs per run (MiB/s) for a list of durations.
 throughputs() { local s; for s in "$@"; do mib_per_s "$DB_BYTES" "$s"; echo; done; }

@@ -72,7 +72,7 @@ parse_args() {
 
 check_prerequisites() {
   local cmd
-  for cmd in java patroni etcd pgbouncer curl jq ss python3 awk pgrep; do
+  for cmd in java patroni etcd pgbouncer curl jq ss python3 pgrep; do
     command -v "$cmd" >/dev/null || die "$cmd is missing (./pgfleet bench failover installs the components)"
   done
   [ -f "$JAR" ] || die "$JAR is missing; build it: ./mvnw -q -B -DskipTests package"
@@ -170,17 +170,9 @@ field() { jq -r "$2 // \"\"" "$1"; }
 # ---- results ----------------------------------------------------------------------------------------
 
 # Milliseconds as seconds with two decimals; a dash for a figure that is missing.
-seconds_or_dash() { if [ -n "$1" ]; then awk -v m="$1" 'BEGIN { printf "%.2f", m / 1000 }'; else echo "—"; fi; }
+seconds_or_dash() { if [ -n "$1" ]; then stats div 2 "$1" 1000; else echo "—"; fi; }
 
-# Nearest-rank percentile: the value at rank ceil(p/100 * n) of the sorted values (p a whole number).
-percentile() {
-  local p="$1"
-  shift
-  printf '%s\n' "$@" | sort -g | awk -v p="$p" '{ v[NR] = $1 } END { r = int((p * NR + 99) / 100); if (r < 1) r = 1; print v[r] }'
-}
-
-maximum() { printf '%s\n' "$@" | sort -g | tail -n1; }
-sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%d", s }'; }
+# percentile, maximum and sum: bench/lib.sh (bench/stats.py).
 
 # The indices of the drills of a type, and the non-empty values of a per-drill array at those indices.
 indices_of() { local i; for i in "${!D_TYPE[@]}"; do [ "${D_TYPE[$i]}" != "$1" ] || echo "$i"; done; }

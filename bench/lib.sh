@@ -5,6 +5,8 @@
 # functions use and the script's EXIT trap cleans up after (stop_control_plane_and_home).
 # shellcheck shell=bash
 
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
 # Data-plane ports: one block of 1000 below the kernel's ephemeral range (32768+), away from the default
 # range of a developer's own instance (20000-29999). The control plane puts the shared etcd on the last
 # two ports of the block (client port = end - 1). Every benchmark uses the same block: they never run at
@@ -35,76 +37,50 @@ positive_integer() {
 
 # ---- time --------------------------------------------------------------------------------------------
 
+# Arithmetic on decimals and statistics: bench/stats.py, the one helper for what bash cannot do (no awk or Python
+# blocks in the scripts).
+stats() { python3 "$BENCH_DIR/stats.py" "$@"; }
+
 now() { date +%s.%N; }
 
-seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+seconds_between() { stats sub 3 "$2" "$1"; }
 
 # A deadline some seconds from now, and whether it has passed.
-deadline_in() { awk -v n="$(now)" -v s="$1" 'BEGIN { printf "%.3f", n + s }'; }
-past() { awk -v n="$(now)" -v d="$1" 'BEGIN { exit !(n > d) }'; }
+deadline_in() { stats add 3 "$(now)" "$1"; }
+past() { stats lt "$1" "$(now)"; }
 
-millis_to_seconds() { awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }'; }
+millis_to_seconds() { stats div 3 "$1" 1000; }
 
 # ---- processes and files -----------------------------------------------------------------------------
 
 port_listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
 
 # One value from a YAML file by dotted path (patroni.yml is nested, so no grep).
-yaml_value() {
-  python3 - "$1" "$2" <<'PY'
-import sys, yaml
-with open(sys.argv[1]) as f:
-    node = yaml.safe_load(f)
-for key in sys.argv[2].split('.'):
-    node = node[key]
-print(node)
-PY
-}
+yaml_value() { stats yaml "$1" "$2"; }
 
 # The command line of a running process, or nothing.
 cmdline_of() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null || true; }
 
-# Stops processes, but only those whose command line still contains the marker (a recycled PID is never
-# signalled): the given signal to all of them first, so they shut down in parallel, then waits for each;
-# SIGKILL for any still there after the grace period.
+# Stopping processes is the jar's (dev.pgfleet.system.process.StopCommand): the same rules as the control plane and
+# ./pgfleet down — only a process whose command line still contains the marker is signalled (a recycled PID never
+# is), all of them at once so they shut down in parallel, SIGKILL for any still there after the grace period.
+# Run from the jar without a Spring context; the JAR the sourcing script set, not the copy the control plane runs.
+stop_command() {
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$JAR" -Dloader.main=dev.pgfleet.system.process.StopCommand \
+    org.springframework.boot.loader.launch.PropertiesLauncher "$@" || say "some processes could not be stopped ($1)"
+}
+
+# Processes by PID or pid file (pgfleet's and PostgreSQL's: the PID on the first line), with the marker.
 stop_pids() {
   local marker="$1" grace="$2" signal="$3"
   shift 3
-  local pid mine=() i
-  for pid in "$@"; do
-    [[ "$pid" =~ ^[0-9]+$ ]] || continue
-    if cmdline_of "$pid" | grep -qF -- "$marker" && kill "-$signal" "$pid" 2>/dev/null; then
-      mine+=("$pid")
-    fi
-  done
-  for pid in "${mine[@]}"; do
-    for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid ($marker) ignored SIG$signal for ${grace}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-    fi
-  done
+  [ "$#" -gt 0 ] || return 0
+  stop_command stop "$marker" "$grace" "$signal" "$@"
 }
 
-# One process.
-stop_pid() {
-  local pid="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  stop_pids "$marker" "$grace" "$signal" "$pid"
-}
-
-# The same, for the PID on the first line of a pid file (pgfleet's and PostgreSQL's).
-stop_pidfile() {
-  local file="$1" marker="$2" grace="${3:-$STOP_GRACE}" signal="${4:-TERM}"
-  [ -f "$file" ] || return 0
-  stop_pid "$(head -n1 "$file" | tr -dc '0-9')" "$marker" "$grace" "$signal"
-}
+# One process, or the one a pid file names.
+stop_pid() { stop_pids "$2" "${3:-$STOP_GRACE}" "${4:-TERM}" "$1"; }
+stop_pidfile() { [ -f "$1" ] || return 0; stop_pid "$@"; }
 
 # The last lines of a log, to explain a failure before the home directory is removed.
 show_log() {
@@ -180,6 +156,8 @@ start_control_plane() {
     "--pgfleet.local.port-range-start=$PORT_RANGE_START" "--pgfleet.local.port-range-end=$PORT_RANGE_END" \
     >"$PRIVATE/control-plane.log" 2>&1 </dev/null &
   CP_PID=$!
+  # Where ./pgfleet up records its control plane too, so that stopping this home stops it first.
+  echo "$CP_PID" > "$BENCH_HOME/control-plane.pid"
 
   local deadline
   deadline="$(deadline_in "$STARTUP_TIMEOUT")"
@@ -232,28 +210,13 @@ delete_database_quietly() {
   say "deleted database $id"
 }
 
-# For the EXIT trap: the control plane, then everything it left under its home, by pid file and only
-# while the command line matches; then the home itself.
+# For the EXIT trap: the control plane (recorded in control-plane.pid by start_control_plane), then everything it
+# left under its home, poolers, members, leftover postmasters and scratch verification instances, etcd, and the
+# metadata store (StopCommand down: what ./pgfleet down runs); then the home itself.
 stop_control_plane_and_home() {
-  local f
-  if [ -n "$CP_PID" ]; then
-    say "stopping the control plane (pid $CP_PID)"
-    stop_pid "$CP_PID" "--pgfleet.home=$BENCH_HOME" 60
-  fi
   if [ -n "$BENCH_HOME" ] && [ -d "$BENCH_HOME" ]; then
-    for f in "$BENCH_HOME"/databases/*/pooler/pgbouncer.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/pgbouncer.ini" 10
-    done
-    for f in "$BENCH_HOME"/databases/*/members/*/patroni.pid; do
-      stop_pidfile "$f" "$(dirname "$f")/patroni.yml" 60
-    done
-    # A postmaster can outlive a Patroni that was killed, and a backup verification's scratch instance can
-    # outlive a control plane stopped mid-restore; SIGINT is PostgreSQL's fast shutdown.
-    for f in "$BENCH_HOME"/databases/*/members/*/data/pgdata/postmaster.pid "$BENCH_HOME"/scratch/*/pgdata/postmaster.pid \
-             "$BENCH_HOME"/metadata/pgdata/postmaster.pid; do
-      stop_pidfile "$f" "$(dirname "$f")" 60 INT
-    done
-    stop_pidfile "$BENCH_HOME/etcd/etcd.pid" "$BENCH_HOME/etcd/data" 30
+    say "stopping the control plane and everything under $BENCH_HOME"
+    stop_command down "$BENCH_HOME"
     rm -rf "$BENCH_HOME"
   fi
 }
@@ -261,24 +224,30 @@ stop_control_plane_and_home() {
 # ---- results ----------------------------------------------------------------------------------------
 
 # The median of the values after the first, with that many decimals.
-median_with() {
-  local decimals="$1"
-  shift
-  printf '%s\n' "$@" | sort -g | awk -v d="$decimals" '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%." d "f", m }'
-}
-
+median_with() { stats median "$@"; }
 median() { median_with 3 "$@"; }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# Nearest-rank percentile: the value at rank ceil(p/100 * n) of the sorted values (p a whole number).
+percentile() { stats percentile "$@"; }
+maximum() { stats max "$@"; }
+sum() { stats sum "$@"; }
+
+ratio() { stats div 2 "$1" "$2"; }
+at_most() { stats le "$1" "$2"; }
+at_least() { stats ge "$1" "$2"; }
 verdict() { if at_most "$1" "$2"; then echo "met"; else echo "**NOT met**"; fi; }
+# The same for a lower bound.
+at_least_verdict() { if at_least "$1" "$2"; then echo "met"; else echo "**NOT met**"; fi; }
+
+# Bytes as MiB, and bytes over seconds as MiB/s, one decimal.
+mib() { stats div 1 "$1" 1048576; }
+mib_per_s() { stats div 1 "$(stats div 6 "$1" 1048576)" "$2"; }
 
 # The date and the machine, as Markdown list items; the argument, if any, is added to the machine's line.
 machine_markdown() {
   local cpu memory os
   cpu="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  memory="$(stats div 1 "$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo)" 1048576) GiB"
   os="$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: ${cpu:-unknown CPU}, $(nproc) CPUs (nproc), $memory memory, ${os:-unknown OS}${1:+; $1}"
@@ -295,34 +264,9 @@ data_plane_versions_markdown() {
 }
 
 # Puts a section (a file starting with "## <heading>") into docs/benchmarks.md ($DOC): in place of an
-# earlier section with that heading, right after the section headed <after> (which stays byte for byte as
-# it is), or at the end if there is none. A file that does not exist yet gets the title first.
-write_doc_section() {
-  local section="$1" heading="$2" after="$3" tmp
-  mkdir -p "$(dirname "$DOC")"
-  tmp="$(mktemp "$DOC.XXXXXX")"
-  if [ -f "$DOC" ]; then
-    awk -v section="$section" -v heading="## $heading" -v after="## $after" '
-      function emit(  line) {
-        if (last != "") print ""
-        while ((getline line < section) > 0) print line
-        close(section)
-        print ""
-        emitted = 1
-      }
-      /^## / {
-        if (in_after && !emitted) emit()
-        in_after = (index($0, after) == 1)
-        skipping = (index($0, heading) == 1)
-      }
-      !skipping { print; last = $0 }
-      END { if (!emitted) emit() }' "$DOC" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$tmp"
-  else
-    { echo "# Benchmarks"; echo; cat "$section"; } > "$tmp"
-  fi
-  chmod 0644 "$tmp"
-  mv "$tmp" "$DOC"
-}
+# earlier section with that heading, right after the section headed <after> (right after the title when <after> is
+# empty), or at the end if there is none; every other section stays as it is. A missing file gets the title first.
+write_doc_section() { stats doc-section "$DOC" "$1" "$2" "$3"; }
 
 # Creates the ha database DB_NAME for TENANT_TOKEN through the API and waits (PROVISION_TIMEOUT) until READY;
 # sets DB_ID. The last API answer (api_body) is then the READY database.

@@ -148,7 +148,7 @@ parse_args() {
 
 check_prerequisites() {
   local cmd
-  for cmd in java patroni etcd pgbouncer pgbench psql curl jq ss python3 awk pgrep prlimit; do
+  for cmd in java patroni etcd pgbouncer pgbench psql curl jq ss python3 pgrep prlimit; do
     command -v "$cmd" >/dev/null || die "$cmd is missing (./pgfleet bench pooler installs the components)"
   done
   [ -f "$JAR" ] || die "$JAR is missing; build it: ./mvnw -q -B -DskipTests package"
@@ -246,7 +246,7 @@ read_pooler_settings() {
   MAX_CLIENT_CONN="$(ini_value "$dir/pgbouncer.ini" max_client_conn)"
   MAX_PREPARED="$(ini_value "$dir/pgbouncer.ini" max_prepared_statements)"
   pid="$(head -n1 "$dir/pgbouncer.pid" | tr -dc '0-9')"
-  POOLER_FD_LIMIT="$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits")"
+  POOLER_FD_LIMIT="$(sed -nE 's/^Max open files +([0-9]+|unlimited) .*/\1/p' "/proc/$pid/limits")"
   say "pooler: default_pool_size $POOL_SIZE, reserve_pool_size $RESERVE_POOL, max_db_connections $MAX_DB_CONNECTIONS," \
       "max_client_conn $MAX_CLIENT_CONN, max_prepared_statements ${MAX_PREPARED:-unset}; PgBouncer's open-file limit $POOLER_FD_LIMIT"
   [ "$MAX_CLIENT_CONN" -gt "$CLIENTS" ] \
@@ -285,7 +285,7 @@ run_pgbench() {
     cat "$out" >&2
     tail -n 5 "$err" >&2 || true
   fi
-  R_TPS="$(awk -v t="$R_TPS" 'BEGIN { printf "%.1f", t }')"
+  R_TPS="$(stats fmt 1 "$R_TPS")"
   if [ "$R_RC" -ne 0 ] || [ "$R_FAILED" -ne 0 ] || [ "$R_ABORTED" -ne 0 ]; then
     say "  $name: exit code $R_RC, $R_FAILED failed transactions, $R_ABORTED aborted clients; pgbench said:"
     grep -vE '^pgbench: (client [0-9]+ )?(receiving|sending|executing)' "$err" | head -n 5 >&2 || true
@@ -353,7 +353,7 @@ PIPELINED_TPCB=""
 prepared_tpcb_script() {
   PIPELINED_TPCB="$PRIVATE/tpcb-like-pipelined.sql"
   pgbench --show-script=tpcb-like 2>&1 | sed -n '2,$p' \
-    | awk '/^BEGIN;$/ { print "\\startpipeline" } { print } /^END;$/ { print "\\endpipeline" }' > "$PIPELINED_TPCB"
+    | sed -e 's/^BEGIN;$/\\startpipeline\n&/' -e 's/^END;$/&\n\\endpipeline/' > "$PIPELINED_TPCB"
   if ! grep -qx '\\startpipeline' "$PIPELINED_TPCB" || ! grep -qx '\\endpipeline' "$PIPELINED_TPCB"; then
     die "pgbench's tpcb-like script has no BEGIN; / END; lines to put in a pipeline: $(cat "$PIPELINED_TPCB")"
   fi
@@ -470,13 +470,23 @@ run_vector() {
   local name="$1" uri="$2" logdir="$PRIVATE/$1.log.d"
   mkdir -p "$logdir"
   run_pgbench "$name" "$uri" "$VECTOR_CLIENTS" -f "$VECTOR_SCRIPT" --log --log-prefix="$logdir/tx"
-  R_P95="$(cat "$logdir"/tx.* | awk '$3 ~ /^[0-9]+$/ { print $3 }' | sort -n \
-    | awk '{ v[NR] = $1 } END { if (NR == 0) { print ""; exit } r = int((95 * NR + 99) / 100); printf "%.2f", v[r] / 1000 }')"
+  R_P95="$(stats column-percentile 95 3 1000 2 "$logdir"/tx.*)"
   rm -rf "$logdir"
 }
 
 declare -A P95_RUNS=()
 VECTOR_READ_ONLY_SERVED_BY=""   # what pg_is_in_recovery() says through the read-only endpoint
+
+# "1× the leader, 3× a replica" from pg_is_in_recovery() answers (f/t), one a line.
+served_by() {
+  local leader replica out=()
+  leader="$(grep -cx f <<< "$1" || true)"
+  replica="$(grep -cx t <<< "$1" || true)"
+  [ "$leader" -eq 0 ] || out+=("$leader× the leader")
+  [ "$replica" -eq 0 ] || out+=("$replica× a replica")
+  local IFS=,
+  sed 's/,/, /g' <<< "${out[*]}"
+}
 
 bench_vector() {
   local run
@@ -486,7 +496,7 @@ bench_vector() {
   local endpoints=(leader-pooler)
   if [ -n "$READ_ONLY_URI" ]; then
     endpoints+=(read-only)
-    VECTOR_READ_ONLY_SERVED_BY="$(for _ in 1 2 3 4; do psql_on "$READ_ONLY_URI" -c 'select pg_is_in_recovery()'; done | sort | uniq -c | awk '{ printf "%s%s× %s", (NR > 1 ? ", " : ""), $1, ($2 == "t" ? "a replica" : "the leader") }')"
+    VECTOR_READ_ONLY_SERVED_BY="$(served_by "$(for _ in 1 2 3 4; do psql_on "$READ_ONLY_URI" -c 'select pg_is_in_recovery()'; done)")"
     say "the read-only endpoint served 4 sessions from: $VECTOR_READ_ONLY_SERVED_BY"
   else
     say "the API gives no readOnlyUri (the read-only endpoint is not in this build): the read-only part is skipped"
@@ -527,7 +537,6 @@ pipelined_mark() {
 }
 
 errors_cell() { local e="${ERRORS[$1]:-0}"; if [ "$e" -eq 0 ]; then echo 0; else echo "**$e**"; fi; }
-at_least_verdict() { if at_least "$1" "$2"; then echo "met"; else echo "**NOT met**"; fi; }
 
 results_markdown() {
   local w n mode cell best_cell ratio_simple ratio_prepared total_errors=0
@@ -593,7 +602,7 @@ pooler_section() {
 ## Pooler (\`./pgfleet bench pooler\`)
 
 $(machine_markdown "pgbench on the same machine as the database")
-$(data_plane_versions_markdown "$BIN_DIR"), pgbench $(pgbench --version | awk '{ print $3 }'), pgvector $(psql_on "$DIRECT_URI" -c "select extversion from pg_extension where extname = 'vector'")
+$(data_plane_versions_markdown "$BIN_DIR"), pgbench $(pgbench --version | cut -d' ' -f3), pgvector $(psql_on "$DIRECT_URI" -c "select extversion from pg_extension where extname = 'vector'")
 
 $(method_markdown)
 

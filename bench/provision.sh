@@ -247,7 +247,8 @@ direct_run() {
   namespace="$(yaml_value "$first" namespace)"
   pooler_port="$(sed -n 's/^listen_port = //p' "$template/pooler/pgbouncer.ini")"
   owner="$(jq -r .username "$template/credentials.json")"
-  verifier="$(awk -F'"' -v user="$owner" '$2 == user { print $4 }' "$template/pooler/userlist.txt")"
+  # userlist.txt: one '"user" "verifier"' line per user.
+  verifier="$(grep -F "\"$owner\" " "$template/pooler/userlist.txt" | head -n1 | cut -d'"' -f4)"
   uri="$(jq -r .poolerUri "$template/credentials.json")"
   [ -n "$verifier" ] || die "no SCRAM verifier for $owner in the template's userlist.txt"
 
@@ -457,26 +458,8 @@ few_runs_note() {
   fi
 }
 
-# Rewrites docs/benchmarks.md: the title, this section, then any other sections the file already has.
-write_doc() {
-  local section="$1" others="" tmp
-  if [ -f "$DOC" ]; then
-    others="$(awk '
-      /^# / && !titled { titled = 1; next }
-      /^## / { skipping = ($0 ~ /^## Provisioning/) }
-      !skipping { print }' "$DOC" | sed '/./,$!d')"
-  fi
-  mkdir -p "$(dirname "$DOC")"
-  tmp="$(mktemp "$DOC.XXXXXX")"
-  {
-    echo "# Benchmarks"
-    echo
-    cat "$section"
-    if [ -n "$others" ]; then echo; echo "$others"; fi
-  } > "$tmp"
-  chmod 0644 "$tmp"
-  mv "$tmp" "$DOC"
-}
+# Puts this section into docs/benchmarks.md: in place of an earlier one, else first, right after the title.
+write_doc() { write_doc_section "$1" "Provisioning" ""; }
 
 # ---- cleanup ----------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.CronIntervals;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.pgfleet.backup;
 
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import io.swagger.v3.oas.annotations.Operation;
 import java.util.UUID;
 import org.springframework.security.access.prepost.PreAuthorize;

@@ -9,7 +9,7 @@ import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,6 +2,7 @@ package dev.pgfleet.backup;
 
 import dev.pgfleet.database.Database;
 import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.system.process.LocalHomeShutdown;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class InProcessDumpVerification implements DumpVerification {
                               BackupProperties settings) {
         this.processes = processes;
         this.installations = installations;
-        this.scratchRoot = properties.resolvedHome().resolve("scratch");
+        this.scratchRoot = properties.resolvedHome().resolve(LocalHomeShutdown.SCRATCH);
         this.settings = settings;
     }
 

@@ -1,8 +1,10 @@
 package dev.pgfleet.dashboard;
 
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.security.DashboardUser;
 import dev.pgfleet.system.ApiException;
+import dev.pgfleet.system.ApiExceptionHandler;
 import dev.pgfleet.system.ClientFaults;
-import dev.pgfleet.tenant.DashboardUser;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -45,14 +47,15 @@ class DashboardAdvice {
         return new FormErrors();
     }
 
+    /** Until backup/ and drill/ throw domain exceptions; goes with {@link ApiException} itself. */
     @ExceptionHandler(ApiException.class)
     ModelAndView refused(ApiException e, HttpServletResponse response) {
         return errorPage(response, e.status(), e.title(), e.getMessage());
     }
 
-    @ExceptionHandler(dev.pgfleet.problem.DomainException.class)
-    ModelAndView refused(dev.pgfleet.problem.DomainException e, HttpServletResponse response) {
-        return errorPage(response, dev.pgfleet.system.ApiExceptionHandler.statusOf(e), e.title(), e.getMessage());
+    @ExceptionHandler(DomainException.class)
+    ModelAndView refused(DomainException e, HttpServletResponse response) {
+        return errorPage(response, ApiExceptionHandler.statusOf(e), e.title(), e.getMessage());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

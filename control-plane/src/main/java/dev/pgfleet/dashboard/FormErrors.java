@@ -1,12 +1,13 @@
 package dev.pgfleet.dashboard;
 
+import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.system.ApiException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * What was wrong with a submitted form, by field, for inline messages; the key {@link #FORM} holds a message
- * about the form as a whole. A refusal from a service names its field ({@link ApiException#field()}), so the
+ * about the form as a whole. A refusal from a service names its field ({@link DomainException#field()}), so the
  * dashboard shows the API's own sentence beside the input that caused it.
  */
 public final class FormErrors {
@@ -20,15 +21,27 @@ public final class FormErrors {
     }
 
     /** The refusal beside its field when the form has that field, else as a message about the whole form. */
+    public void reject(DomainException e, String... formFields) {
+        rejectAt(e.field(), e.getMessage(), formFields);
+    }
+
+    /**
+     * As {@link #reject(DomainException, String...)}, for backup/ and drill/ until they throw domain exceptions;
+     * goes with {@link ApiException} itself.
+     */
+    @Deprecated
     public void reject(ApiException e, String... formFields) {
-        String field = e.field();
+        rejectAt(e.field(), e.getMessage(), formFields);
+    }
+
+    private void rejectAt(String field, String message, String... formFields) {
         for (String f : formFields) {
             if (f.equals(field)) {
-                reject(f, e.getMessage());
+                reject(f, message);
                 return;
             }
         }
-        reject(FORM, e.getMessage());
+        reject(FORM, message);
     }
 
     public boolean any() {

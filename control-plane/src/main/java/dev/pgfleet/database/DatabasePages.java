@@ -3,8 +3,10 @@ package dev.pgfleet.database;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.Arrays;
@@ -92,7 +94,7 @@ class DatabasePages implements DashboardPage {
             try {
                 Database d = service.create(CurrentTenant.get(), new CreateDatabaseRequest(form.name(), form.plan(), version));
                 return "redirect:/databases/" + d.getId();
-            } catch (ApiException e) {
+            } catch (DomainException e) {
                 errors.reject(e, "name", "plan", "postgresVersion");
             }
         }
@@ -142,13 +144,13 @@ class DatabasePages implements DashboardPage {
             case "pooler" -> c.poolerUri();
             case "direct" -> c.directUri();
             case "read-only" -> c.readOnlyUri();
-            default -> throw new ApiException(HttpStatus.BAD_REQUEST, "Unknown kind", "kind is 'pooler', 'direct' or 'read-only'.");
+            default -> throw new InvalidInput("Unknown kind", "kind is 'pooler', 'direct' or 'read-only'.");
         };
         if (value == null && kind.equals("read-only") && c.poolerUri() != null) {
-            throw new ApiException(HttpStatus.CONFLICT, "No read-only endpoint", "Only databases with replicas (plan ha) have one.");
+            throw new Conflict("No read-only endpoint", "Only databases with replicas (plan ha) have one.");
         }
         if (value == null) {
-            throw new ApiException(HttpStatus.CONFLICT, "Not placed yet", "The database has no endpoints yet.");
+            throw new Conflict("Not placed yet", "The database has no endpoints yet.");
         }
         return ResponseEntity.ok().cacheControl(CacheControl.noStore()).contentType(MediaType.TEXT_PLAIN).body(value);
     }

@@ -4,11 +4,14 @@ import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Names;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ScramVerifier;
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.problem.Unprocessable;
+import dev.pgfleet.security.TenantPrincipal;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.SecretCipher;
 import dev.pgfleet.tenant.Tenant;
-import dev.pgfleet.tenant.TenantPrincipal;
 import dev.pgfleet.tenant.TenantRepository;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +19,6 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -48,22 +50,22 @@ public class DatabaseService {
         String name = request.name();
         String nameProblem = Names.problemWith(name);
         if (nameProblem != null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid database name", "Database name " + nameProblem + ".", "name");
+            throw new InvalidInput("Invalid database name", "Database name " + nameProblem + ".", "name");
         }
         if (request.plan() == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Missing plan", "Field 'plan' is required; one of: " + planIds() + ".", "plan");
+            throw new InvalidInput("Missing plan", "Field 'plan' is required; one of: " + planIds() + ".", "plan");
         }
-        Plan plan = Plan.fromId(request.plan()).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, "Unknown plan",
+        Plan plan = Plan.fromId(request.plan()).orElseThrow(() -> new InvalidInput("Unknown plan",
                 "There is no plan '" + request.plan() + "'; choose one of: " + planIds() + ".", "plan"));
         int version = resolveVersion(request.postgresVersion());
 
-        Tenant tenant = tenants.lockById(caller.tenantId()).orElseThrow(() -> ApiException.notFound("Tenant"));
+        Tenant tenant = tenants.lockById(caller.tenantId()).orElseThrow(() -> new NotFound("Tenant"));
         if (databases.existsByTenantIdAndName(tenant.getId(), name)) {
-            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "You already have a database named '" + name + "'.", "name");
+            throw new Conflict("Name taken", "You already have a database named '" + name + "'.", "name");
         }
         long count = databases.countByTenantId(tenant.getId());
         if (count >= tenant.getDatabaseQuota()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Quota exceeded", "Your quota allows " + tenant.getDatabaseQuota()
+            throw new Conflict("Quota exceeded", "Your quota allows " + tenant.getDatabaseQuota()
                     + " databases and you have " + count + "; delete one first.");
         }
 
@@ -95,7 +97,7 @@ public class DatabaseService {
     @Transactional(readOnly = true)
     public Database get(TenantPrincipal caller, UUID id) {
         return databases.findByIdAndTenantId(id, caller.tenantId())
-                .orElseThrow(() -> ApiException.notFound("Database " + id));
+                .orElseThrow(() -> new NotFound("Database " + id));
     }
 
     @Transactional
@@ -123,15 +125,14 @@ public class DatabaseService {
 
     private int resolveVersion(Integer requested) {
         if (requested == null) {
-            return runtime.defaultPostgresVersion().orElseThrow(() -> new ApiException(HttpStatus.UNPROCESSABLE_ENTITY,
-                    "No PostgreSQL available", "No installed PostgreSQL version has pgvector; run ./pgfleet up to install it.", "postgresVersion"));
+            return runtime.defaultPostgresVersion().orElseThrow(() -> new Unprocessable("No PostgreSQL available", "No installed PostgreSQL version has pgvector; run ./pgfleet up to install it.", "postgresVersion"));
         }
         if (!runtime.supportedPostgresVersions().contains(requested)) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "PostgreSQL version not available",
+            throw new Unprocessable("PostgreSQL version not available",
                     "PostgreSQL " + requested + " is not installed here; available: " + runtime.supportedPostgresVersions() + ".", "postgresVersion");
         }
         runtime.problemWithVersion(requested).ifPresent(problem -> {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "PostgreSQL version not available", problem, "postgresVersion");
+            throw new Unprocessable("PostgreSQL version not available", problem, "postgresVersion");
         });
         return requested;
     }

@@ -1,6 +1,6 @@
 package dev.pgfleet.drill;
 
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import dev.pgfleet.system.Pagination;
 import io.swagger.v3.oas.annotations.Operation;
 import java.net.URI;

@@ -14,7 +14,7 @@ import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.system.Pagination;
 import dev.pgfleet.system.ApiException;
 import dev.pgfleet.system.ScheduleRule;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

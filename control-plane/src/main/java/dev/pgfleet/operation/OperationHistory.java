@@ -2,7 +2,7 @@ package dev.pgfleet.operation;
 
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.system.Pagination;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.security.TenantPrincipal;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;

@@ -2,8 +2,8 @@ package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseDeleted;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.problem.TooManyRequests;
+import dev.pgfleet.security.TenantPrincipal;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.event.EventListener;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,20 +45,18 @@ class InsightsCache {
     }
 
     /** Refused because the tenant asked too often; carries the database's last figures, however old, if any. */
-    static final class RateLimited extends ApiException {
-        private final Duration retryAfter;
+    static final class RateLimited extends TooManyRequests {
         private final transient DatabaseInsight lastKnown;
 
         RateLimited(Duration retryAfter, DatabaseInsight lastKnown, int perMinute) {
-            super(HttpStatus.TOO_MANY_REQUESTS, "Too many requests", "Insights are limited to " + perMinute
-                    + " requests a minute per tenant; try again in " + seconds(retryAfter) + " s.");
-            this.retryAfter = retryAfter;
+            super("Too many requests", "Insights are limited to " + perMinute
+                    + " requests a minute per tenant; try again in " + seconds(retryAfter) + " s.", Duration.ofSeconds(seconds(retryAfter)));
             this.lastKnown = lastKnown;
         }
 
         /** Whole seconds, at least 1: what Retry-After carries. */
         long retryAfterSeconds() {
-            return seconds(retryAfter);
+            return retryAfter().toSeconds();
         }
 
         Optional<DatabaseInsight> lastKnown() {

@@ -1,7 +1,7 @@
 package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import io.swagger.v3.oas.annotations.Operation;
 import java.util.UUID;
 import org.springframework.http.HttpHeaders;

@@ -3,7 +3,7 @@ package dev.pgfleet.provisioning;
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import java.util.UUID;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;

@@ -2,7 +2,6 @@ package dev.pgfleet.provisioning;
 
 import dev.pgfleet.database.DatabaseChanged;
 import dev.pgfleet.database.DatabaseRepository;
-import dev.pgfleet.system.PgfleetProperties;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -32,18 +31,18 @@ class ReconcileScheduler implements SmartLifecycle {
     private final Reconciler reconciler;
     private final ReconcileGate gate;
     private final DatabaseRepository databases;
-    private final PgfleetProperties.Reconcile timing;
+    private final ReconcileProperties timing;
     private final ConcurrentMap<UUID, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private final Set<UUID> dirty = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<UUID, Integer> failures = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService executor;
 
-    ReconcileScheduler(Reconciler reconciler, ReconcileGate gate, DatabaseRepository databases, PgfleetProperties properties) {
+    ReconcileScheduler(Reconciler reconciler, ReconcileGate gate, DatabaseRepository databases, ReconcileProperties timing) {
         this.reconciler = reconciler;
         this.gate = gate;
         this.databases = databases;
-        this.timing = properties.reconcile();
+        this.timing = timing;
     }
 
     @TransactionalEventListener

@@ -4,7 +4,6 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseStatus;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.tls.ServerCertificates;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,16 +29,16 @@ class Reconciler {
     private final ClusterConvergence runtime;
     private final TenantDatabaseInitializer initializer;
     private final DatabaseEvents events;
-    private final PgfleetProperties.Reconcile timing;
+    private final ReconcileProperties timing;
 
     Reconciler(ReconcileStore store, DesiredClusters desiredClusters, ClusterConvergence runtime,
-               TenantDatabaseInitializer initializer, DatabaseEvents events, PgfleetProperties properties) {
+               TenantDatabaseInitializer initializer, DatabaseEvents events, ReconcileProperties timing) {
         this.store = store;
         this.desiredClusters = desiredClusters;
         this.runtime = runtime;
         this.initializer = initializer;
         this.events = events;
-        this.timing = properties.reconcile();
+        this.timing = timing;
     }
 
     /** Converges one database; returns when to look again, or empty when it no longer exists. */

@@ -26,6 +26,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+    /** Until backup/ and drill/ throw domain exceptions; goes with {@link ApiException} itself. */
     @ExceptionHandler(ApiException.class)
     ProblemDetail apiException(ApiException e) {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());

@@ -1,5 +1,6 @@
 package dev.pgfleet.system;
 
+import dev.pgfleet.problem.DomainException;
 import jakarta.servlet.ServletException;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -41,7 +42,10 @@ public final class ClientFaults {
     }
 
     private static Optional<ProblemDetail> direct(Throwable t) {
-        if (t instanceof ApiException e && e.status().is4xxClientError()) {
+        if (t instanceof DomainException e && ApiExceptionHandler.statusOf(e).is4xxClientError()) {
+            return Optional.of(problem(ApiExceptionHandler.statusOf(e), e.title(), e.getMessage()));
+        }
+        if (t instanceof ApiException e && e.status().is4xxClientError()) { // until backup/ and drill/ throw domain exceptions
             return Optional.of(problem(e.status(), e.title(), e.getMessage()));
         }
         if (t instanceof RequestBodyTooLarge || t instanceof HttpMessageNotReadableException && t.getCause() instanceof RequestBodyTooLarge) {

@@ -1,5 +1,6 @@
 package dev.pgfleet.system;
 
+import dev.pgfleet.problem.InvalidInput;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -48,7 +48,7 @@ public final class Pagination {
                 return new Cursor(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L),
                         UUID.fromString(parts[1]));
             } catch (RuntimeException e) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid cursor",
+                throw new InvalidInput("Invalid cursor",
                         "cursor must be a value this API gave out in a Link header; start without one.", "cursor");
             }
         }
@@ -66,7 +66,7 @@ public final class Pagination {
                     n = -1;
                 }
                 if (n < 1 || n > MAX_LIMIT) {
-                    throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid limit",
+                    throw new InvalidInput("Invalid limit",
                             "limit must be a whole number from 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ").", "limit");
                 }
             }

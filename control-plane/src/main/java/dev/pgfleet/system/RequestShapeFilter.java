@@ -10,9 +10,9 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -47,7 +47,12 @@ class RequestShapeFilter extends OncePerRequestFilter {
     private final ObjectMapper json;
     private final long maxBody;
 
-    RequestShapeFilter(ObjectMapper json, @Value("${pgfleet.max-request-body:1MB}") DataSize maxBody) {
+    @Autowired
+    RequestShapeFilter(ObjectMapper json, PgfleetProperties properties) {
+        this(json, properties.maxRequestBody());
+    }
+
+    RequestShapeFilter(ObjectMapper json, DataSize maxBody) {
         this.json = json;
         this.maxBody = maxBody.toBytes();
     }

@@ -1,5 +1,7 @@
 package dev.pgfleet.system;
 
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.Unprocessable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -8,7 +10,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.TimeZone;
 import org.quartz.CronExpression;
-import org.springframework.http.HttpStatus;
 
 /**
  * The edge rule for a tenant's schedule (backup and drill policies): a Quartz cron expression (400 otherwise)
@@ -29,17 +30,17 @@ public final class ScheduleRule {
      */
     public static void require(String cron, Duration minimum, String field, String example, String what, TimeZone zone, Instant now) {
         if (cron == null || !CronExpression.isValidExpression(cron)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid schedule", "'" + cron + "' is not a Quartz cron"
+            throw new InvalidInput("Invalid schedule", "'" + cron + "' is not a Quartz cron"
                     + " expression (seconds minutes hours day-of-month month day-of-week), e.g. " + example + ".", field);
         }
         CronIntervals.Check check = CronIntervals.check(cron, zone, minimum, now);
         if (!check.firesAtAll()) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Schedule never fires",
+            throw new Unprocessable("Schedule never fires",
                     "'" + cron + "' has no firing time from now on; give a schedule that runs " + what + ", e.g. " + example + ".", field);
         }
         Optional<CronIntervals.Gap> gap = check.tooShort();
         if (gap.isPresent()) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Schedule too frequent",
+            throw new Unprocessable("Schedule too frequent",
                     "'" + cron + "' runs " + what + " " + CronIntervals.describe(gap.get().length()) + " apart (at "
                             + TIME.format(gap.get().earlier()) + " and " + TIME.format(gap.get().later()) + "); " + what
                             + " may run at most once every " + CronIntervals.describe(minimum) + ".", field);

@@ -2,8 +2,8 @@ package dev.pgfleet.tenant;
 
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
@@ -41,7 +41,7 @@ class AccountPages implements DashboardPage {
         try {
             model.addAttribute("createdToken", accounts.createToken(CurrentTenant.get(), label));
             response.setHeader("Cache-Control", CacheControl.noStore().getHeaderValue());
-        } catch (ApiException e) {
+        } catch (DomainException e) {
             FormErrors errors = new FormErrors();
             errors.reject(e, "label");
             model.addAttribute(FormErrors.MODEL_ATTRIBUTE, errors);
@@ -68,7 +68,7 @@ class AccountPages implements DashboardPage {
             flash.addFlashAttribute("notice", ended == 0 ? "Password changed."
                     : "Password changed; your " + ended + (ended == 1 ? " other session was" : " other sessions were") + " signed out.");
             return "redirect:/account";
-        } catch (ApiException e) {
+        } catch (DomainException e) {
             FormErrors errors = new FormErrors();
             errors.reject(e, "current", "next", "confirmation");
             model.addAttribute(FormErrors.MODEL_ATTRIBUTE, errors);

@@ -1,11 +1,14 @@
 package dev.pgfleet.tenant;
 
 import dev.pgfleet.blueprint.Names;
-import dev.pgfleet.system.ApiException;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.Forbidden;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.security.TenantPrincipal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -65,7 +68,7 @@ public class AccountService {
     @Transactional(readOnly = true)
     public TenantSummary tenant(TenantPrincipal caller, UUID tenantId) {
         requireAdmin(caller);
-        return tenants.findById(tenantId).map(this::summary).orElseThrow(() -> ApiException.notFound("Tenant " + tenantId));
+        return tenants.findById(tenantId).map(this::summary).orElseThrow(() -> new NotFound("Tenant " + tenantId));
     }
 
     @Transactional(readOnly = true)
@@ -81,10 +84,10 @@ public class AccountService {
         UUID tenant = tenant(caller, tenantId).id();
         String problem = Names.problemWith(name);
         if (problem != null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid user name", "User name " + problem + ".", "name");
+            throw new InvalidInput("Invalid user name", "User name " + problem + ".", "name");
         }
         if (users.findByName(name).isPresent()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "A user named '" + name + "' already exists.", "name");
+            throw new Conflict("Name taken", "A user named '" + name + "' already exists.", "name");
         }
         TenantUser user = users.saveAndFlush(new TenantUser(tenant, name));
         return withNewPassword(user);
@@ -94,22 +97,22 @@ public class AccountService {
     @Transactional
     public UserWithPassword enableFirstUser(TenantPrincipal caller, UUID tenantId) {
         requireAdmin(caller);
-        TenantUser user = users.findFirstByTenantIdOrderByCreatedAt(tenantId).orElseThrow(() -> ApiException.notFound("User"));
+        TenantUser user = users.findFirstByTenantIdOrderByCreatedAt(tenantId).orElseThrow(() -> new NotFound("User"));
         return withNewPassword(user);
     }
 
     @Transactional
     public void changePassword(TenantPrincipal caller, String current, String next, String confirmation) {
-        TenantUser user = users.findById(caller.userId()).orElseThrow(() -> ApiException.notFound("User"));
+        TenantUser user = users.findById(caller.userId()).orElseThrow(() -> new NotFound("User"));
         if (current == null || user.getPasswordHash() == null || !encoder.matches(current, user.getPasswordHash())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Wrong password", "The current password is not right.", "current");
+            throw new InvalidInput("Wrong password", "The current password is not right.", "current");
         }
         if (next == null || next.length() < MIN_PASSWORD_LENGTH || next.length() > MAX_PASSWORD_LENGTH) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Weak password", "A password needs " + MIN_PASSWORD_LENGTH + " to "
+            throw new InvalidInput("Weak password", "A password needs " + MIN_PASSWORD_LENGTH + " to "
                     + MAX_PASSWORD_LENGTH + " characters.", "next");
         }
         if (!next.equals(confirmation)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Passwords differ", "The two new passwords are not the same.", "confirmation");
+            throw new InvalidInput("Passwords differ", "The two new passwords are not the same.", "confirmation");
         }
         user.setPasswordHash(encoder.encode(next));
         users.save(user);
@@ -124,7 +127,7 @@ public class AccountService {
     public CreatedToken createToken(TenantPrincipal caller, String label) {
         String trimmed = label == null ? "" : label.strip();
         if (trimmed.isEmpty() || trimmed.length() > MAX_LABEL_LENGTH || trimmed.chars().anyMatch(Character::isISOControl)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid label", "Give the token a label of 1 to " + MAX_LABEL_LENGTH
+            throw new InvalidInput("Invalid label", "Give the token a label of 1 to " + MAX_LABEL_LENGTH
                     + " characters, such as 'ci' or 'laptop'.", "label");
         }
         String value = Tokens.newToken();
@@ -134,7 +137,7 @@ public class AccountService {
 
     @Transactional
     public void revokeToken(TenantPrincipal caller, UUID tokenId) {
-        ApiToken token = tokens.findByIdAndUserId(tokenId, caller.userId()).orElseThrow(() -> ApiException.notFound("Token " + tokenId));
+        ApiToken token = tokens.findByIdAndUserId(tokenId, caller.userId()).orElseThrow(() -> new NotFound("Token " + tokenId));
         tokens.delete(token);
     }
 
@@ -173,7 +176,7 @@ public class AccountService {
 
     private static void requireAdmin(TenantPrincipal caller) {
         if (!caller.admin()) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "Forbidden", "Only the admin tenant manages tenants and users.");
+            throw new Forbidden("Forbidden", "Only the admin tenant manages tenants and users.");
         }
     }
 }

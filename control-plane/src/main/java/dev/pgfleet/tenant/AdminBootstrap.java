@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -33,14 +32,13 @@ class AdminBootstrap implements ApplicationRunner {
     private final TenantService tenants;
     private final AccountService accounts;
     private final PgfleetProperties properties;
-    private final String configuredPassword;
+    private final TenantProperties settings;
 
-    AdminBootstrap(TenantService tenants, AccountService accounts, PgfleetProperties properties,
-                   @Value("${pgfleet.admin-password:}") String configuredPassword) {
+    AdminBootstrap(TenantService tenants, AccountService accounts, PgfleetProperties properties, TenantProperties settings) {
         this.tenants = tenants;
         this.accounts = accounts;
         this.properties = properties;
-        this.configuredPassword = configuredPassword;
+        this.settings = settings;
     }
 
     @Override
@@ -50,6 +48,7 @@ class AdminBootstrap implements ApplicationRunner {
     }
 
     private void setAdminPasswordIfUnset() {
+        String configuredPassword = settings.adminPassword();
         if (configuredPassword != null && !configuredPassword.isBlank()) {
             if (configuredPassword.strip().length() < AccountService.MIN_PASSWORD_LENGTH) {
                 throw new IllegalStateException("PGFLEET_ADMIN_PASSWORD needs at least " + AccountService.MIN_PASSWORD_LENGTH + " characters");
@@ -74,8 +73,8 @@ class AdminBootstrap implements ApplicationRunner {
         if (tenants.adminExists()) {
             return;
         }
-        String configured = properties.adminToken();
-        if (configured != null && !configured.isBlank()) {
+        if (settings.adminTokenSupplied()) {
+            String configured = settings.adminToken();
             // The operator holds this token already (e.g. in a Kubernetes Secret): not written anywhere else.
             tenants.createTenant(TenantService.ADMIN_TENANT, true, configured.strip());
             log.info("created the admin tenant with the token from PGFLEET_ADMIN_TOKEN");

@@ -2,8 +2,9 @@ package dev.pgfleet.tenant;
 
 import dev.pgfleet.dashboard.DashboardPage;
 import dev.pgfleet.dashboard.FormErrors;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.problem.DomainException;
+import dev.pgfleet.problem.NotFound;
+import dev.pgfleet.security.CurrentTenant;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.springframework.http.CacheControl;
@@ -47,7 +48,7 @@ class AdminPages implements DashboardPage {
             model.addAttribute("createdToken", created.token());
             model.addAttribute("createdUser", firstUser);
             response.setHeader("Cache-Control", CacheControl.noStore().getHeaderValue());
-        } catch (ApiException e) {
+        } catch (DomainException e) {
             FormErrors errors = new FormErrors();
             errors.reject(e, "name");
             model.addAttribute(FormErrors.MODEL_ATTRIBUTE, errors);
@@ -68,8 +69,8 @@ class AdminPages implements DashboardPage {
         try {
             model.addAttribute("createdUser", accounts.createUser(CurrentTenant.get(), tenantId, name.strip()));
             response.setHeader("Cache-Control", CacheControl.noStore().getHeaderValue());
-        } catch (ApiException e) {
-            if (e.status() == HttpStatus.NOT_FOUND) {
+        } catch (DomainException e) {
+            if (e instanceof NotFound) {
                 throw e;
             }
             FormErrors errors = new FormErrors();

@@ -1,5 +1,7 @@
 package dev.pgfleet.tenant;
 
+import dev.pgfleet.security.DashboardUser;
+import dev.pgfleet.security.TenantPrincipal;
 import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.core.userdetails.UsernameNotFoundException;

@@ -1,25 +1,26 @@
 package dev.pgfleet.tenant;
 
 import dev.pgfleet.blueprint.Names;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.problem.Conflict;
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.security.ApiTokens;
+import dev.pgfleet.security.TenantPrincipal;
 import java.util.Optional;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /** Creates tenants with their first user and token, and resolves tokens to principals. */
 @Service
-public class TenantService {
+public class TenantService implements ApiTokens {
     static final String ADMIN_TENANT = "admin";
 
     private final TenantRepository tenants;
     private final TenantUserRepository users;
     private final ApiTokenRepository tokens;
-    private final PgfleetProperties properties;
+    private final TenantProperties properties;
 
     TenantService(TenantRepository tenants, TenantUserRepository users, ApiTokenRepository tokens,
-                  PgfleetProperties properties) {
+                  TenantProperties properties) {
         this.tenants = tenants;
         this.users = users;
         this.tokens = tokens;
@@ -40,14 +41,14 @@ public class TenantService {
         }
         String problem = Names.problemWith(name);
         if (problem != null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid tenant name", "Tenant name " + problem + ".", "name");
+            throw new InvalidInput("Invalid tenant name", "Tenant name " + problem + ".", "name");
         }
         if (tenants.findByName(name).isPresent()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Tenant exists", "A tenant named '" + name + "' already exists.", "name");
+            throw new Conflict("Tenant exists", "A tenant named '" + name + "' already exists.", "name");
         }
         // The first user is named like the tenant, and user names are unique across tenants (they sign in with it).
         if (users.findByName(name).isPresent()) {
-            throw new ApiException(HttpStatus.CONFLICT, "Name taken", "A user named '" + name + "' already exists; choose another"
+            throw new Conflict("Name taken", "A user named '" + name + "' already exists; choose another"
                     + " tenant name.", "name");
         }
         Tenant tenant = tenants.save(new Tenant(name, admin, properties.databaseQuota()));
@@ -56,6 +57,7 @@ public class TenantService {
         return new CreatedTenant(tenant, token);
     }
 
+    @Override
     @Transactional(readOnly = true)
     public Optional<TenantPrincipal> authenticate(String token) {
         return tokens.findByTokenHash(Tokens.hash(token))

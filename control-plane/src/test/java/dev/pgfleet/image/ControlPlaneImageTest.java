@@ -3,7 +3,7 @@ package dev.pgfleet.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.BackupVerificationJob;
-import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.provisioning.kubernetes.KubernetesProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +57,8 @@ class ControlPlaneImageTest {
     /** The members run pgfleet's own data-plane image, in the app's defaults and in the chart alike. */
     @Test
     void theMembersRunTheDataPlaneImageInTheAppAndTheChart() throws IOException {
-        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        KubernetesProperties defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", KubernetesProperties.class);
         assertThat(defaults.patroniImage()).startsWith("pgfleet/dataplane:");
         java.util.regex.Matcher chartImage = Pattern.compile("(?m)^\\s+patroniImage: (\\S+)$").matcher(Files.readString(VALUES));
         assertThat(chartImage.find()).isTrue();

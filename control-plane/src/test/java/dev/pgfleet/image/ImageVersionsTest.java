@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
-import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.provisioning.kubernetes.KubernetesProperties;
 import dev.pgfleet.system.process.ProcessEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +32,8 @@ class ImageVersionsTest {
     @Test
     void theImagesPostgresqlIsTheNewestMajorVersionTheDatabasesRun() throws IOException {
         ImageVersions versions = ImageVersions.readFromRepository();
-        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        KubernetesProperties defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", KubernetesProperties.class);
         assertThat(defaults.postgresVersions().stream().max(Integer::compare)).hasValue(versions.postgresMajor());
         assertThat(versions.get("postgresql")).startsWith(versions.postgresMajor() + ".");
     }
@@ -138,8 +138,8 @@ class ImageVersionsTest {
         String version = ImageVersions.projectVersionFromPom();
         String dataplane = "pgfleet/dataplane:" + version;
         assertThat(KubernetesSettings.DEFAULT_DATAPLANE_IMAGE).isEqualTo(dataplane);
-        PgfleetProperties.Kubernetes defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("pgfleet.kubernetes", PgfleetProperties.Kubernetes.class);
+        KubernetesProperties defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("pgfleet.kubernetes", KubernetesProperties.class);
         assertThat(List.of(defaults.patroniImage(), defaults.pgbouncerImage(), defaults.etcdImage())).containsOnly(dataplane);
         String applicationYml = Files.readString(Path.of("src", "main", "resources", "application.yml"));
         for (String key : List.of("patroni-image", "pgbouncer-image", "etcd-image")) {

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseDeleted;
-import dev.pgfleet.tenant.TenantPrincipal;
+import dev.pgfleet.problem.TooManyRequests;
+import dev.pgfleet.security.TenantPrincipal;
 import io.github.bucket4j.TimeMeter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -22,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.HttpStatus;
 
 /** The cache and the per-tenant rate, on a clock the test moves and a fetcher that counts its calls. */
 class InsightsCacheTest {
@@ -110,7 +110,7 @@ class InsightsCacheTest {
         }
         DatabaseInsight lastSeen = last;
         assertThatThrownBy(() -> cache.insightFor(alice, shop)).isInstanceOfSatisfying(InsightsCache.RateLimited.class, e -> {
-            assertThat(e.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+            assertThat(e).as("a 429 with Retry-After").isInstanceOf(TooManyRequests.class);
             // 3 a minute refill one token every 20 s.
             assertThat(e.retryAfterSeconds()).isEqualTo(20);
             assertThat(e.lastKnown()).containsSame(lastSeen);

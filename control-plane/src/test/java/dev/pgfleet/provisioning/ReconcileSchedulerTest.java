@@ -2,7 +2,6 @@ package dev.pgfleet.provisioning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pgfleet.system.PgfleetProperties;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -10,9 +9,7 @@ class ReconcileSchedulerTest {
 
     @Test
     void backoffDoublesUpToTheMaximum() {
-        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 2),
-                null, null, "local", null, null);
+        ReconcileProperties properties = new ReconcileProperties(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 2);
         ReconcileScheduler scheduler = new ReconcileScheduler(null, () -> true, null, properties);
         assertThat(scheduler.backoff(1)).isEqualTo(Duration.ofSeconds(1));
         assertThat(scheduler.backoff(2)).isEqualTo(Duration.ofSeconds(2));

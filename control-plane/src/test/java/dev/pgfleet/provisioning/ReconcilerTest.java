@@ -11,7 +11,6 @@ import dev.pgfleet.database.DatabaseFixtures;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.database.RuntimeInfo;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.testsupport.FakeRuntime;
 import dev.pgfleet.testsupport.FakeRuntime.Step;
 import dev.pgfleet.tls.ServerCertificates;
@@ -172,7 +171,7 @@ class ReconcilerTest {
         final List<Object> published = new CopyOnWriteArrayList<>();
         final List<String> eventReasons = new CopyOnWriteArrayList<>();
         final List<Exception> failures = new ArrayList<>();
-        final PgfleetProperties.Reconcile timing;
+        final ReconcileProperties timing;
         final Reconciler reconciler;
         final UUID id;
         Optional<Duration> lastNext = Optional.empty();
@@ -213,10 +212,8 @@ class ReconcilerTest {
                 }
             };
 
-            timing = new PgfleetProperties.Reconcile(Duration.ofSeconds(5), scenario.deadline(), Duration.ofSeconds(30), 1);
-            PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10, timing,
-                    null, null, "local", null, null);
-            reconciler = new Reconciler(store, desiredClusters, fake, initializer, DatabaseFixtures.recordingEvents(eventReasons::add), properties);
+            timing = new ReconcileProperties(Duration.ofSeconds(5), scenario.deadline(), Duration.ofSeconds(30), 1);
+            reconciler = new Reconciler(store, desiredClusters, fake, initializer, DatabaseFixtures.recordingEvents(eventReasons::add), timing);
         }
 
         Database db() {

@@ -3,13 +3,14 @@ package dev.pgfleet.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pgfleet.problem.InvalidInput;
+import dev.pgfleet.problem.Unprocessable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.http.HttpStatus;
 
 class CronIntervalsTest {
     private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
@@ -102,20 +103,17 @@ class CronIntervalsTest {
     @Test
     void theEdgeRuleRefusesWithTheFieldAndTheLimit() {
         assertThatThrownBy(() -> ScheduleRule.require("every day", HOUR, "cron", "'0 0 3 * * ?'", "backups", UTC, NOW))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+                .isInstanceOfSatisfying(InvalidInput.class, e -> {
                     assertThat(e.field()).isEqualTo("cron");
                 });
         assertThatThrownBy(() -> ScheduleRule.require("0 0/5 * * * ?", HOUR, "cron", "'0 0 3 * * ?'", "backups", UTC, NOW))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
+                .isInstanceOfSatisfying(Unprocessable.class, e -> {
                     assertThat(e.field()).isEqualTo("cron");
                     assertThat(e.getMessage()).contains("5 minutes apart").contains("at most once every 1 hour")
                             .contains("2026-11-22 12:35:00 UTC");
                 });
         assertThatThrownBy(() -> ScheduleRule.require("0 0 0 30 2 ?", HOUR, "cron", "'0 0 3 * * ?'", "backups", UTC, NOW))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(HttpStatus.UNPROCESSABLE_ENTITY);
+                .isInstanceOfSatisfying(Unprocessable.class, e -> {
                     assertThat(e.getMessage()).contains("no firing time");
                 });
         ScheduleRule.require("0 0 3 * * ?", HOUR, "cron", "'0 0 3 * * ?'", "backups", UTC, NOW); // passes

@@ -10,10 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,8 +24,7 @@ class KubernetesConfig {
     static final Path POD_NAMESPACE_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
     @Bean
-    KubernetesSettings kubernetesSettings(PgfleetProperties properties) {
-        PgfleetProperties.Kubernetes k = properties.kubernetes();
+    KubernetesSettings kubernetesSettings(KubernetesProperties k) {
         return new KubernetesSettings(k.namespace(), k.patroniImage(), k.pgbouncerImage(), k.etcdImage(), k.storageClass(), k.nvmeLabelKey(), k.nvmeLabelValue(),
                 controlPlaneNamespace(POD_NAMESPACE_FILE).orElse(k.namespace()));
     }
@@ -57,7 +54,8 @@ class KubernetesConfig {
     @Bean
     @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
     KubernetesEtcd kubernetesEtcd(KubernetesClient client, KubernetesSettings settings, ObjectMapper json,
-                                  @Value("${pgfleet.kubernetes.etcd-url:}") String etcdUrl) {
+                                  KubernetesProperties properties) {
+        String etcdUrl = properties.etcdUrl();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI endpoint = URI.create(etcdUrl == null || etcdUrl.isBlank() ? KubernetesNames.etcdClientUrl(settings) : etcdUrl);
         return new KubernetesEtcd(client, settings, http, json, endpoint);

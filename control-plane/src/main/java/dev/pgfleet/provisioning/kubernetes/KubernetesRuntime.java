@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning.kubernetes;
 
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.blueprint.ClusterSpec;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ReadOnlyEndpoint;
@@ -17,8 +18,6 @@ import dev.pgfleet.provisioning.DisruptiveOperations;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -47,7 +45,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
-    private final PgfleetProperties.Kubernetes properties;
+    private final KubernetesProperties properties;
     private final KubernetesObservations observations;
     private final KubernetesFailoverOperations failover;
     private final KubernetesEtcd etcd;
@@ -57,20 +55,20 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final ChangedObjectApplier applier;
 
     @org.springframework.beans.factory.annotation.Autowired
-    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, KubernetesProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
                       KubernetesEtcd etcd, DisruptiveOperations operations) {
         this(client, settings, properties, json, processes, etcd, operations, java.time.Clock.systemUTC());
     }
 
     /** @param clock when a group of objects is due for its periodic full apply (ChangedObjectApplier) */
-    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PgfleetProperties properties,
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, KubernetesProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
                       KubernetesEtcd etcd, DisruptiveOperations operations, java.time.Clock clock) {
         this.client = client;
         this.etcd = etcd;
         this.settings = settings;
-        this.properties = properties.kubernetes();
+        this.properties = properties;
         this.applier = new ChangedObjectApplier(client, settings.namespace(), FIELD_MANAGER, clock);
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         PatroniRest patroni = new PatroniRest(http, json);
@@ -120,7 +118,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     public void place(Database database, List<String> memberNames) {
         Plan plan = Plan.fromId(database.getPlan()).orElseThrow();
         Placement.problem(plan, fetchNodes()).ifPresent(problem -> {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "Cannot be placed", problem + " Nothing was created.");
+            throw new Unprocessable("Cannot be placed", problem + " Nothing was created.");
         });
         List<DatabaseMember> members = new ArrayList<>();
         for (int i = 0; i < memberNames.size(); i++) {

@@ -2,7 +2,6 @@ package dev.pgfleet.provisioning.kubernetes;
 
 import dev.pgfleet.provisioning.ReconcileGate;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
-import dev.pgfleet.system.PgfleetProperties;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
@@ -36,12 +35,12 @@ class LeaseLeaderElection implements ReconcileGate, SmartLifecycle {
     private volatile boolean stopped;
     private volatile CompletableFuture<?> election;
 
-    LeaseLeaderElection(KubernetesClient client, PgfleetProperties properties, KubernetesSettings settings) {
+    LeaseLeaderElection(KubernetesClient client, KubernetesProperties properties, KubernetesSettings settings) {
         this.client = client;
         // The control plane's own namespace, where the chart puts the Lease's Role; the databases' namespace may
         // be another one, where the control plane has no right to Leases.
         this.namespace = settings.controlPlaneNamespace();
-        this.leaseName = properties.kubernetes().leaseName();
+        this.leaseName = properties.leaseName();
         this.identity = Objects.requireNonNullElse(System.getenv("POD_NAME"), "pgfleet-" + UUID.randomUUID());
     }
 

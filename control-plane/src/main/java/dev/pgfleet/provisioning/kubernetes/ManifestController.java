@@ -6,7 +6,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.system.CurrentTenant;
+import dev.pgfleet.security.CurrentTenant;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

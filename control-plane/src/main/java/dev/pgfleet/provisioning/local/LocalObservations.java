@@ -3,7 +3,6 @@ package dev.pgfleet.provisioning.local;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PatroniRest;
-import dev.pgfleet.system.PgfleetProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +25,8 @@ class LocalObservations {
     private final PatroniMembers members;
     private final PgBouncerPooler pooler;
 
-    LocalObservations(PgfleetProperties properties, PatroniRest localPatroniRest, PatroniMembers members, PgBouncerPooler pooler) {
-        this.host = properties.local().advertiseHost();
+    LocalObservations(LocalRuntimeProperties settings, PatroniRest localPatroniRest, PatroniMembers members, PgBouncerPooler pooler) {
+        this.host = settings.advertiseHost();
         this.rest = localPatroniRest;
         this.members = members;
         this.pooler = pooler;

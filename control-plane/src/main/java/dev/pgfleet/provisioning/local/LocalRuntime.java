@@ -9,7 +9,6 @@ import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
 import dev.pgfleet.system.process.PostgresInstallations;
 import java.io.IOException;
@@ -34,7 +33,7 @@ import org.springframework.stereotype.Component;
 class LocalRuntime implements DataPlaneRuntime {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
 
-    private final PgfleetProperties.Local settings;
+    private final LocalRuntimeProperties settings;
     private final PostgresInstallations installations;
     private final LocalLayout layout;
     private final EtcdServer etcd;
@@ -46,10 +45,10 @@ class LocalRuntime implements DataPlaneRuntime {
     private final PoolerFollower follower;
     private final LocalObservations observations;
 
-    LocalRuntime(PgfleetProperties properties, PostgresInstallations installations, LocalLayout layout, EtcdServer etcd,
+    LocalRuntime(LocalRuntimeProperties settings, PostgresInstallations installations, LocalLayout layout, EtcdServer etcd,
                  EtcdAuthGate authGate, PatroniMembers members, PgBouncerPooler pooler, ReadOnlyPooler readOnlyPooler,
                  PortLeases ports, PoolerFollower follower, LocalObservations observations) {
-        this.settings = properties.local();
+        this.settings = settings;
         this.installations = installations;
         this.layout = layout;
         this.etcd = etcd;

@@ -41,8 +41,8 @@ class LocalRuntimeParts {
 
     /** The root password lives next to master.key, outside etcd's directory (which the data-plane user owns). */
     @Bean
-    EtcdServer localEtcd(PgfleetProperties properties, LocalLayout layout, LocalProcesses processes, ObjectMapper json) {
-        return new EtcdServer(layout.etcdDir(), "127.0.0.1", properties.local().portRangeEnd() - 1, processes,
+    EtcdServer localEtcd(LocalRuntimeProperties settings, LocalLayout layout, LocalProcesses processes, ObjectMapper json) {
+        return new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1, processes,
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build(), json, layout.home().resolve("etcd-root.password"));
     }
 
@@ -52,28 +52,26 @@ class LocalRuntimeParts {
     }
 
     @Bean
-    PatroniMembers localPatroniMembers(PgfleetProperties properties, LocalLayout layout, LocalProcesses processes,
+    PatroniMembers localPatroniMembers(LocalRuntimeProperties settings, LocalLayout layout, LocalProcesses processes,
                                        PatroniRest localPatroniRest, PostgresInstallations installations) {
-        PgfleetProperties.Local settings = properties.local();
         return new PatroniMembers(layout, processes, localPatroniRest, settings.listenAddress(), settings.advertiseHost(),
                 installations::binDir, LocalTrustedNetworks.of(settings.listenAddress(), settings.advertiseHost()));
     }
 
     @Bean
-    PgBouncerPooler localPooler(PgfleetProperties properties, LocalLayout layout, LocalProcesses processes, PgBouncerConsole console) {
-        return new PgBouncerPooler(layout, processes, console, properties.local().listenAddress(), properties.local().advertiseHost());
+    PgBouncerPooler localPooler(LocalRuntimeProperties settings, LocalLayout layout, LocalProcesses processes, PgBouncerConsole console) {
+        return new PgBouncerPooler(layout, processes, console, settings.listenAddress(), settings.advertiseHost());
     }
 
     @Bean
-    ReadOnlyPooler localReadOnlyPooler(PgfleetProperties properties, LocalLayout layout, LocalProcesses processes,
+    ReadOnlyPooler localReadOnlyPooler(LocalRuntimeProperties settings, LocalLayout layout, LocalProcesses processes,
                                        PgBouncerConsole console) {
-        return new ReadOnlyPooler(layout, processes, console, properties.local().listenAddress(), properties.local().advertiseHost());
+        return new ReadOnlyPooler(layout, processes, console, settings.listenAddress(), settings.advertiseHost());
     }
 
     /** The last two ports of the range are etcd's (client and peer). */
     @Bean
-    PortLeases localPortLeases(PgfleetProperties properties, JdbcTemplate jdbc) {
-        PgfleetProperties.Local settings = properties.local();
+    PortLeases localPortLeases(LocalRuntimeProperties settings, JdbcTemplate jdbc) {
         return new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
     }
 }

@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning.local;
 
+import dev.pgfleet.problem.Unavailable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,8 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import dev.pgfleet.system.ApiException;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -45,7 +44,7 @@ class PortLeases {
             }
         }
         if (ports.size() < count) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "No capacity",
+            throw new Unavailable("No capacity",
                     "This pgfleet has no free ports left for another database (range " + first + "-" + last
                             + "); nothing was created. The operator can widen pgfleet.local.port-range-*.");
         }

@@ -5,6 +5,7 @@ import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
+import dev.pgfleet.system.process.ProcessProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,9 +24,9 @@ class MetadataStoreConfig {
 
     @Bean(destroyMethod = "stop")
     @org.springframework.context.annotation.Lazy
-    EmbeddedMetadataStore embeddedMetadataStore(PgfleetProperties properties, LocalProcesses dataPlane,
+    EmbeddedMetadataStore embeddedMetadataStore(PgfleetProperties properties, ProcessProperties local, LocalProcesses dataPlane,
                                                 PostgresInstallations installations) {
-        LocalProcesses own = new LocalProcesses(DataPlaneUser.forCurrentProcess(properties.local().metadataOsUser()));
+        LocalProcesses own = new LocalProcesses(DataPlaneUser.forCurrentProcess(local.metadataOsUser()));
         return new EmbeddedMetadataStore(createHome(properties.resolvedHome()), installations.newestBinDir(), own,
                 dataPlane.user().name());
     }

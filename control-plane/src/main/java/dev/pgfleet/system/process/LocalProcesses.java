@@ -36,12 +36,10 @@ public final class LocalProcesses {
 
     /**
      * The running process recorded in {@code pidFile}, if its command line still contains {@code marker}
-     * (typically the path of its configuration file).
+     * (typically the path of its configuration file): {@link PidFileProcess#findRunning}.
      */
     public Optional<ProcessHandle> findRunning(Path pidFile, String marker) {
-        return readPid(pidFile).flatMap(ProcessHandle::of)
-                .filter(ProcessHandle::isAlive)
-                .filter(h -> commandLine(h).contains(marker));
+        return PidFileProcess.findRunning(pidFile, marker);
     }
 
     /** Starts {@code command} as the data-plane user, detached, output appended to {@code logFile}. */
@@ -137,66 +135,17 @@ public final class LocalProcesses {
         }
     }
 
-    /** SIGTERM, then SIGKILL after {@code grace}; returns once the process is gone. */
+    /** SIGTERM, then SIGKILL after {@code grace}; returns once the process is gone: {@link PidFileProcess#stop}. */
     public void stop(ProcessHandle process, Duration grace) {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        if (!awaitExit(process, grace)) {
-            log.warn("pid {} ignored SIGTERM for {}; sending SIGKILL", process.pid(), grace);
-            process.destroyForcibly();
-            awaitExit(process, Duration.ofSeconds(10));
-        }
+        PidFileProcess.stop(process, PidFileProcess.StopSignal.TERM, grace);
     }
 
     public static boolean awaitExit(ProcessHandle process, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (process.isAlive()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(50);
-        }
-        return true;
+        return PidFileProcess.awaitExit(process, timeout);
     }
 
-    /**
-     * The PID on a pid file's first line. Some pid files (postmaster.pid) lie in directories the data-plane user owns:
-     * never follow a link, never open anything but a regular file, read no more than a PID's worth of bytes.
-     */
+    /** The PID on a pid file's first line: {@link PidFileProcess#readPid}. */
     public static Optional<Long> readPid(Path pidFile) {
-        // Checked before opening too: opening a FIFO planted there would block.
-        if (!Files.isRegularFile(pidFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
-        }
-        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(pidFile,
-                java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
-            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(32);
-            in.read(head);
-            String text = new String(head.array(), 0, head.position(), java.nio.charset.StandardCharsets.US_ASCII);
-            String first = text.lines().findFirst().orElse("").strip();
-            return first.matches("\\d{1,10}") ? Optional.of(Long.parseLong(first)) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The full command line from /proc (ProcessHandle.Info truncates arguments of other users' processes). */
-    static String commandLine(ProcessHandle handle) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(handle.pid()), "cmdline"));
-            return new String(raw).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return PidFileProcess.readPid(pidFile);
     }
 }

@@ -9,8 +9,8 @@ import org.springframework.context.annotation.Configuration;
 class ProcessConfig {
 
     @Bean
-    DataPlaneUser dataPlaneUser(PgfleetProperties properties) {
-        DataPlaneUser user = DataPlaneUser.forCurrentProcess(properties.local().osUser());
+    DataPlaneUser dataPlaneUser(PgfleetProperties properties, ProcessProperties local) {
+        DataPlaneUser user = DataPlaneUser.forCurrentProcess(local.osUser());
         user.requireReachable(properties.resolvedHome());
         return user;
     }
@@ -21,8 +21,7 @@ class ProcessConfig {
     }
 
     @Bean
-    PostgresInstallations postgresInstallations(PgfleetProperties properties) {
-        return new PostgresInstallations(Path.of(properties.local().postgresRoot()),
-                Path.of(properties.local().postgresShareRoot()));
+    PostgresInstallations postgresInstallations(ProcessProperties local) {
+        return new PostgresInstallations(Path.of(local.postgresRoot()), Path.of(local.postgresShareRoot()));
     }
 }

@@ -13,7 +13,6 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.TestEtcd;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.DataPlaneUser;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.testsupport.kubernetes.ApiRequest;
@@ -31,7 +30,6 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -293,11 +291,9 @@ class KubernetesAtRestMockTest {
     }
 
     private KubernetesRuntime runtime() {
-        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+        KubernetesProperties properties = new KubernetesProperties(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                settings.etcdImage(), "retain", "pgfleet-leader", List.of(15), "cluster.local"), null);
+                settings.etcdImage(), "retain", "pgfleet-leader", List.of(15), "cluster.local", null);
         return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")),
                 new KubernetesEtcd(controlPlane, settings, HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()),

@@ -11,7 +11,6 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.image.ImageVersions;
 import dev.pgfleet.testsupport.podman.ImageArchive;
 import dev.pgfleet.testsupport.podman.Podman;
@@ -85,11 +84,9 @@ class KubernetesRuntimeK3sTest {
                     }));
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(settings.namespace()).endMetadata().build())
                     .serverSideApply();
-            PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                    new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                    null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+            KubernetesProperties properties = new KubernetesProperties(settings.namespace(), settings.storageClass(),
                     settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                    settings.etcdImage(), "delete", "pgfleet-leader", List.of(15), "cluster.local"), null);
+                    settings.etcdImage(), "delete", "pgfleet-leader", List.of(15), "cluster.local", null);
             // The control plane runs outside the cluster here: it reaches the shared etcd through a port-forward.
             // One node cannot hold three etcd members with their required anti-affinity: the test starts the shared etcd
             // without it. The runtime's own apply later restores it; the StatefulSet then recreates one member, which

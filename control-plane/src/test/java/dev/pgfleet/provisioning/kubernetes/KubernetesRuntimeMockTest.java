@@ -19,8 +19,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.provisioning.ClusterObservation;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.PgfleetProperties;
+import dev.pgfleet.problem.Unprocessable;
 import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -89,11 +88,9 @@ class KubernetesRuntimeMockTest {
     }
 
     private KubernetesRuntime runtime(String pvcRetention) {
-        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+        KubernetesProperties properties = new KubernetesProperties(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15), "cluster.local"), null);
+                settings.etcdImage(), pvcRetention, "pgfleet-leader", List.of(15), "cluster.local", null);
         return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
                 new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()), databaseId -> false,
@@ -253,8 +250,7 @@ class KubernetesRuntimeMockTest {
 
         Database ha = database("ha");
         assertThatThrownBy(() -> runtime.place(ha, List.of("shop-0", "shop-1", "shop-2")))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status().value()).isEqualTo(422);
+                .isInstanceOfSatisfying(Unprocessable.class, e -> {
                     assertThat(e.getMessage()).contains("needs 3 NVMe nodes").contains("has 2");
                 });
 

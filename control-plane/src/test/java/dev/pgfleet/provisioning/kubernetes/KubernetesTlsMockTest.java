@@ -11,7 +11,6 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.blueprint.kubernetes.TlsObjects;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -171,11 +170,9 @@ class KubernetesTlsMockTest {
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
     private KubernetesRuntime runtime(String clusterDomain) {
-        PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), settings.storageClass(),
+        KubernetesProperties properties = new KubernetesProperties(settings.namespace(), settings.storageClass(),
                 settings.nvmeLabelKey() + "=" + settings.nvmeLabelValue(), settings.patroniImage(), settings.pgbouncerImage(),
-                settings.etcdImage(), "retain", "pgfleet-leader", List.of(15), clusterDomain), null);
+                settings.etcdImage(), "retain", "pgfleet-leader", List.of(15), clusterDomain, null);
         return new KubernetesRuntime(controlPlane, settings, properties, new ObjectMapper(),
                 new dev.pgfleet.system.process.LocalProcesses(dev.pgfleet.system.process.DataPlaneUser.forCurrentProcess("postgres")),
                 new KubernetesEtcd(controlPlane, settings, java.net.http.HttpClient.newHttpClient(), new ObjectMapper(), etcd.uri()),

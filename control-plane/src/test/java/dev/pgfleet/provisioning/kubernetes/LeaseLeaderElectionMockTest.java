@@ -3,7 +3,6 @@ package dev.pgfleet.provisioning.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,10 +34,8 @@ class LeaseLeaderElectionMockTest {
                 defaults.etcdImage(), defaults.storageClass(), defaults.nvmeLabelKey(), defaults.nvmeLabelValue(), RELEASE_NAMESPACE);
         // The test's client plays the other replica; the elector's requests are the control plane's.
         try (KubernetesClient client = RecordingDispatcher.clusterClient(server); KubernetesClient controlPlane = server.createClient()) {
-            PgfleetProperties properties = new PgfleetProperties(null, new PgfleetProperties.Db(null, null, null), 10,
-                    new PgfleetProperties.Reconcile(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(30), 1),
-                    null, null, "kubernetes", new PgfleetProperties.Kubernetes(settings.namespace(), "local-nvme", "pgfleet.dev/storage=nvme",
-                    "dataplane", "pgbouncer", "etcd", "retain", "pgfleet-leader", List.of(15), "cluster.local"), null);
+            KubernetesProperties properties = new KubernetesProperties(settings.namespace(), "local-nvme", "pgfleet.dev/storage=nvme",
+                    "dataplane", "pgbouncer", "etcd", "retain", "pgfleet-leader", List.of(15), "cluster.local", null);
             LeaseLeaderElection election = new LeaseLeaderElection(controlPlane, properties, settings);
             election.start();
             try {

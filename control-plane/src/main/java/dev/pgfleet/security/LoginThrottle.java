@@ -1,4 +1,4 @@
-package dev.pgfleet.tenant;
+package dev.pgfleet.security;
 
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;

@@ -1,4 +1,4 @@
-package dev.pgfleet.tenant;
+package dev.pgfleet.security;
 
 import java.util.List;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -8,7 +8,7 @@ import org.springframework.security.core.userdetails.User;
 public final class DashboardUser extends User {
     private final TenantPrincipal principal;
 
-    DashboardUser(String name, String passwordHash, TenantPrincipal principal) {
+    public DashboardUser(String name, String passwordHash, TenantPrincipal principal) {
         super(name, passwordHash, principal.admin()
                 ? List.of(new SimpleGrantedAuthority("ROLE_TENANT"), new SimpleGrantedAuthority("ROLE_ADMIN"))
                 : List.of(new SimpleGrantedAuthority("ROLE_TENANT")));

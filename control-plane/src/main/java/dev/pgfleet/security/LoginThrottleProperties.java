@@ -1,4 +1,4 @@
-package dev.pgfleet.tenant;
+package dev.pgfleet.security;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,7 +1,5 @@
-package dev.pgfleet.system;
+package dev.pgfleet.security;
 
-import dev.pgfleet.tenant.DashboardUser;
-import dev.pgfleet.tenant.TenantPrincipal;
 import org.springframework.security.core.context.SecurityContextHolder;
 
 /** Who the current request acts for: the tenant of an API token, or of the user signed in to the dashboard. */

@@ -1,8 +1,6 @@
-package dev.pgfleet.system;
+package dev.pgfleet.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pgfleet.tenant.TenantService;
-import dev.pgfleet.tenant.ThrottledSignIn;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -46,7 +44,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Two filter chains. The API (/api/**) is authenticated by bearer tokens (Authorization: Bearer pgf_...),
  * stateless and without CSRF (no cookies are involved); a missing or unknown token answers 401 as problem+json.
  * Everything else is the dashboard: form login with a session cookie, CSRF tokens on every form and htmx
- * request, logout; documentation, health and static assets stay open.
+ * request, logout; documentation, health and static assets stay open. Tokens are resolved through {@link ApiTokens}
+ * and dashboard users loaded through Spring's {@code UserDetailsService}, both implemented by the tenant feature.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableMethodSecurity
@@ -56,7 +55,7 @@ class SecurityConfig {
 
     @Bean
     @Order(1)
-    SecurityFilterChain apiSecurity(HttpSecurity http, TenantService tenants, ObjectMapper json) throws Exception {
+    SecurityFilterChain apiSecurity(HttpSecurity http, ApiTokens tokens, ObjectMapper json) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> writeProblem(response, json, HttpStatus.UNAUTHORIZED,
                 "Unauthorized", "Send a valid API token as 'Authorization: Bearer <token>'.");
         http.securityMatcher("/api/**")
@@ -65,7 +64,7 @@ class SecurityConfig {
                 .httpBasic(b -> b.disable())
                 .formLogin(f -> f.disable())
                 .logout(l -> l.disable())
-                .addFilterBefore(new BearerTokenFilter(tenants), AnonymousAuthenticationFilter.class)
+                .addFilterBefore(new BearerTokenFilter(tokens), AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized))
                 .authorizeHttpRequests(a -> a.anyRequest().authenticated());
         return http.build();
@@ -178,16 +177,16 @@ class SecurityConfig {
 
     /** Resolves the bearer token to the caller's tenant; an absent or unknown token leaves the request anonymous. */
     static final class BearerTokenFilter extends OncePerRequestFilter {
-        private final TenantService tenants;
+        private final ApiTokens tokens;
 
-        BearerTokenFilter(TenantService tenants) {
-            this.tenants = tenants;
+        BearerTokenFilter(ApiTokens tokens) {
+            this.tokens = tokens;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            bearerToken(request).flatMap(tenants::authenticate).ifPresent(principal -> {
+            bearerToken(request).flatMap(tokens::authenticate).ifPresent(principal -> {
                 List<SimpleGrantedAuthority> roles = principal.admin()
                         ? List.of(new SimpleGrantedAuthority("ROLE_TENANT"), new SimpleGrantedAuthority("ROLE_ADMIN"))
                         : List.of(new SimpleGrantedAuthority("ROLE_TENANT"));

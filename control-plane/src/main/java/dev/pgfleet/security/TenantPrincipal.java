@@ -1,4 +1,4 @@
-package dev.pgfleet.tenant;
+package dev.pgfleet.security;
 
 import java.util.UUID;
 

@@ -1,4 +1,4 @@
-package dev.pgfleet.tenant;
+package dev.pgfleet.security;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -1,5 +1,6 @@
-package dev.pgfleet.system;
+package dev.pgfleet.tenant;
 
+import dev.pgfleet.system.PgfleetProperties;
 import java.nio.file.Path;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.context.WebServerApplicationContext;
@@ -10,9 +11,11 @@ import org.springframework.stereotype.Component;
 @Component
 class StartupBanner {
     private final PgfleetProperties properties;
+    private final TenantProperties settings;
 
-    StartupBanner(PgfleetProperties properties) {
+    StartupBanner(PgfleetProperties properties, TenantProperties settings) {
         this.properties = properties;
+        this.settings = settings;
     }
 
     @EventListener
@@ -23,7 +26,7 @@ class StartupBanner {
         int port = web.getWebServer().getPort();
         Path tokenFile = properties.resolvedHome().resolve("admin-token");
         // Never the token itself: it was printed once, when it was generated; from then on, where it is.
-        boolean supplied = properties.adminToken() != null && !properties.adminToken().isBlank();
+        boolean supplied = settings.adminTokenSupplied();
         String token = supplied ? "the one you supplied in PGFLEET_ADMIN_TOKEN" : "in " + tokenFile;
         System.out.println();
         System.out.println("pgfleet control plane is up");

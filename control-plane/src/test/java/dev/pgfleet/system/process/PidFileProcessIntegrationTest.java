@@ -1,0 +1,122 @@
+package dev.pgfleet.system.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgfleet.system.process.PidFileProcess.StopSignal;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real child processes (a {@code sleep} whose command line carries a marker, through bash's {@code exec -a}) stopped
+ * through their pid files the way the control plane, {@code ./pgfleet down} and the benchmarks stop theirs.
+ */
+class PidFileProcessIntegrationTest {
+    private final List<Process> started = new ArrayList<>();
+    private Path dir;
+    private String marker;
+
+    @BeforeEach
+    void createDirectory() throws IOException {
+        dir = Files.createTempDirectory("pgfleet-pidfile-");
+        marker = dir.resolve("sleeper-" + UUID.randomUUID()).toString();
+    }
+
+    @AfterEach
+    void killWhatIsLeft() throws IOException {
+        started.forEach(Process::destroyForcibly);
+        Directories.deleteRecursively(dir);
+    }
+
+    @Test
+    void stopsTheProcessItsPidFileNamesWhileTheMarkerMatches() throws Exception {
+        Process sleeper = start("exec -a " + marker + " sleep 300");
+        Path pidFile = pidFile(sleeper.pid());
+
+        assertThat(PidFileProcess.findRunning(pidFile, marker)).map(ProcessHandle::pid).contains(sleeper.pid());
+        assertThat(PidFileProcess.stopIfRunning(pidFile, marker, StopSignal.TERM, Duration.ofSeconds(10))).isTrue();
+
+        assertThat(sleeper.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // SIGTERM ended it, not the SIGKILL that follows a grace period.
+        assertThat(sleeper.exitValue()).isEqualTo(128 + 15);
+        assertThat(PidFileProcess.findRunning(pidFile, marker)).isEmpty();
+    }
+
+    @Test
+    void interruptsWhenAskedForPostgresFastShutdown() throws Exception {
+        Process sleeper = start("exec -a " + marker + " sleep 300");
+
+        assertThat(PidFileProcess.stopIfRunning(pidFile(sleeper.pid()), marker, StopSignal.INT, Duration.ofSeconds(10))).isTrue();
+
+        assertThat(sleeper.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(sleeper.exitValue()).isEqualTo(128 + 2);
+    }
+
+    @Test
+    void refusesToSignalAPidWhoseCommandLineLacksTheMarker() throws Exception {
+        // What a recycled PID looks like: the pid file names a live process that is not the one we started.
+        Process stranger = start("exec -a " + dir.resolve("someone-else") + " sleep 300");
+        Path pidFile = pidFile(stranger.pid());
+
+        assertThat(PidFileProcess.findRunning(pidFile, marker)).isEmpty();
+        assertThat(PidFileProcess.stopIfRunning(pidFile, marker, StopSignal.TERM, Duration.ofSeconds(1))).isFalse();
+
+        assertThat(stranger.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)).as("the stranger was signalled").isFalse();
+        assertThat(stranger.isAlive()).isTrue();
+    }
+
+    @Test
+    void killsAProcessThatIgnoresTheSignalOnceTheGracePeriodIsOver() throws Exception {
+        // An ignored signal stays ignored across exec.
+        Process stubborn = start("trap '' TERM; exec -a " + marker + " sleep 300");
+        awaitCommandLine(stubborn.pid());
+        long before = System.nanoTime();
+
+        assertThat(PidFileProcess.stopIfRunning(pidFile(stubborn.pid()), marker, StopSignal.TERM, Duration.ofSeconds(2))).isTrue();
+
+        Duration took = Duration.ofNanos(System.nanoTime() - before);
+        assertThat(stubborn.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(stubborn.exitValue()).as("ended by SIGKILL").isEqualTo(128 + 9);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void neverFollowsALinkedPidFile() throws Exception {
+        Process sleeper = start("exec -a " + marker + " sleep 300");
+        Path link = Files.createSymbolicLink(dir.resolve("linked.pid"), pidFile(sleeper.pid()));
+
+        assertThat(PidFileProcess.readPid(link)).isEmpty();
+        assertThat(PidFileProcess.stopIfRunning(link, marker, StopSignal.TERM, Duration.ofSeconds(1))).isFalse();
+        assertThat(sleeper.isAlive()).isTrue();
+    }
+
+    private Process start(String script) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        started.add(process);
+        awaitCommandLine(process.pid());
+        return process;
+    }
+
+    /** bash has replaced itself with sleep (exec -a) once the command line no longer starts with bash. */
+    private static void awaitCommandLine(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (PidFileProcess.commandLine(pid).startsWith("bash") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(PidFileProcess.commandLine(pid)).doesNotStartWith("bash");
+    }
+
+    private Path pidFile(long pid) throws IOException {
+        Path file = dir.resolve(pid + ".pid");
+        Files.writeString(file, pid + "\n");
+        return file;
+    }
+}
