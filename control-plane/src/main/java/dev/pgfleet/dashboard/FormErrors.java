@@ -1,7 +1,6 @@
 package dev.pgfleet.dashboard;
 
 import dev.pgfleet.problem.DomainException;
-import dev.pgfleet.system.ApiException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,15 +24,6 @@ public final class FormErrors {
         rejectAt(e.field(), e.getMessage(), formFields);
     }
 
-    /**
-     * As {@link #reject(DomainException, String...)}, for backup/ and drill/ until they throw domain exceptions;
-     * goes with {@link ApiException} itself.
-     */
-    @Deprecated
-    public void reject(ApiException e, String... formFields) {
-        rejectAt(e.field(), e.getMessage(), formFields);
-    }
-
     private void rejectAt(String field, String message, String... formFields) {
         for (String f : formFields) {
             if (f.equals(field)) {
@@ -42,18 +32,6 @@ public final class FormErrors {
             }
         }
         reject(FORM, message);
-    }
-
-    /** As {@link #reject(ApiException, String...)}, for a domain refusal ({@code dev.pgfleet.problem}). */
-    public void reject(dev.pgfleet.problem.DomainException e, String... formFields) {
-        String field = e.field();
-        for (String f : formFields) {
-            if (f.equals(field)) {
-                reject(f, e.getMessage());
-                return;
-            }
-        }
-        reject(FORM, e.getMessage());
     }
 
     public boolean any() {
