@@ -91,11 +91,9 @@ class BackupService {
             throw new InvalidInput("Ambiguous restore",
                     "Give either 'newDatabaseName' (restore into a new database) or 'overwrite': true (restore over this one), not both.");
         }
-        if (request.newDatabaseName() != null || overwrite) {
-            restoreAdmission.require(caller.tenantId());
-        }
         UUID targetId;
         if (request.newDatabaseName() != null) {
+            restoreAdmission.require(caller.tenantId(), false); // before the new database is created
             targetId = databaseService.create(caller, new dev.pgfleet.database.CreateDatabaseRequest(request.newDatabaseName(),
                     source.getPlan(), source.getPostgresVersion())).getId();
         } else if (overwrite) {
@@ -110,6 +108,10 @@ class BackupService {
         UUID restoreId = UUID.randomUUID();
         var operation = operations.request(targetId, caller.tenantId(), OperationKind.RESTORE, requester(caller), restoreId,
                 Restore.WAITING_FOR_TARGET).orRefuse();
+        if (overwrite) {
+            // After the lock, so that a restore into a busy database is refused naming what runs there.
+            restoreAdmission.require(caller.tenantId(), true);
+        }
         Restore restore = restores.save(new Restore(restoreId, backup.getId(), operation, overwrite));
         afterCommit(() -> schedules.runSoon(OperationKind.RESTORE, targetId, operation.getId(), Duration.ZERO));
         return restore;

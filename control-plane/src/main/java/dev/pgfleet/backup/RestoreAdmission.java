@@ -29,11 +29,14 @@ class RestoreAdmission {
         this.settings = settings;
     }
 
-    /** Throws a 409 when one more restore for the tenant is not allowed. */
+    /**
+     * Throws a 409 when one more restore for the tenant is not allowed. {@code alreadyRequested}: the caller's restore
+     * operation is requested already (in this transaction) and is not counted.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    void require(UUID tenantId) {
+    void require(UUID tenantId, boolean alreadyRequested) {
         jdbc.query("select id from tenants where id = ? for no key update", rs -> null, tenantId);
-        long active = operations.activeOfTenant(tenantId, OperationKind.RESTORE);
+        long active = operations.activeOfTenant(tenantId, OperationKind.RESTORE) - (alreadyRequested ? 1 : 0);
         if (active >= settings.maxRunningPerTenant()) {
             throw new Conflict("Too many restores", "At most " + settings.maxRunningPerTenant()
                     + " restores may be waiting or running at once per tenant, and " + active + " are; wait for one to finish.");

@@ -110,14 +110,12 @@ class PaginationIntegrationTest {
         Instant base = Instant.now().truncatedTo(ChronoUnit.MICROS).minusSeconds(600);
         try (Connection c = cp.bean(DataSource.class).getConnection()) {
             for (int i = 0; i < 4; i++) {
-                insert(c, "insert into backups (id, database_id, trigger_kind, status, created_at, format, verification)"
-                        + " values (?, ?, 'ON_DEMAND', 'FAILED', ?, 'custom', 'NOT_VERIFIED')", UUID.randomUUID(), db, base.plusSeconds(i));
+                failedBackup(c, db, base.plusSeconds(i));
             }
             HttpResponse<String> first = get("/api/v1/databases/" + db + "/backups?limit=2");
             List<String> firstIds = ids(first.body());
             // A newer backup arrives between the two pages: it is not on the second page, nothing repeats or is skipped.
-            insert(c, "insert into backups (id, database_id, trigger_kind, status, created_at, format, verification)"
-                    + " values (?, ?, 'ON_DEMAND', 'FAILED', ?, 'custom', 'NOT_VERIFIED')", UUID.randomUUID(), db, base.plusSeconds(100));
+            failedBackup(c, db, base.plusSeconds(100));
             HttpResponse<String> second = get(next(first));
             assertThat(ids(second.body())).hasSize(2).doesNotContainAnyElementsOf(firstIds);
             assertThat(second.headers().firstValue("Link")).isEmpty();
@@ -188,6 +186,12 @@ class PaginationIntegrationTest {
         }
         insertedOldestFirst.subList(0, tied).stream().map(UUID::toString).sorted(java.util.Comparator.reverseOrder()).forEach(order::add);
         return order;
+    }
+
+    private static void failedBackup(Connection c, UUID db, Instant at) throws Exception {
+        UUID backup = UUID.randomUUID();
+        insert(c, "insert into backups (id, database_id, trigger_kind, operation_id, created_at, format, verification)"
+                + " values (?, ?, 'ON_DEMAND', ?, ?, 'custom', 'NOT_VERIFIED')", backup, db, failedOperation(c, db, "BACKUP", backup, at), at);
     }
 
     private static UUID failedOperation(Connection c, UUID db, String kind, UUID subject, Instant at) throws Exception {
