@@ -136,7 +136,15 @@ class KubernetesDumpVerificationMockTest {
         // Job failed (backoffLimit 0). Whichever of the two a poll sees first, the verifier's own account wins.
         kubeletEnds(job, 1, "Error", VerificationReport.toJson(new VerificationResult(false,
                 "pg_restore failed: could not uncompress data: invalid distance too far back", Duration.ofSeconds(7))));
-        markJobFailed("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        // On a slow machine the verifier may see the container's end and delete the Job before the Job controller marks
+        // it failed: a real cluster can do that too, and the result must be the verifier's account either way.
+        if (kubelet.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).get() != null) {
+            try {
+                markJobFailed("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException gone) {
+                assertThat(gone.getCode()).as("only a Job the verifier already deleted may refuse the update").isEqualTo(404);
+            }
+        }
         VerificationResult result = verifying.get(20, TimeUnit.SECONDS);
 
         assertThat(result.passed()).isFalse();
