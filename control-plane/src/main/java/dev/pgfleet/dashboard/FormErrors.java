@@ -44,18 +44,6 @@ public final class FormErrors {
         reject(FORM, message);
     }
 
-    /** As {@link #reject(ApiException, String...)}, for a domain refusal ({@code dev.pgfleet.problem}). */
-    public void reject(dev.pgfleet.problem.DomainException e, String... formFields) {
-        String field = e.field();
-        for (String f : formFields) {
-            if (f.equals(field)) {
-                reject(f, e.getMessage());
-                return;
-            }
-        }
-        reject(FORM, e.getMessage());
-    }
-
     public boolean any() {
         return !byField.isEmpty();
     }

@@ -348,7 +348,7 @@ class DrillIntegrationTest {
             ExecutorService client = Executors.newSingleThreadExecutor();
             try {
                 Future<Long> waiting = client.submit(() -> {
-                    try (Connection c = pooled(ha); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
+                    try (Connection c = cp.pooledConnection(ha, alice, Map.of("socketTimeout", "60")); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from orders")) {
                         rs.next();
                         return rs.getLong(1);
                     }
