@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * Every request is aimed at ids that do not exist or is refused before anything is written, so nothing is created.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("integration")
 class OpenApiConformanceIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OVERSIZED = 1024 * 1024 + 1;

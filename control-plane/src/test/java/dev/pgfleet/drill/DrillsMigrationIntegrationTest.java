@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * the same state, reason and timings, named by its row; each API switchover becomes a SWITCHOVER operation and leaves
  * the drills table; the old drill jobs leave Quartz.
  */
+@Tag("integration")
 class DrillsMigrationIntegrationTest {
     private static final UUID TENANT = UUID.randomUUID();
     private static final UUID DATABASE = UUID.randomUUID();
