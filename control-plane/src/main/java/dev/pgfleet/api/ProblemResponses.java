@@ -36,7 +36,7 @@ import org.springframework.web.method.HandlerMethod;
  */
 final class ProblemResponses {
     /**
-     * Each domain refusal's status, as {@code system.ApiExceptionHandler.statusOf} answers it (ProblemResponsesTest holds the
+     * Each domain refusal's status, as {@code system.ProblemAdvice.statusOf} answers it (ProblemResponsesTest holds the
      * two together for every permitted subclass of {@link DomainException}).
      */
     static final Map<Class<? extends DomainException>, HttpStatus> DOMAIN_STATUSES = Map.of(

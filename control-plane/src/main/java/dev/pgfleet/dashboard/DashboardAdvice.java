@@ -2,8 +2,7 @@ package dev.pgfleet.dashboard;
 
 import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.security.DashboardUser;
-import dev.pgfleet.system.ApiException;
-import dev.pgfleet.system.ApiExceptionHandler;
+import dev.pgfleet.system.ProblemAdvice;
 import dev.pgfleet.system.ClientFaults;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
@@ -47,15 +46,9 @@ class DashboardAdvice {
         return new FormErrors();
     }
 
-    /** Until backup/ and drill/ throw domain exceptions; goes with {@link ApiException} itself. */
-    @ExceptionHandler(ApiException.class)
-    ModelAndView refused(ApiException e, HttpServletResponse response) {
-        return errorPage(response, e.status(), e.title(), e.getMessage());
-    }
-
     @ExceptionHandler(DomainException.class)
     ModelAndView refused(DomainException e, HttpServletResponse response) {
-        return errorPage(response, ApiExceptionHandler.statusOf(e), e.title(), e.getMessage());
+        return errorPage(response, ProblemAdvice.statusOf(e), e.title(), e.getMessage());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

@@ -1,7 +1,6 @@
 package dev.pgfleet.dashboard;
 
 import dev.pgfleet.problem.DomainException;
-import dev.pgfleet.system.ApiException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,15 +21,6 @@ public final class FormErrors {
 
     /** The refusal beside its field when the form has that field, else as a message about the whole form. */
     public void reject(DomainException e, String... formFields) {
-        rejectAt(e.field(), e.getMessage(), formFields);
-    }
-
-    /**
-     * As {@link #reject(DomainException, String...)}, for backup/ and drill/ until they throw domain exceptions;
-     * goes with {@link ApiException} itself.
-     */
-    @Deprecated
-    public void reject(ApiException e, String... formFields) {
         rejectAt(e.field(), e.getMessage(), formFields);
     }
 

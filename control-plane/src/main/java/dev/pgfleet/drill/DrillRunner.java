@@ -9,7 +9,8 @@ import dev.pgfleet.database.DatabaseStatus;
 import dev.pgfleet.operation.FailureReasons;
 import dev.pgfleet.provisioning.ClusterHealth;
 import dev.pgfleet.provisioning.ClusterObservation;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.database.RuntimeInfo;
+import dev.pgfleet.provisioning.FaultInjection;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import java.time.Duration;
@@ -37,16 +38,18 @@ class DrillRunner {
     private final DrillLedger ledger;
     private final DatabaseRepository databases;
     private final DesiredClusters desiredClusters;
-    private final DataPlaneRuntime runtime;
+    private final FaultInjection runtime;
+    private final RuntimeInfo endpoints;
     private final Switchover switchover;
     private final DatabaseEvents events;
 
-    DrillRunner(DrillLedger ledger, DatabaseRepository databases, DesiredClusters desiredClusters, DataPlaneRuntime runtime,
+    DrillRunner(DrillLedger ledger, DatabaseRepository databases, DesiredClusters desiredClusters, FaultInjection runtime, RuntimeInfo endpoints,
                 Switchover switchover, DatabaseEvents events) {
         this.ledger = ledger;
         this.databases = databases;
         this.desiredClusters = desiredClusters;
         this.runtime = runtime;
+        this.endpoints = endpoints;
         this.switchover = switchover;
         this.events = events;
     }
@@ -110,7 +113,7 @@ class DrillRunner {
         String oldLeader = before.leader().orElseThrow();
         ledger.leaderIs(drillId, oldLeader);
         events.normal(db.getId(), "DrillStarted", "Drill " + drillId + " (" + drill.getKind().apiName() + ") of leader " + oldLeader + ".");
-        try (WriteProbe probe = new WriteProbe(runtime.poolerEndpoint(db), db.getName(), desired.spec().ownerUsername(),
+        try (WriteProbe probe = new WriteProbe(endpoints.poolerEndpoint(db), db.getName(), desired.spec().ownerUsername(),
                 desired.ownerPassword(), drillId)) {
             probe.start();
             if (!probe.awaitAcks(20, Duration.ofSeconds(30))) {

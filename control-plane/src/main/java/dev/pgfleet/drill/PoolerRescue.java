@@ -4,7 +4,7 @@ import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.operation.FailureReasons;
 import dev.pgfleet.operation.Operations;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.FaultInjection;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import java.util.ArrayList;
@@ -25,10 +25,10 @@ class PoolerRescue {
 
     private final DatabaseRepository databases;
     private final DesiredClusters desiredClusters;
-    private final DataPlaneRuntime runtime;
+    private final FaultInjection runtime;
     private final Operations operations;
 
-    PoolerRescue(DatabaseRepository databases, DesiredClusters desiredClusters, DataPlaneRuntime runtime, Operations operations) {
+    PoolerRescue(DatabaseRepository databases, DesiredClusters desiredClusters, FaultInjection runtime, Operations operations) {
         this.databases = databases;
         this.desiredClusters = desiredClusters;
         this.runtime = runtime;

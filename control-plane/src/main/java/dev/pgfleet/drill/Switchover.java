@@ -5,7 +5,7 @@ import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.RuntimeInfo;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.PoolerControl;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DatabaseSessions;
 import dev.pgfleet.provisioning.PatroniRest;
@@ -39,11 +39,13 @@ class Switchover {
     static final Duration PROMOTION_TIMEOUT = Duration.ofSeconds(60);
     static final Duration RETARGET_TIMEOUT = Duration.ofSeconds(30);
 
-    private final DataPlaneRuntime runtime;
+    private final PoolerControl runtime;
+    private final RuntimeInfo endpoints;
     private final PatroniRest patroni;
 
-    Switchover(DataPlaneRuntime runtime, ObjectMapper json) {
+    Switchover(PoolerControl runtime, RuntimeInfo endpoints, ObjectMapper json) {
         this.runtime = runtime;
+        this.endpoints = endpoints;
         this.patroni = new PatroniRest(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), json);
     }
 
@@ -128,7 +130,7 @@ class Switchover {
      * it), for commands only a superuser may run; search_path pinned like every session (DatabaseSessions).
      */
     private Connection superuser(Database db, DatabaseMember member, ClusterSecrets secrets) throws SQLException {
-        return DatabaseSessions.open(runtime.memberEndpoint(db, member), "postgres", ClusterSecrets.SUPERUSER,
+        return DatabaseSessions.open(endpoints.memberEndpoint(db, member), "postgres", ClusterSecrets.SUPERUSER,
                 secrets.superuserPassword(), "pgfleet-switchover", Duration.ofSeconds(30));
     }
 

@@ -12,7 +12,7 @@ import dev.pgfleet.operation.Operations;
 import dev.pgfleet.problem.Conflict;
 import dev.pgfleet.problem.UpstreamFailed;
 import dev.pgfleet.provisioning.ClusterObservation;
-import dev.pgfleet.provisioning.DataPlaneRuntime;
+import dev.pgfleet.provisioning.ClusterObserver;
 import dev.pgfleet.provisioning.DesiredCluster;
 import dev.pgfleet.provisioning.DesiredClusters;
 import dev.pgfleet.security.TenantPrincipal;
@@ -38,13 +38,13 @@ class SwitchoverOperations implements OperationHandler {
     private final DrillAdmission admission;
     private final Operations operations;
     private final Switchover switchover;
-    private final DataPlaneRuntime runtime;
+    private final ClusterObserver runtime;
     private final DesiredClusters desiredClusters;
     private final PoolerRescue rescue;
     private final DatabaseEvents events;
 
     SwitchoverOperations(DatabaseService databaseService, DrillRunner runner, DrillAdmission admission, Operations operations,
-                         Switchover switchover, DataPlaneRuntime runtime, DesiredClusters desiredClusters, PoolerRescue rescue,
+                         Switchover switchover, ClusterObserver runtime, DesiredClusters desiredClusters, PoolerRescue rescue,
                          DatabaseEvents events) {
         this.databaseService = databaseService;
         this.runner = runner;

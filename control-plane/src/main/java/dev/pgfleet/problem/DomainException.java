@@ -3,7 +3,7 @@ package dev.pgfleet.problem;
 /**
  * A request the domain refuses, in words a person understands: a short title, a sentence that says what to change, and
  * (optionally) the request field at fault. Domain services throw its subclasses and know nothing of HTTP; one advice
- * ({@code system.ApiExceptionHandler}) maps each subclass to its status and renders problem+json, and the dashboard's
+ * ({@code system.ProblemAdvice}) maps each subclass to its status and renders problem+json, and the dashboard's
  * advice shows the detail beside the field.
  */
 public abstract sealed class DomainException extends RuntimeException

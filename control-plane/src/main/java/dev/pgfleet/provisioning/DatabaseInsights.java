@@ -1,5 +1,6 @@
 package dev.pgfleet.provisioning;
 
+import dev.pgfleet.database.RuntimeInfo;
 import dev.pgfleet.database.Database;
 import dev.pgfleet.database.DatabaseMember;
 import dev.pgfleet.database.DatabaseStatus;
@@ -39,11 +40,13 @@ public class DatabaseInsights {
 
     static final String SIZE_SQL = "select pg_catalog.pg_database_size(pg_catalog.current_database())";
 
-    private final DataPlaneRuntime runtime;
+    private final ClusterInsights runtime;
+    private final RuntimeInfo endpoints;
     private final DesiredClusters desiredClusters;
 
-    DatabaseInsights(DataPlaneRuntime runtime, DesiredClusters desiredClusters) {
+    DatabaseInsights(ClusterInsights runtime, RuntimeInfo endpoints, DesiredClusters desiredClusters) {
         this.runtime = runtime;
+        this.endpoints = endpoints;
         this.desiredClusters = desiredClusters;
     }
 
@@ -73,7 +76,7 @@ public class DatabaseInsights {
                 problems.add("The monitoring role is being created; size and indexes appear shortly.");
                 return new DatabaseInsight(Instant.now(), pooler, null, List.of(), problems);
             }
-            try (Connection c = DatabaseSessions.open(runtime.memberEndpoint(db, leader.get()), db.getName(),
+            try (Connection c = DatabaseSessions.open(endpoints.memberEndpoint(db, leader.get()), db.getName(),
                     TenantDatabaseInitializer.MONITOR_ROLE, monitorPassword.get(), "pgfleet-insights", Duration.ofSeconds(10))) {
                 c.setReadOnly(true);
                 size = fetchSize(c);

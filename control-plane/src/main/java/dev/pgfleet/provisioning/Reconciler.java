@@ -26,12 +26,12 @@ class Reconciler {
 
     private final ReconcileStore store;
     private final DesiredClusters desiredClusters;
-    private final DataPlaneRuntime runtime;
+    private final ClusterConvergence runtime;
     private final TenantDatabaseInitializer initializer;
     private final DatabaseEvents events;
     private final ReconcileProperties timing;
 
-    Reconciler(ReconcileStore store, DesiredClusters desiredClusters, DataPlaneRuntime runtime,
+    Reconciler(ReconcileStore store, DesiredClusters desiredClusters, ClusterConvergence runtime,
                TenantDatabaseInitializer initializer, DatabaseEvents events, ReconcileProperties timing) {
         this.store = store;
         this.desiredClusters = desiredClusters;
@@ -78,7 +78,12 @@ class Reconciler {
             initializer.ensureRolesOnLeader(runtime.leaderEndpoint(desired, obs.leader().get()), desired, monitorPassword(db), true);
         }
         if (stepFailure == null && initialized) {
-            runtime.ensurePooler(desired);
+            // Likewise a pooler that cannot follow a new leader: the status must say so (DEGRADED), not stay READY.
+            try {
+                runtime.ensurePooler(desired);
+            } catch (RuntimeException e) {
+                stepFailure = e;
+            }
             obs = runtime.observeCluster(desired);
         }
 

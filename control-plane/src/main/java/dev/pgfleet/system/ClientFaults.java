@@ -42,11 +42,8 @@ public final class ClientFaults {
     }
 
     private static Optional<ProblemDetail> direct(Throwable t) {
-        if (t instanceof DomainException e && ApiExceptionHandler.statusOf(e).is4xxClientError()) {
-            return Optional.of(problem(ApiExceptionHandler.statusOf(e), e.title(), e.getMessage()));
-        }
-        if (t instanceof ApiException e && e.status().is4xxClientError()) { // until backup/ and drill/ throw domain exceptions
-            return Optional.of(problem(e.status(), e.title(), e.getMessage()));
+        if (t instanceof DomainException e && ProblemAdvice.statusOf(e).is4xxClientError()) {
+            return Optional.of(problem(ProblemAdvice.statusOf(e), e.title(), e.getMessage()));
         }
         if (t instanceof RequestBodyTooLarge || t instanceof HttpMessageNotReadableException && t.getCause() instanceof RequestBodyTooLarge) {
             String detail = t instanceof RequestBodyTooLarge ? t.getMessage() : t.getCause().getMessage();

@@ -5,7 +5,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.lang.reflect.Constructor;
+import dev.pgfleet.testsupport.ApiSliceTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,17 +14,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.mockito.Mockito;
-import org.springframework.beans.factory.config.BeanDefinition;
-import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.test.autoconfigure.web.servlet.AutoConfigureMockMvc;
-import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -34,18 +26,16 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
- * The OpenAPI document as springdoc serves it, produced in seconds without the embedded metadata store: a web slice with
- * springdoc, {@link ApiDocumentation}, and every {@code @RestController} of the application built with Mockito mocks for
- * its collaborators (the document depends on the controllers' signatures and annotations only). The served document must
- * be valid OpenAPI 3.1 for swagger-parser, with no message, and follow {@link OpenApiRules} on every operation.
- * OpenApiConformanceIntegrationTest checks the same rules on the running application's document, and that the statuses
- * are true.
+ * The OpenAPI document as springdoc serves it, produced in seconds without the embedded metadata store: the shared web
+ * slice ({@link ApiSliceTest}: every controller with its collaborators mocked, the real security chains) plus springdoc
+ * and {@link ApiDocumentation} (the document depends on the controllers' signatures and annotations only). The document
+ * is served without a token, must be valid OpenAPI 3.1 for swagger-parser with no message, and follow
+ * {@link OpenApiRules} on every operation. OpenApiConformanceIntegrationTest checks the same rules on the running
+ * application's document, and that the statuses are true.
  */
-@WebMvcTest(useDefaultFilters = false)
-@AutoConfigureMockMvc(addFilters = false)
+@ApiSliceTest
 @ImportAutoConfiguration({
         org.springdoc.core.properties.SpringDocConfigProperties.class,
         org.springdoc.core.configuration.SpringDocConfiguration.class,
@@ -53,7 +43,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
         org.springdoc.core.configuration.SpringDocSpecPropertiesConfiguration.class,
         org.springdoc.webmvc.core.configuration.SpringDocWebMvcConfiguration.class,
         org.springdoc.webmvc.core.configuration.MultipleOpenApiSupportConfiguration.class})
-@Import({ApiDocumentation.class, OpenApiDocumentTest.ApplicationControllers.class})
+@Import(ApiDocumentation.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenApiDocumentTest {
     @Autowired
@@ -130,15 +120,11 @@ class OpenApiDocumentTest {
                 .isNotEmpty();
     }
 
-    /**
-     * Registers every {@code @RestController} and {@code @RestControllerAdvice} under {@code dev.pgfleet}, each built with
-     * a Mockito mock for every constructor argument: the real classes with their real annotations, nothing behind them.
-     */
+    /** The application's REST controllers, found on the class path as Spring finds them. */
     static class ApplicationControllers {
         static List<Class<?>> classes() {
             ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false);
             scanner.addIncludeFilter(new AnnotationTypeFilter(RestController.class));
-            scanner.addIncludeFilter(new AnnotationTypeFilter(RestControllerAdvice.class));
             List<Class<?>> classes = new ArrayList<>();
             for (BeanDefinition candidate : scanner.findCandidateComponents("dev.pgfleet")) {
                 classes.add(ClassUtils.resolveClassName(candidate.getBeanClassName(), ApplicationControllers.class.getClassLoader()));
@@ -185,35 +171,6 @@ class OpenApiDocumentTest {
                     collect(component.getGenericType(), types);
                 }
             }
-        }
-
-        @Bean
-        static BeanDefinitionRegistryPostProcessor applicationControllers() {
-            return new BeanDefinitionRegistryPostProcessor() {
-                @Override
-                public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-                    for (Class<?> type : classes()) {
-                        registry.registerBeanDefinition(type.getName(), definition(type));
-                    }
-                }
-
-                @Override
-                public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-                }
-            };
-        }
-
-        private static <T> RootBeanDefinition definition(Class<T> type) {
-            return new RootBeanDefinition(type, () -> {
-                Constructor<?> constructor = type.getDeclaredConstructors()[0];
-                ReflectionUtils.makeAccessible(constructor);
-                Object[] arguments = java.util.Arrays.stream(constructor.getParameterTypes()).map(p -> (Object) Mockito.mock(p)).toArray();
-                try {
-                    return type.cast(constructor.newInstance(arguments));
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("cannot build " + type.getName() + " with mocks", e);
-                }
-            });
         }
     }
 }

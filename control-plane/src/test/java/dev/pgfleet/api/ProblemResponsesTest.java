@@ -8,7 +8,7 @@ import dev.pgfleet.problem.DomainException;
 import dev.pgfleet.problem.NotFound;
 import dev.pgfleet.problem.TooManyRequests;
 import dev.pgfleet.problem.UpstreamFailed;
-import dev.pgfleet.system.ApiExceptionHandler;
+import dev.pgfleet.system.ProblemAdvice;
 import java.lang.reflect.Constructor;
 import java.time.Duration;
 import java.util.UUID;
@@ -29,7 +29,7 @@ class ProblemResponsesTest {
         for (Class<?> refusal : refusals) {
             @SuppressWarnings("unchecked")
             Class<? extends DomainException> type = (Class<? extends DomainException>) refusal;
-            assertThat(ProblemResponses.statusOf(type)).as(type.getSimpleName()).isEqualTo(ApiExceptionHandler.statusOf(instance(type)));
+            assertThat(ProblemResponses.statusOf(type)).as(type.getSimpleName()).isEqualTo(ProblemAdvice.statusOf(instance(type)));
             // Each status has its reusable response in the document.
             assertThat(ApiDocumentation.responseName(ProblemResponses.statusOf(type))).isNotBlank();
         }

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class DrillsMigrationIntegrationTest {
     private static final UUID TENANT = UUID.randomUUID();
     private static final UUID DATABASE = UUID.randomUUID();
+    /** Before V14 a database had at most one drill pending or running (a unique index): the pending one is another's. */
+    private static final UUID OTHER_DATABASE = UUID.randomUUID();
 
     @Test
     void drillsAndApiSwitchoversBecomeOperations() throws Exception {
@@ -50,16 +52,19 @@ class DrillsMigrationIntegrationTest {
             UUID switchover = UUID.randomUUID();
             try (Connection db = DriverManager.getConnection(c.url(), c.user(), c.password()); Statement s = db.createStatement()) {
                 s.execute("insert into tenants (id, name, database_quota, created_at) values ('" + TENANT + "', 'alice', 10, now())");
-                s.execute("insert into databases (id, tenant_id, name, plan, postgres_version, status, status_changed_at,"
-                        + " owner_password_enc, owner_scram_verifier, superuser_password_enc, replication_password_enc,"
-                        + " rest_api_password_enc, pooler_admin_password_enc, pooler_admin_scram_verifier, created_at, version)"
-                        + " values ('" + DATABASE + "', '" + TENANT + "', 'orders', 'ha', 15, 'READY', now(), 'x', 'x', 'x', 'x', 'x', 'x', 'x', now(), 0)");
-                drill(s, passed, "SCHEDULED", "PASSED", "Writes unavailable 0.84 s", "now() - interval '3 hours'", "now() - interval '3 hours'",
+                for (UUID id : List.of(DATABASE, OTHER_DATABASE)) {
+                    s.execute("insert into databases (id, tenant_id, name, plan, postgres_version, status, status_changed_at,"
+                            + " owner_password_enc, owner_scram_verifier, superuser_password_enc, replication_password_enc,"
+                            + " rest_api_password_enc, pooler_admin_password_enc, pooler_admin_scram_verifier, created_at, version)"
+                            + " values ('" + id + "', '" + TENANT + "', 'db-" + id.toString().substring(0, 8) + "', 'ha', 15, 'READY', now(),"
+                            + " 'x', 'x', 'x', 'x', 'x', 'x', 'x', now(), 0)");
+                }
+                drill(s, DATABASE, passed, "SCHEDULED", "PASSED", "Writes unavailable 0.84 s", "now() - interval '3 hours'", "now() - interval '3 hours'",
                         "now() - interval '179 minutes'", 840L);
-                drill(s, running, "ON_DEMAND", "RUNNING", "Running: switchover of leader orders-0", "now() - interval '2 hours'",
+                drill(s, DATABASE, running, "ON_DEMAND", "RUNNING", "Running: switchover of leader orders-0", "now() - interval '2 hours'",
                         "now() - interval '2 hours'", "null", null);
-                drill(s, pending, "ON_DEMAND", "PENDING", null, "now() - interval '1 hour'", "null", "null", null);
-                drill(s, switchover, "API", "PASSED", "Switched over from orders-0 to orders-1", "now() - interval '30 minutes'",
+                drill(s, OTHER_DATABASE, pending, "ON_DEMAND", "PENDING", null, "now() - interval '1 hour'", "null", "null", null);
+                drill(s, DATABASE, switchover, "API", "PASSED", "Switched over from orders-0 to orders-1", "now() - interval '30 minutes'",
                         "now() - interval '30 minutes'", "now() - interval '29 minutes'", null);
                 s.execute("insert into qrtz_job_details (sched_name, job_name, job_group, job_class_name, is_durable, is_nonconcurrent,"
                         + " is_update_data, requests_recovery) values ('pgfleet', '" + DATABASE + "', 'drill', 'dev.pgfleet.drill.DrillJob',"
@@ -82,6 +87,7 @@ class DrillsMigrationIntegrationTest {
                     }
                 }
                 assertThat(ops).hasSize(4);
+                assertThat(ops.get(pending)).containsEntry("database_id", OTHER_DATABASE);
                 assertThat(ops.get(passed)).containsEntry("kind", "DRILL").containsEntry("state", "SUCCEEDED")
                         .containsEntry("requested_by", "schedule").containsEntry("reason", "Writes unavailable 0.84 s")
                         .containsEntry("drill_id", passed).containsEntry("tenant_id", TENANT).containsEntry("database_id", DATABASE)
@@ -107,7 +113,7 @@ class DrillsMigrationIntegrationTest {
                     assertThat(rs.getLong(1)).as("DrillJob's rows are gone").isZero();
                 }
                 // The trigger 'API' is refused from now on.
-                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> drill(s, UUID.randomUUID(), "API", "PASSED", null, "now()",
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> drill(s, DATABASE, UUID.randomUUID(), "API", "PASSED", null, "now()",
                         "null", "null", null))).hasMessageContaining("drills_trigger_kind_check");
             }
         } finally {
@@ -122,10 +128,10 @@ class DrillsMigrationIntegrationTest {
                 .getResources("classpath:db/migration/V13__*.sql").length > 0 ? "13" : "12";
     }
 
-    private static void drill(Statement s, UUID id, String trigger, String status, String reason, String createdAt, String startedAt,
+    private static void drill(Statement s, UUID database, UUID id, String trigger, String status, String reason, String createdAt, String startedAt,
                               String finishedAt, Long unavailable) throws java.sql.SQLException {
         s.execute("insert into drills (id, database_id, kind, trigger_kind, status, status_reason, created_at, started_at, finished_at,"
-                + " write_unavailable_millis) values ('" + id + "', '" + DATABASE + "', 'SWITCHOVER', '" + trigger + "', '" + status + "', "
+                + " write_unavailable_millis) values ('" + id + "', '" + database + "', 'SWITCHOVER', '" + trigger + "', '" + status + "', "
                 + (reason == null ? "null" : "'" + reason + "'") + ", " + createdAt + ", " + startedAt + ", " + finishedAt + ", "
                 + (unavailable == null ? "null" : unavailable) + ")");
     }

@@ -5,8 +5,8 @@ import dev.pgfleet.blueprint.kubernetes.KubernetesNames;
 import dev.pgfleet.blueprint.kubernetes.KubernetesSettings;
 import dev.pgfleet.blueprint.kubernetes.PoolerObjects;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PgBouncerConsole;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.process.LocalProcesses;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
@@ -48,14 +48,14 @@ final class KubernetesFailoverOperations {
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
-    private final LocalProcesses processes;
+    private final PgBouncerConsole console;
     /** Pod name -> its container's restart count when it was frozen, until the drill's second step. */
     private final Map<String, Integer> frozen = new ConcurrentHashMap<>();
 
-    KubernetesFailoverOperations(KubernetesClient client, KubernetesSettings settings, LocalProcesses processes) {
+    KubernetesFailoverOperations(KubernetesClient client, KubernetesSettings settings, PgBouncerConsole console) {
         this.client = client;
         this.settings = settings;
-        this.processes = processes;
+        this.console = console;
     }
 
     void pausePoolers(DesiredCluster desired, Duration timeout) {
@@ -249,8 +249,9 @@ final class KubernetesFailoverOperations {
         RuntimeException failure = null;
         for (String ip : poolerPodIps(desired)) {
             try {
-                total = total.plus(PoolerStats.parse(runPsql(desired, ip, List.of("-P", "footer=off", "-c", "SHOW POOLS"), Duration.ofSeconds(10)),
-                        runPsql(desired, ip, List.of("-P", "footer=off", "-c", "SHOW STATS"), Duration.ofSeconds(10)),
+                PgBouncerConsole.Address pod = console(desired, ip, PoolerObjects.LISTEN_PORT);
+                total = total.plus(PoolerStats.parse(console.fetchTable(pod, "SHOW POOLS", Duration.ofSeconds(10)),
+                        console.fetchTable(pod, "SHOW STATS", Duration.ofSeconds(10)),
                         desired.spec().databaseName()));
             } catch (RuntimeException e) {
                 failure = e; // one pod restarting must not hide the others' figures
@@ -267,22 +268,14 @@ final class KubernetesFailoverOperations {
      * certificate, see KubernetesTlsReload); client connections are kept.
      */
     void reloadPooler(DesiredCluster desired, String podIp, int port) {
-        runPsql(desired, podIp, port, List.of("-t", "-c", "RELOAD"), Duration.ofSeconds(10));
+        console.runCommand(console(desired, podIp, port), "RELOAD", Duration.ofSeconds(10));
     }
 
     private void adminCommand(DesiredCluster desired, String podIp, String command, Duration timeout) {
-        runPsql(desired, podIp, List.of("-t", "-c", command), timeout);
+        console.runCommand(console(desired, podIp, PoolerObjects.LISTEN_PORT), command, timeout);
     }
 
-    private String runPsql(DesiredCluster desired, String podIp, List<String> arguments, Duration timeout) {
-        return runPsql(desired, podIp, PoolerObjects.LISTEN_PORT, arguments, timeout);
-    }
-
-    private String runPsql(DesiredCluster desired, String podIp, int port, List<String> arguments, Duration timeout) {
-        List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1", "-h", podIp,
-                "-p", Integer.toString(port), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
-        argv.addAll(arguments);
-        return processes.runClientToCompletion(argv, Path.of(System.getProperty("java.io.tmpdir")), timeout,
-                "PGPASSWORD", desired.poolerAdminPassword(), "PGCONNECT_TIMEOUT", "3");
+    private static PgBouncerConsole.Address console(DesiredCluster desired, String podIp, int port) {
+        return new PgBouncerConsole.Address(podIp, port, desired.poolerAdminPassword());
     }
 }

@@ -28,15 +28,17 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs databases on Kubernetes: server-side applies the blueprint's objects (idempotent, and re-applying
- * reverts drift someone made by hand), observes pods and Patroni's view of the members, and deletes by cascading
- * from the database's root object. Leader changes reach clients through the selector-less primary Service, whose
+ * Runs databases on Kubernetes: server-side applies the blueprint's objects whose desired state changed (idempotent;
+ * a periodic full apply reverts drift someone made by hand: ChangedObjectApplier), observes pods and Patroni's view
+ * of the members, and deletes by cascading from the database's root object. Leader changes reach clients through the selector-less primary Service, whose
  * Endpoints this runtime writes to the leader's pod (LeaderRouting), and through PgBouncer, which connects to it.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "kubernetes")
 class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     static final String FIELD_MANAGER = "pgfleet";
+    /** The apply group of the namespace's shared etcd (ChangedObjectApplier). */
+    static final String SHARED_ETCD_GROUP = "shared-etcd";
     static final int POSTGRES_PORT = 5432;
     static final int PATRONI_PORT = 8008;
     static final java.time.Duration TLS_PROBE_TIMEOUT = java.time.Duration.ofSeconds(2);
@@ -50,18 +52,28 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     private final LeaderRouting routing;
     private final KubernetesMemberRollout rollout;
     private final KubernetesTlsReload tlsReload;
+    private final ChangedObjectApplier applier;
 
+    @org.springframework.beans.factory.annotation.Autowired
     KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, KubernetesProperties properties,
                       com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
                       KubernetesEtcd etcd, DisruptiveOperations operations) {
+        this(client, settings, properties, json, processes, etcd, operations, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock when a group of objects is due for its periodic full apply (ChangedObjectApplier) */
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, KubernetesProperties properties,
+                      com.fasterxml.jackson.databind.ObjectMapper json, dev.pgfleet.system.process.LocalProcesses processes,
+                      KubernetesEtcd etcd, DisruptiveOperations operations, java.time.Clock clock) {
         this.client = client;
         this.etcd = etcd;
         this.settings = settings;
         this.properties = properties;
+        this.applier = new ChangedObjectApplier(client, settings.namespace(), FIELD_MANAGER, clock);
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build();
         PatroniRest patroni = new PatroniRest(http, json);
         this.observations = new KubernetesObservations(client, settings, patroni);
-        this.failover = new KubernetesFailoverOperations(client, settings, processes);
+        this.failover = new KubernetesFailoverOperations(client, settings, new dev.pgfleet.provisioning.PgBouncerConsole(processes));
         this.routing = new LeaderRouting(client, settings);
         this.rollout = new KubernetesMemberRollout(client, settings, patroni::fetchCluster, (desired, leader, candidate) ->
                 failover.switchoverWithPoolersPaused(desired, leader, candidate, patroni, () -> observeCluster(desired)), operations);
@@ -141,7 +153,7 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     // ---- converging -------------------------------------------------------------------------------
 
     /**
-     * Applies the shared etcd, the database's etcd user (before its members: with authentication on they cannot
+     * Applies (only what changed: ChangedObjectApplier) the shared etcd, the database's etcd user (before its members: with authentication on they cannot
      * start without it, so until the shared etcd answers this step fails and is retried), lets etcd members that
      * lost their volume rejoin (KubernetesEtcd.replaceLostMembers), the root object, then
      * every object the blueprint builds for it; then etcd's authentication once every member has credentials; last,
@@ -149,16 +161,19 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
      */
     @Override
     public void ensureMembers(DesiredCluster desired) {
-        for (HasMetadata object : KubernetesBlueprint.sharedEtcd(settings)) {
-            apply(object);
-        }
+        applier.applyChanged(SHARED_ETCD_GROUP, KubernetesBlueprint.sharedEtcd(settings));
         etcd.ensureScope(desired);
         etcd.replaceLostMembers();
-        ConfigMap root = (ConfigMap) apply(KubernetesBlueprint.root(desired.spec(), settings));
-        for (HasMetadata object : KubernetesBlueprint.databaseObjects(desired.spec(), settings,
-                KubernetesSecrets.of(desired), root.getMetadata().getUid())) {
-            apply(object);
-        }
+        // One read per kind for the root and everything it owns: their labels do not depend on the root's uid.
+        ConfigMap desiredRoot = KubernetesBlueprint.root(desired.spec(), settings);
+        List<HasMetadata> kinds = new ArrayList<>(KubernetesBlueprint.databaseObjects(desired.spec(), settings,
+                KubernetesSecrets.of(desired), "uid-not-known-yet"));
+        kinds.add(desiredRoot);
+        ChangedObjectApplier.Live live = applier.fetchLive(kinds);
+        String scope = desired.spec().scope();
+        HasMetadata root = applier.applyIfChanged(scope + "/root", List.of(desiredRoot), live).get(0);
+        applier.applyIfChanged(scope, KubernetesBlueprint.databaseObjects(desired.spec(), settings,
+                KubernetesSecrets.of(desired), root.getMetadata().getUid()), live);
         etcd.enableAuthenticationWhenEveryMemberHasCredentials();
         rollout.rollMembersOneStep(desired);
     }
@@ -259,6 +274,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         client.resource(root).inNamespace(settings.namespace()).delete();
         // After the members: once its user is gone, a member still shutting down can write nothing more.
         etcd.removeScope(desired);
+        applier.forget(desired.spec().scope());
+        applier.forget(desired.spec().scope() + "/root");
         if ("delete".equals(properties.pvcRetention())) {
             // One by one, by name: a delete by label selector is the verb deletecollection, which the chart does
             // not grant (list and delete suffice, and are all KubernetesPermissions needs on claims).
@@ -274,15 +291,6 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
     @Override
     public List<NodeCapacity> fetchNodes() {
         return observations.fetchNodes();
-    }
-
-    /**
-     * Server-side apply with our field manager and forced conflicts: creates what is missing, and sets fields
-     * we own back to the blueprint's values whatever edited them; fields others added are left alone.
-     */
-    HasMetadata apply(HasMetadata object) {
-        return client.resource(object).inNamespace(settings.namespace())
-                .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     }
 
     // ---- switchover and drills ------------------------------------------------------------------------

@@ -1,100 +1,64 @@
 package dev.pgfleet.provisioning.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgfleet.blueprint.Dcs;
 import dev.pgfleet.database.Database;
-import dev.pgfleet.database.DatabaseEvents;
 import dev.pgfleet.database.DatabaseMember;
-import dev.pgfleet.node.NodeInventory;
 import dev.pgfleet.blueprint.Plan;
 import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.provisioning.ClusterObservation;
-import dev.pgfleet.provisioning.DataPlaneChanged;
 import dev.pgfleet.provisioning.DataPlaneRuntime;
 import dev.pgfleet.provisioning.DesiredCluster;
-import dev.pgfleet.provisioning.PatroniRest;
 import dev.pgfleet.provisioning.PoolerStats;
-import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.Directories;
-import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.system.process.PostgresInstallations;
-import jakarta.annotation.PreDestroy;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * The embedded runtime: every database's data plane as real processes on this machine. One shared etcd
  * (each database its own Patroni scope), N Patroni members each managing a PostgreSQL with pgvector, one
  * PgBouncer per database that follows the leader. Processes outlive the control plane and are re-adopted
- * through their pid files; all state lives under PGFLEET_HOME.
+ * through their pid files; all state lives under PGFLEET_HOME. This class only composes its parts (beans built by
+ * LocalRuntimeParts; the leader watch is PoolerFollower, the node view LocalNodeInventory) into the port's roles.
  */
 @Component
 @ConditionalOnProperty(name = "pgfleet.runtime", havingValue = "local", matchIfMissing = true)
-class LocalRuntime implements DataPlaneRuntime, NodeInventory {
+class LocalRuntime implements DataPlaneRuntime {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
-    static final String NAMESPACE = "/pgfleet/";
 
     private final LocalRuntimeProperties settings;
     private final PostgresInstallations installations;
     private final LocalLayout layout;
     private final EtcdServer etcd;
-    private final PatroniRest rest;
+    private final EtcdAuthGate authGate;
     private final PatroniMembers members;
     private final PgBouncerPooler pooler;
     private final ReadOnlyPooler readOnlyPooler;
     private final PortLeases ports;
-    private final LeaderWatcher watcher;
-    private final EtcdAuthGate authGate;
-    private final DatabaseEvents events;
-    private final ApplicationEventPublisher publisher;
-    /** Databases this control plane converges, by scope, so a leader event can be routed to its pooler. */
-    private final Map<String, DesiredCluster> known = new ConcurrentHashMap<>();
-    private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
-    private final JdbcTemplate jdbc;
-    private final java.util.concurrent.ExecutorService retargeting = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "pooler-retarget");
-        t.setDaemon(true);
-        return t;
-    });
+    private final PoolerFollower follower;
+    private final LocalObservations observations;
 
-    LocalRuntime(PgfleetProperties properties, LocalRuntimeProperties settings, LocalProcesses processes, PostgresInstallations installations,
-                 JdbcTemplate jdbc, ObjectMapper json, DatabaseEvents events, ApplicationEventPublisher publisher) {
+    LocalRuntime(LocalRuntimeProperties settings, PostgresInstallations installations, LocalLayout layout, EtcdServer etcd,
+                 EtcdAuthGate authGate, PatroniMembers members, PgBouncerPooler pooler, ReadOnlyPooler readOnlyPooler,
+                 PortLeases ports, PoolerFollower follower, LocalObservations observations) {
         this.settings = settings;
         this.installations = installations;
-        this.events = events;
-        this.publisher = publisher;
-        this.jdbc = jdbc;
-        this.layout = new LocalLayout(properties.resolvedHome());
-        String connectHost = settings.advertiseHost();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        // The root password lives next to master.key, outside etcd's directory (which the data-plane user owns).
-        this.etcd = new EtcdServer(layout.etcdDir(), "127.0.0.1", settings.portRangeEnd() - 1,
-                processes, http, json, layout.home().resolve("etcd-root.password"));
-        this.authGate = new EtcdAuthGate(etcd, () -> jdbc.queryForList(
-                "select cast(id as varchar) from databases where not deletion_requested", String.class));
-        this.rest = new PatroniRest(http, json);
-        this.members = new PatroniMembers(layout, processes, rest, settings.listenAddress(), connectHost, installations::binDir,
-                LocalTrustedNetworks.of(settings.listenAddress(), connectHost));
-        this.pooler = new PgBouncerPooler(layout, processes, settings.listenAddress(), connectHost);
-        this.readOnlyPooler = new ReadOnlyPooler(layout, processes, settings.listenAddress(), connectHost);
-        this.ports = new PortLeases(jdbc, settings.listenAddress(), settings.portRangeStart(), settings.portRangeEnd() - 2);
-        // The watch thread only hands leader events over: one database's slow pooler must not delay another's.
-        this.watcher = new LeaderWatcher(etcd, NAMESPACE, HttpClient.newHttpClient(), json,
-                (scope, leader) -> retargeting.execute(() -> onLeaderElected(scope, leader)),
-                () -> retargeting.execute(this::retargetAllPoolers));
+        this.layout = layout;
+        this.etcd = etcd;
+        this.authGate = authGate;
+        this.members = members;
+        this.pooler = pooler;
+        this.readOnlyPooler = readOnlyPooler;
+        this.ports = ports;
+        this.follower = follower;
+        this.observations = observations;
     }
 
     // ---- what the API needs to know -------------------------------------------------------------
@@ -146,54 +110,12 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         return new Endpoint(settings.advertiseHost(), member.getPgPort());
     }
 
-    /**
-     * This machine is the only node. Its members are not pinned to NVMe (there is no label to check here), and
-     * "used" is what the plans of the databases placed here ask for; nothing enforces it locally.
-     */
-    @Override
-    public List<NodeCapacity> fetchNodes() {
-        long cpu = 0;
-        long memory = 0;
-        int members = 0;
-        for (String planId : jdbc.queryForList("select plan from databases", String.class)) {
-            Plan plan = Plan.fromId(planId).orElseThrow();
-            cpu += plan.members() * plan.memberResources().cpus() * 1000L;
-            memory += plan.members() * plan.memberResources().memoryBytes();
-            members += plan.members();
-        }
-        return List.of(new NodeCapacity(hostName(), false, Runtime.getRuntime().availableProcessors() * 1000L,
-                totalMemoryBytes(), cpu, memory, members));
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
-
-    /** MemTotal from /proc/meminfo (the JVM only knows its own heap). */
-    private static long totalMemoryBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return 0;
-    }
-
     // ---- converging -------------------------------------------------------------------------------
 
     @Override
     public void ensureMembers(DesiredCluster desired) {
         etcd.ensureRunning();
-        watcher.ensureStarted();
-        known.put(desired.spec().scope(), desired);
+        follower.follow(desired);
         try {
             // The scope's etcd user before its members: with authentication on, they cannot start without it.
             etcd.access().ensureScope(dcs(), desired.spec().scope(), desired.secrets().dcsPassword());
@@ -258,40 +180,12 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public ClusterObservation observeCluster(DesiredCluster desired) {
-        List<Integer> restPorts = desired.members().stream().map(DesiredCluster.MemberSlot::restPort).toList();
-        List<PatroniRest.Member> reported = rest.fetchCluster(settings.advertiseHost(), restPorts).orElse(List.of());
-        Optional<String> leader = reported.stream().filter(m -> "leader".equals(m.role()) && "running".equals(m.state()))
-                .map(PatroniRest.Member::name).findFirst();
-        // Replay lag, which decides the read-only rotation (ReadOnlyEndpoint), for databases that have one.
-        Long leaderLocation = desired.readOnly() == null ? null : leader
-                .flatMap(l -> rest.fetchWalPosition(patroniAddress(desired, l))).orElse(null);
-        List<ClusterObservation.MemberObservation> observed = new ArrayList<>();
-        for (DesiredCluster.MemberSlot slot : desired.members()) {
-            boolean running = members.find(desired, slot).isPresent();
-            Optional<PatroniRest.Member> r = reported.stream().filter(m -> m.name().equals(slot.name())).findFirst();
-            Long lag = r.map(PatroniRest.Member::lagBytes).orElse(null);
-            if (leaderLocation != null && running && r.isPresent() && !leader.get().equals(slot.name())) {
-                lag = PatroniRest.replicaLag(lag, leaderLocation, rest.fetchWalPosition(patroniAddress(desired, slot.name())).orElse(null));
-            }
-            observed.add(new ClusterObservation.MemberObservation(slot.name(), running,
-                    r.map(PatroniRest.Member::role).orElse(null),
-                    running ? r.map(PatroniRest.Member::state).orElse("starting") : "stopped", lag));
-        }
-        boolean poolerRunning = pooler.find(desired).isPresent() && pooler.accepting(desired);
-        Optional<String> target = Optional.empty();
-        if (poolerRunning) {
-            try {
-                target = pooler.loadedTarget(desired);
-            } catch (RuntimeException e) {
-                log.debug("could not ask the pooler of {} for its target: {}", desired.spec().databaseName(), e.toString());
-            }
-        }
-        return new ClusterObservation(observed, leader, poolerRunning, target);
+        return observations.observe(desired);
     }
 
     @Override
     public void deleteCluster(DesiredCluster desired) {
-        known.remove(desired.spec().scope());
+        follower.unfollow(desired);
         synchronized (lock(desired)) {
             pooler.stop(desired);
             if (desired.readOnly() != null) {
@@ -311,12 +205,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
                 throw new IllegalStateException("interrupted", e);
             }
         }
-        locks.remove(desired.id());
-    }
-
-    @Override
-    public void forget(DesiredCluster desired) {
-        known.remove(desired.spec().scope());
+        follower.releaseLock(desired);
     }
 
     // ---- switchover and drills ------------------------------------------------------------------------
@@ -351,7 +240,7 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
 
     @Override
     public String patroniAddress(DesiredCluster desired, String member) {
-        return settings.advertiseHost() + ":" + desired.member(member).restPort();
+        return observations.patroniAddress(desired, member);
     }
 
     /** SIGKILL of the member's Patroni and its postmaster at once, as a machine losing power would stop them. */
@@ -378,56 +267,15 @@ class LocalRuntime implements DataPlaneRuntime, NodeInventory {
         }
     }
 
-    @PreDestroy
-    void stopWatching() {
-        watcher.stop();
-        retargeting.shutdownNow();
-    }
-
-    // ---- following the leader -----------------------------------------------------------------------
-
-    /** A leader key was written: point that database's pooler at the new leader now. */
-    private void onLeaderElected(String scope, String leader) {
-        DesiredCluster desired = known.get(scope);
-        if (desired == null || desired.members().stream().noneMatch(m -> m.name().equals(leader))) {
-            return;
-        }
-        // A first leader means the database can be initialised now; a new one means the status changed.
-        publisher.publishEvent(new DataPlaneChanged(desired.id()));
-        long started = System.nanoTime();
-        synchronized (lock(desired)) {
-            try {
-                if (pooler.find(desired).isEmpty() || !pooler.ensure(desired, leader)) {
-                    return;
-                }
-                long ms = (System.nanoTime() - started) / 1_000_000;
-                events.normal(desired.id(), "PoolerRetargeted", leader + " was elected leader; the pooler now sends connections to it ("
-                        + ms + " ms after the election was seen).");
-            } catch (Exception e) {
-                log.warn("could not retarget the pooler of {} to {}: {}", desired.spec().databaseName(), leader, e.toString());
-            }
-        }
-    }
-
-    private void retargetAllPoolers() {
-        for (DesiredCluster desired : known.values()) {
-            try {
-                dcsLeader(desired).ifPresent(leader -> onLeaderElected(desired.spec().scope(), leader));
-            } catch (Exception e) {
-                log.debug("could not read the leader of {}: {}", desired.spec().databaseName(), e.toString());
-            }
-        }
-    }
-
     private Optional<String> dcsLeader(DesiredCluster desired) throws IOException, InterruptedException {
-        return etcd.client().get(dcs().leaderKey(desired.spec().scope()));
+        return follower.fetchDcsLeader(desired);
     }
 
     private Dcs dcs() {
-        return new Dcs(List.of(etcd.clientAddress()), NAMESPACE);
+        return follower.dcs();
     }
 
     private Object lock(DesiredCluster desired) {
-        return locks.computeIfAbsent(desired.id(), id -> new Object());
+        return follower.lock(desired);
     }
 }

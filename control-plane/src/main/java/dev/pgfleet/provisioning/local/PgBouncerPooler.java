@@ -4,6 +4,7 @@ import dev.pgfleet.blueprint.ClusterSecrets;
 import dev.pgfleet.blueprint.PgBouncerConfig;
 import dev.pgfleet.blueprint.PoolerSettings;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PgBouncerConsole;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.tls.PresentedCertificate;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,12 +24,14 @@ class PgBouncerPooler {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private final LocalLayout layout;
     private final LocalProcesses processes;
+    private final PgBouncerConsole console;
     private final String listenHost;
     private final String connectHost;
 
-    PgBouncerPooler(LocalLayout layout, LocalProcesses processes, String listenHost, String connectHost) {
+    PgBouncerPooler(LocalLayout layout, LocalProcesses processes, PgBouncerConsole console, String listenHost, String connectHost) {
         this.layout = layout;
         this.processes = processes;
+        this.console = console;
         this.listenHost = listenHost;
         this.connectHost = connectHost;
     }
@@ -118,29 +120,16 @@ class PgBouncerPooler {
 
     /** Like {@link #adminCommand(DesiredCluster, String)}, for commands that wait (PAUSE): psql is stopped after {@code timeout}. */
     String adminCommand(DesiredCluster desired, String command, Duration timeout) {
-        return runPsql(desired, List.of("-t", "-c", command), timeout);
+        return console.runCommand(consoleOf(desired), command, timeout);
     }
 
     /** A SHOW command's answer with its header row, for parsing by column name (columns vary between versions). */
     String adminTable(DesiredCluster desired, String showCommand) {
-        return runPsql(desired, List.of("-P", "footer=off", "-c", showCommand), Duration.ofSeconds(10));
+        return console.fetchTable(consoleOf(desired), showCommand, Duration.ofSeconds(10));
     }
 
-    private String runPsql(DesiredCluster desired, List<String> arguments, Duration timeout) {
-        return runAdminPsql(processes, layout.poolerDir(desired.id()), connectHost, desired.poolerPort(),
-                desired.poolerAdminPassword(), arguments, timeout);
-    }
-
-    /**
-     * psql on the admin console of the PgBouncer at {@code host:port} as {@link ClusterSecrets#POOLER_ADMIN_USER}: the
-     * one way the control plane talks to any of a database's PgBouncers (the main one, the read-only one). I/O.
-     */
-    static String runAdminPsql(LocalProcesses processes, Path workDir, String host, int port, String adminPassword,
-                               List<String> arguments, Duration timeout) {
-        List<String> argv = new ArrayList<>(List.of("psql", "-X", "-A", "-q", "-v", "ON_ERROR_STOP=1",
-                "-h", host, "-p", Integer.toString(port), "-U", ClusterSecrets.POOLER_ADMIN_USER, "-d", "pgbouncer"));
-        argv.addAll(arguments);
-        return processes.runToCompletion(argv, workDir, timeout, "PGPASSWORD", adminPassword, "PGCONNECT_TIMEOUT", "3");
+    private PgBouncerConsole.Address consoleOf(DesiredCluster desired) {
+        return new PgBouncerConsole.Address(connectHost, desired.poolerPort(), desired.poolerAdminPassword());
     }
 
     /**

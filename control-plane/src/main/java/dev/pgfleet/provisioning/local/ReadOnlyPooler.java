@@ -6,6 +6,7 @@ import dev.pgfleet.blueprint.PoolerSettings;
 import dev.pgfleet.blueprint.PoolerSizing;
 import dev.pgfleet.blueprint.ReadOnlyEndpoint;
 import dev.pgfleet.provisioning.DesiredCluster;
+import dev.pgfleet.provisioning.PgBouncerConsole;
 import dev.pgfleet.system.process.LocalProcesses;
 import dev.pgfleet.tls.PresentedCertificate;
 import java.io.IOException;
@@ -31,12 +32,14 @@ class ReadOnlyPooler {
 
     private final LocalLayout layout;
     private final LocalProcesses processes;
+    private final PgBouncerConsole console;
     private final String listenHost;
     private final String connectHost;
 
-    ReadOnlyPooler(LocalLayout layout, LocalProcesses processes, String listenHost, String connectHost) {
+    ReadOnlyPooler(LocalLayout layout, LocalProcesses processes, PgBouncerConsole console, String listenHost, String connectHost) {
         this.layout = layout;
         this.processes = processes;
+        this.console = console;
         this.listenHost = listenHost;
         this.connectHost = connectHost;
     }
@@ -74,8 +77,8 @@ class ReadOnlyPooler {
         // A renewed certificate is not a restart: RELOAD re-reads the TLS files while clients stay connected, until
         // PgBouncer presents the stored one (as the main pooler does).
         if (!started && desired.tls() != null && (tlsChanged || !presentsCurrentCertificate(desired))) {
-            PgBouncerPooler.runAdminPsql(processes, dir, connectHost, ports.poolerPort(), desired.poolerAdminPassword(),
-                    List.of("-t", "-c", "RELOAD"), Duration.ofSeconds(30));
+            console.runCommand(new PgBouncerConsole.Address(connectHost, ports.poolerPort(), desired.poolerAdminPassword()),
+                    "RELOAD", Duration.ofSeconds(30));
             return true;
         }
         return started;

@@ -32,10 +32,22 @@ public final class StopCommand {
     private StopCommand() {
     }
 
+    /** What the command line asks for: parsed (and refused) before anything is signalled. */
+    sealed interface Command permits Down, StopProcesses {
+    }
+
+    /** {@code down PGFLEET_HOME}. */
+    record Down(Path home) implements Command {
+    }
+
+    /** {@code stop MARKER GRACE_SECONDS SIGNAL TARGET...}: a target is a PID (digits) or a pid file. */
+    record StopProcesses(String marker, Duration grace, StopSignal signal, List<String> targets) implements Command {
+    }
+
     public static void main(String[] args) {
         int status;
         try {
-            status = run(Arrays.asList(args));
+            status = run(parse(Arrays.asList(args)));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             status = 2;
@@ -43,28 +55,34 @@ public final class StopCommand {
         System.exit(status);
     }
 
-    /** Runs one command; returns the exit status (throws IllegalArgumentException on a usage error). */
-    static int run(List<String> args) {
+    /** Pure: the command the arguments name, or IllegalArgumentException with the usage. */
+    static Command parse(List<String> args) {
         if (args.size() == 2 && args.get(0).equals("down") && !args.get(1).isBlank()) {
-            Path home = Path.of(args.get(1)).toAbsolutePath();
-            if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)) {
-                return 0;
-            }
-            return report(LocalHomeShutdown.stopEverything(home), "under " + home);
+            return new Down(Path.of(args.get(1)).toAbsolutePath());
         }
         if (args.size() >= 4 && args.get(0).equals("stop") && !args.get(1).isBlank()) {
-            String marker = args.get(1);
-            Duration grace = Duration.ofSeconds(seconds(args.get(2)));
-            StopSignal signal = signal(args.get(3));
-            List<Stop> stops = new ArrayList<>();
-            for (String target : args.subList(4, args.size())) {
-                processOf(target).filter(p -> PidFileProcess.isRunning(p.pid()))
-                        .filter(p -> PidFileProcess.commandLine(p.pid()).contains(marker))
-                        .ifPresent(p -> stops.add(new Stop(p, signal, grace)));
-            }
-            return report(PidFileProcess.stopAll(stops).size(), "marked " + marker);
+            return new StopProcesses(args.get(1), Duration.ofSeconds(seconds(args.get(2))), signal(args.get(3)),
+                    List.copyOf(args.subList(4, args.size())));
         }
         throw new IllegalArgumentException(USAGE);
+    }
+
+    /** I/O: runs one command; returns the exit status. */
+    static int run(Command command) {
+        if (command instanceof Down down) {
+            if (!Files.isDirectory(down.home(), LinkOption.NOFOLLOW_LINKS)) {
+                return 0;
+            }
+            return report(LocalHomeShutdown.stopEverything(down.home()), "under " + down.home());
+        }
+        StopProcesses stop = (StopProcesses) command;
+        List<Stop> stops = new ArrayList<>();
+        for (String target : stop.targets()) {
+            processOf(target).filter(p -> PidFileProcess.isRunning(p.pid()))
+                    .filter(p -> PidFileProcess.commandLine(p.pid()).contains(stop.marker()))
+                    .ifPresent(p -> stops.add(new Stop(p, stop.signal(), stop.grace())));
+        }
+        return report(PidFileProcess.stopAll(stops).size(), "marked " + stop.marker());
     }
 
     private static Optional<ProcessHandle> processOf(String target) {

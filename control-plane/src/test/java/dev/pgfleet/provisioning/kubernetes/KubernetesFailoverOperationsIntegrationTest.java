@@ -195,7 +195,7 @@ class KubernetesFailoverOperationsIntegrationTest {
     }
 
     private KubernetesFailoverOperations operations() {
-        return new KubernetesFailoverOperations(controlPlane, settings, new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres")));
+        return new KubernetesFailoverOperations(controlPlane, settings, new dev.pgfleet.provisioning.PgBouncerConsole(new LocalProcesses(DataPlaneUser.forCurrentProcess("postgres"))));
     }
 
     private Endpoints endpoints(String pod) {

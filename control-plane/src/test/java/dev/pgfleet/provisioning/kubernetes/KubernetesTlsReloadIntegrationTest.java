@@ -146,7 +146,7 @@ class KubernetesTlsReloadIntegrationTest {
      * console call (psql).
      */
     private KubernetesTlsReload reload() {
-        KubernetesFailoverOperations failover = new KubernetesFailoverOperations(api.controlPlane(), settings, processes);
+        KubernetesFailoverOperations failover = new KubernetesFailoverOperations(api.controlPlane(), settings, new dev.pgfleet.provisioning.PgBouncerConsole(processes));
         return new KubernetesTlsReload(api.controlPlane(), settings, (host, port, caPem) -> {
             probes.incrementAndGet();
             return PresentedCertificate.fetchSerial(host, port == PoolerObjects.LISTEN_PORT ? pgbouncerPort : closedPort, caPem,

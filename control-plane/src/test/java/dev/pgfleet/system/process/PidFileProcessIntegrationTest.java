@@ -99,6 +99,32 @@ class PidFileProcessIntegrationTest {
         assertThat(sleeper.isAlive()).isTrue();
     }
 
+    @Test
+    void theStopCommandStopsByPidAndPidFileAndLeavesOthersAlone() throws Exception {
+        Process mine = start("exec -a " + marker + " sleep 300");
+        Process stranger = start("exec -a " + dir.resolve("someone-else") + " sleep 300");
+
+        int status = StopCommand.run(StopCommand.parse(List.of("stop", marker, "10", "TERM", Long.toString(stranger.pid()),
+                pidFile(mine.pid()).toString(), "")));
+
+        assertThat(status).isZero();
+        assertThat(mine.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(stranger.isAlive()).isTrue();
+    }
+
+    @Test
+    void aHomeWhosePidFilesNameNobodyIsDownAtOnce() throws Exception {
+        // Pid files naming nobody (no such process, not a number) and a linked directory are skipped, not errors.
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path member = Files.createDirectories(home.resolve("databases/d1/members/m0"));
+        Files.writeString(member.resolve("patroni.pid"), "4194999\n");
+        Files.writeString(home.resolve("control-plane.pid"), "not a pid\n");
+        Files.createSymbolicLink(home.resolve("databases/d1/pooler"), Path.of("/"));
+
+        assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.toString())))).isZero();
+        assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.resolve("absent").toString())))).isZero();
+    }
+
     private Process start(String script) throws IOException, InterruptedException {
         Process process = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

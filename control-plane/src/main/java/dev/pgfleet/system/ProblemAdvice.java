@@ -23,19 +23,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * pages have an advice of their own, ordered before this one, that renders errors as HTML.
  */
 @RestControllerAdvice
-public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
-
-    /** Until backup/ and drill/ throw domain exceptions; goes with {@link ApiException} itself. */
-    @ExceptionHandler(ApiException.class)
-    ProblemDetail apiException(ApiException e) {
-        ProblemDetail p = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
-        p.setTitle(e.title());
-        if (e.field() != null) {
-            p.setProperty("field", e.field());
-        }
-        return p;
-    }
+public class ProblemAdvice extends ResponseEntityExceptionHandler {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProblemAdvice.class);
 
     /** The one mapping from a domain refusal to its HTTP status (dev.pgfleet.problem). */
     @ExceptionHandler(dev.pgfleet.problem.DomainException.class)
