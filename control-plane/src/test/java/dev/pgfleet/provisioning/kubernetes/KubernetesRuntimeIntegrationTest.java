@@ -197,7 +197,7 @@ class KubernetesRuntimeIntegrationTest {
         Map<String, Object> first = specsOf(live(ha));
         int appliesBefore = dispatcher.applies();
         runtime.ensureMembers(ha);
-        assertThat(dispatcher.applies() - appliesBefore).as("no object changed, none is applied again (KubernetesAtRestMockTest)")
+        assertThat(dispatcher.applies() - appliesBefore).as("no object changed, none is applied again (KubernetesAtRestIntegrationTest)")
                 .isZero();
         assertThat(specsOf(live(ha))).isEqualTo(first);
     }

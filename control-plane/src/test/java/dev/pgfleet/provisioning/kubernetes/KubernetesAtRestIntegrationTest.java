@@ -42,6 +42,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +54,8 @@ import org.junit.jupiter.api.Test;
  * observeCluster, ensurePooler, observeCluster. The database is {@code ha} with its three member pods Running and
  * Ready and Patroni's view of them served on the first pod's address; the shared etcd is real.
  */
-class KubernetesAtRestMockTest {
+@Tag("integration")
+class KubernetesAtRestIntegrationTest {
     /** API-server reads of one reconcile pass of an {@code ha} database at rest, measured here. */
     static final int READS_PER_PASS_AT_REST = 38;
 
