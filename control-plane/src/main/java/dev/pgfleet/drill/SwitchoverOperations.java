@@ -95,6 +95,8 @@ class SwitchoverOperations implements OperationHandler {
             events.warningOnce(db.getId(), "SwitchoverFailed", message);
             log.warn("switchover of {} failed", db.getName(), e);
             throw new UpstreamFailed("Switchover failed", message + " The pooler was resumed.");
+        } finally {
+            operations.releaseThread(); // if recording the outcome itself failed, recovery ends the operation
         }
     }
 

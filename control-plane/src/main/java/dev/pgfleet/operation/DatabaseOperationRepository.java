@@ -15,8 +15,15 @@ interface DatabaseOperationRepository extends JpaRepository<DatabaseOperation, U
 
     List<DatabaseOperation> findByState(OperationState state);
 
-    @Query("select o from DatabaseOperation o where o.state = 'RUNNING' and (o.heartbeatAt is null or o.heartbeatAt < :before)")
-    List<DatabaseOperation> findRunningSilentSince(Instant before);
+    /** RUNNING operations with no heartbeat for {@code seconds}, by the database's clock (replicas' clocks may differ). */
+    @Query(value = "select * from database_operations where state = 'RUNNING'"
+            + " and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => :seconds))", nativeQuery = true)
+    List<DatabaseOperation> findRunningSilentFor(double seconds);
+
+    /** REQUESTED operations requested more than {@code seconds} ago, by the database's clock. */
+    @Query(value = "select * from database_operations where state = 'REQUESTED'"
+            + " and requested_at < now() - make_interval(secs => :seconds)", nativeQuery = true)
+    List<DatabaseOperation> findRequestedFor(double seconds);
 
     /** A page of a database's operations, newest first: those before (requestedAt, id). */
     @Query("select o from DatabaseOperation o where o.databaseId = :databaseId and"

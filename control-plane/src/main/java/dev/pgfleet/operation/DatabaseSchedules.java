@@ -88,6 +88,23 @@ public class DatabaseSchedules {
         }
     }
 
+    /**
+     * Whether a one-shot trigger carrying {@code operationId} is waiting or firing for it (a cron trigger does not count:
+     * it requests new operations, it never runs a waiting one).
+     */
+    public boolean hasRunTrigger(OperationKind kind, UUID databaseId, UUID operationId) {
+        try {
+            for (var t : scheduler.getTriggersOfJob(jobKey(kind, databaseId))) {
+                if (operationId.toString().equals(t.getJobDataMap().getString(OperationJob.OPERATION_ID))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     /** Quartz's job group of a kind: how per-tenant admission counts executing jobs of one kind in QRTZ_FIRED_TRIGGERS. */
     public static String group(OperationKind kind) {
         return kind.apiName();

@@ -20,10 +20,12 @@ public class OperationJob implements Job {
     private static final Logger log = LoggerFactory.getLogger(OperationJob.class);
 
     private OperationHandlers handlers;
+    private Operations operations;
 
     @Autowired
-    void setHandlers(OperationHandlers handlers) {
+    void setCollaborators(OperationHandlers handlers, Operations operations) {
         this.handlers = handlers;
+        this.operations = operations;
     }
 
     @Override
@@ -36,10 +38,14 @@ public class OperationJob implements Job {
             log.warn("no handler for {} (database {}): firing ignored", kind, databaseId);
             return;
         }
-        if (operationId != null) {
-            handler.run(databaseId, UUID.fromString(operationId));
-        } else {
-            handler.onSchedule(databaseId);
+        try {
+            if (operationId != null) {
+                handler.run(databaseId, UUID.fromString(operationId));
+            } else {
+                handler.onSchedule(databaseId);
+            }
+        } finally {
+            operations.releaseThread(); // an operation the handler left RUNNING without an outcome goes to recovery
         }
     }
 }

@@ -20,17 +20,22 @@ import org.springframework.stereotype.Component;
 class OperationRecovery {
     static final Duration BEAT = Duration.ofSeconds(5);
     static final Duration SILENCE = Duration.ofSeconds(30);
+    /** Longer than any request takes to arm its trigger, and than a waiting backup's or restore's next turn. */
+    static final Duration UNARMED = Duration.ofMinutes(2);
     static final String INTERRUPTED = OperationHandler.INTERRUPTED;
     private static final Logger log = LoggerFactory.getLogger(OperationRecovery.class);
 
     private final Operations operations;
     private final DatabaseOperationRepository repository;
     private final OperationHandlers handlers;
+    private final DatabaseSchedules schedules;
 
-    OperationRecovery(Operations operations, DatabaseOperationRepository repository, OperationHandlers handlers) {
+    OperationRecovery(Operations operations, DatabaseOperationRepository repository, OperationHandlers handlers,
+                      DatabaseSchedules schedules) {
         this.operations = operations;
         this.repository = repository;
         this.handlers = handlers;
+        this.schedules = schedules;
     }
 
     @Scheduled(fixedDelay = 5_000, initialDelay = 5_000)
@@ -41,9 +46,8 @@ class OperationRecovery {
     /** Every 10 s: take over the running operations whose process went silent. */
     @Scheduled(fixedDelay = 10_000, initialDelay = 1_000)
     void recoverSilentOperations() {
-        var silentBefore = operations.now().minus(SILENCE);
-        for (DatabaseOperation op : repository.findRunningSilentSince(silentBefore)) {
-            if (!operations.takeOver(op.getId(), silentBefore)) {
+        for (DatabaseOperation op : repository.findRunningSilentFor(SILENCE.toSeconds())) {
+            if (!operations.takeOver(op.getId(), SILENCE)) {
                 continue; // another replica took it, or it finished meanwhile
             }
             log.warn("operation {} ({} of database {}) was interrupted: its control plane stopped; recovering it", op.getId(),
@@ -53,7 +57,32 @@ class OperationRecovery {
             } catch (RuntimeException e) {
                 log.error("recovering operation {} failed", op.getId(), e);
                 operations.fail(op.getId(), INTERRUPTED + " Recovering it failed too: " + FailureReasons.describe(e));
+            } finally {
+                operations.releaseThread();
             }
+        }
+    }
+
+    /**
+     * Every minute: a REQUESTED operation older than {@link #UNARMED} with no one-shot trigger of its own was left without
+     * one (its trigger could not be stored after the request committed, or a handler's re-arm failed): its handler re-arms
+     * it, as at start-up, so it neither waits for the next restart nor holds the database's lock for nothing.
+     */
+    @Scheduled(fixedDelay = 60_000, initialDelay = 60_000)
+    void rearmForgottenRequests() {
+        for (DatabaseOperation op : repository.findRequestedFor(UNARMED.toSeconds())) {
+            if (schedules.hasRunTrigger(op.getKind(), op.getDatabaseId(), op.getId())) {
+                continue;
+            }
+            handlers.of(op.getKind()).ifPresent(h -> {
+                log.warn("operation {} ({} of database {}) has waited {} with no trigger; re-arming it", op.getId(),
+                        op.getKind().apiName(), op.getDatabaseId(), UNARMED);
+                try {
+                    h.resumeRequested(op);
+                } catch (RuntimeException e) {
+                    log.warn("could not re-arm requested operation {}: {}", op.getId(), e.toString());
+                }
+            });
         }
     }
 

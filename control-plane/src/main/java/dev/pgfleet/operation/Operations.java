@@ -30,6 +30,13 @@ public class Operations {
     private final Clock clock;
     /** Operations this process is running now: the heartbeat's list. */
     private final Set<UUID> runningHere = ConcurrentHashMap.newKeySet();
+    /**
+     * The operations the current thread started or took over and has not finished: when the thread's unit of work ends
+     * ({@link #releaseThread}), any still here stop being beaten, so recovery takes them over instead of the heartbeat
+     * keeping an operation nobody works on alive for good.
+     */
+    private final ThreadLocal<Set<UUID>> startedOnThisThread = ThreadLocal.withInitial(java.util.HashSet::new);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Operations.class);
 
     Operations(DatabaseOperationRepository repository, JdbcTemplate jdbc, OperationOwner owner, Optional<Clock> clock) {
         this.repository = repository;
@@ -97,7 +104,10 @@ public class Operations {
         op.moveTo(OperationState.RUNNING, reason, now());
         op.ownedBy(owner.id());
         repository.saveAndFlush(op); // optimistic lock: of two replicas starting one operation, one wins
+        // Liveness is judged on the database's clock only (see beat and takeOver): replicas' clocks may differ.
+        jdbc.update("update database_operations set heartbeat_at = now() where id = ?", operationId);
         runningHere.add(operationId);
+        startedOnThisThread.get().add(operationId);
         return true;
     }
 
@@ -147,34 +157,68 @@ public class Operations {
         return repository.countByTenantIdAndKindAndStateIn(tenantId, kind, ACTIVE);
     }
 
+    /**
+     * Fenced: a RUNNING operation is finished only by its owner. When another replica took it over (this process went
+     * silent for {@link OperationRecovery#SILENCE}), this process's late outcome is refused: the new owner's recovery
+     * decides it. A REQUESTED operation may be ended by anyone (nobody runs it).
+     */
     private void finish(UUID operationId, OperationState next, String reason) {
+        runningHere.remove(operationId);
+        startedOnThisThread.get().remove(operationId);
+        jdbc.queryForList("select id from database_operations where id = ? for update", UUID.class, operationId);
         DatabaseOperation op = repository.findById(operationId)
-                .orElseThrow(() -> new IllegalStateException("no operation " + operationId));
+                .orElseThrow(() -> new IllegalStateException("no operation " + operationId + " (its database was deleted?)"));
+        if (op.getState() == OperationState.RUNNING && !owner.id().equals(op.getOwner())) {
+            throw new IllegalStateException("operation " + operationId + " was taken over by " + op.getOwner()
+                    + " after this control plane went silent; its outcome here (" + next + ": " + reason + ") is dropped");
+        }
         op.moveTo(next, reason, now());
         repository.saveAndFlush(op);
-        runningHere.remove(operationId);
+    }
+
+    /**
+     * Ends the current thread's unit of work (a Quartz firing, a switchover request, a recovery): an operation it started
+     * and left RUNNING — its worker died of an exception or an Error before recording an outcome — stops being kept
+     * alive, so {@link OperationRecovery} takes it over after {@link OperationRecovery#SILENCE} and its handler ends it.
+     */
+    public void releaseThread() {
+        Set<UUID> left = startedOnThisThread.get();
+        for (UUID id : left) {
+            if (runningHere.remove(id)) {
+                log.warn("operation {} was left running by its worker without an outcome; recovery will take it over", id);
+            }
+        }
+        startedOnThisThread.remove();
     }
 
     /** Keeps this process's running operations alive (see {@link OperationRecovery}). */
     @Transactional
     public void beat() {
         for (UUID id : runningHere) {
-            jdbc.update("update database_operations set heartbeat_at = ? where id = ? and owner = ? and state = 'RUNNING'",
-                    java.sql.Timestamp.from(now()), id, owner.id());
+            int n = jdbc.update("update database_operations set heartbeat_at = now() where id = ? and owner = ? and state = 'RUNNING'",
+                    id, owner.id());
+            if (n == 0) {
+                runningHere.remove(id); // finished meanwhile, deleted with its database, or taken over: nothing to keep alive
+            }
         }
     }
 
     /**
-     * Takes over a RUNNING operation whose owner went silent before {@code silentBefore}: true when this process now owns it
-     * (only one replica wins), and must end it through its handler.
+     * Takes over a RUNNING operation of another process that has not beaten for {@code silence} by the database's clock:
+     * true when this process now owns it (only one replica wins), and must end it through its handler.
      */
     @Transactional
-    boolean takeOver(UUID operationId, Instant silentBefore) {
-        int n = jdbc.update("update database_operations set owner = ?, heartbeat_at = ?, version = version + 1 where id = ?"
-                        + " and state = 'RUNNING' and (heartbeat_at is null or heartbeat_at < ?)",
-                owner.id(), java.sql.Timestamp.from(now()), operationId, java.sql.Timestamp.from(silentBefore));
+    boolean takeOver(UUID operationId, java.time.Duration silence) {
+        if (runningHere.contains(operationId)) {
+            return false; // a worker of this process is still at it (its beat is only late): never take over live work
+        }
+        // This process's own operations qualify too: one its worker left without an outcome (see releaseThread).
+        int n = jdbc.update("update database_operations set owner = ?, heartbeat_at = now(), version = version + 1 where id = ?"
+                        + " and state = 'RUNNING' and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => ?))",
+                owner.id(), operationId, (double) silence.toSeconds());
         if (n == 1) {
             runningHere.add(operationId);
+            startedOnThisThread.get().add(operationId);
         }
         return n == 1;
     }

@@ -78,6 +78,16 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return p;
     }
 
+    /** Two requests waited on each other's row locks and PostgreSQL ended one (deadlock, lock timeout): nothing changed. */
+    @ExceptionHandler(org.springframework.dao.PessimisticLockingFailureException.class)
+    ProblemDetail lockConflict(org.springframework.dao.PessimisticLockingFailureException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
+                "Another request on the same database or tenant was being handled at the same moment; nothing was changed by"
+                        + " this one. Try again.");
+        p.setTitle("Concurrent change");
+        return p;
+    }
+
     @ExceptionHandler(org.springframework.orm.ObjectOptimisticLockingFailureException.class)
     ProblemDetail concurrentChange(org.springframework.orm.ObjectOptimisticLockingFailureException e) {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,

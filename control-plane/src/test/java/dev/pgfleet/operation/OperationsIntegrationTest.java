@@ -21,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -125,6 +124,64 @@ class OperationsIntegrationTest {
             assertThat(operations.find(op.getId()).orElseThrow().getAttempts()).isEqualTo(1);
             operations.fail(op.getId(), "test over");
         }
+    }
+
+    /** Fencing: once another replica took an operation over, this process's late outcome is refused and changes nothing. */
+    @Test
+    @Order(2)
+    void anOperationTakenOverByAnotherReplicaRefusesItsFormerOwnersOutcome() {
+        DatabaseOperation op = requested(OperationKind.RESIZE, "Waiting to run");
+        assertThat(operations.start(op.getId(), "Resizing")).isTrue();
+        jdbc.update("update database_operations set owner = 'other-replica/1', heartbeat_at = now() where id = ?", op.getId());
+
+        assertThatThrownBy(() -> operations.succeed(op.getId(), "Resized")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("taken over by other-replica/1");
+        DatabaseOperation still = operations.find(op.getId()).orElseThrow();
+        assertThat(still.getState()).isEqualTo(OperationState.RUNNING);
+        assertThat(still.getOwner()).isEqualTo("other-replica/1");
+        assertThat(still.getReason()).isEqualTo("Resizing");
+
+        // The other replica's own outcome (written as it would be) ends it; this test's operation must not hold the lock.
+        jdbc.update("update database_operations set state = 'FAILED', owner = null, finished_at = now(), reason = 'test over'"
+                + " where id = ?", op.getId());
+    }
+
+    /**
+     * An operation whose worker ended without recording an outcome (an exception or an Error escaped the handler) stops
+     * being kept alive when the worker's unit of work ends, so recovery takes it over and fails it (RESIZE has no handler:
+     * the interrupted reason) instead of the heartbeat holding the database's lock for good.
+     */
+    @Test
+    @Order(2)
+    void anOperationItsWorkerLeftWithoutAnOutcomeIsRecoveredNotKeptAliveForever() throws Exception {
+        DatabaseOperation op = requested(OperationKind.RESIZE, "Waiting to run");
+        Thread worker = new Thread(() -> {
+            try {
+                assertThat(operations.start(op.getId(), "Resizing")).isTrue();
+                throw new OutOfMemoryError("a worker dying without an outcome"); // never caught by a handler
+            } catch (OutOfMemoryError expected) {
+                // what OperationJob's finally does when the handler's work ends, however it ends
+            } finally {
+                operations.releaseThread();
+            }
+        });
+        worker.start();
+        worker.join();
+
+        DatabaseOperation failed = dev.pgfleet.testsupport.Polling.until("the abandoned operation recovered", Duration.ofSeconds(90),
+                Duration.ofMillis(500), () -> operations.find(op.getId()).orElseThrow(), o -> o.getState() == OperationState.FAILED);
+        assertThat(failed.getReason()).isEqualTo(OperationRecovery.INTERRUPTED);
+        assertThat(operations.active(db)).extracting(DatabaseOperation::getId).doesNotContain(op.getId());
+
+        // While its worker is at work, an operation is kept alive: its heartbeat moves on.
+        DatabaseOperation busy = requested(OperationKind.RESIZE, "Waiting to run");
+        assertThat(operations.start(busy.getId(), "Resizing")).isTrue();
+        jdbc.update("update database_operations set heartbeat_at = now() - interval '10 seconds' where id = ?", busy.getId());
+        operations.beat();
+        Timestamp beaten = jdbc.queryForObject("select heartbeat_at from database_operations where id = ?", Timestamp.class, busy.getId());
+        assertThat(beaten.toInstant()).isAfter(Instant.now().minusSeconds(5));
+        operations.fail(busy.getId(), "test over");
+        operations.releaseThread();
     }
 
     @Test
