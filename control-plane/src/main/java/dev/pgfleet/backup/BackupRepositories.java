@@ -28,6 +28,10 @@ interface RestoreRepository extends JpaRepository<Restore, UUID> {
     @EntityGraph(attributePaths = "operation")
     List<Restore> findByTargetDatabaseIdOrderByCreatedAtDesc(UUID targetDatabaseId);
 
+    /** The restores from a backup (any target), with their operations. */
+    @EntityGraph(attributePaths = "operation")
+    List<Restore> findByBackupId(UUID backupId);
+
     /** A page of the restores into a database, newest first, as {@link BackupRepository#findPage}. */
     @Query("select r from Restore r join fetch r.operation where r.targetDatabaseId = :databaseId and"
             + " (r.createdAt < :beforeAt or (r.createdAt = :beforeAt and r.id < :beforeId))"

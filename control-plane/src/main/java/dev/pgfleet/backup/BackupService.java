@@ -6,6 +6,7 @@ import dev.pgfleet.database.DatabaseDeleted;
 import dev.pgfleet.database.DatabaseRepository;
 import dev.pgfleet.database.DatabaseService;
 import dev.pgfleet.database.DatabaseStatus;
+import dev.pgfleet.operation.DatabaseOperation;
 import dev.pgfleet.operation.DatabaseSchedules;
 import dev.pgfleet.operation.OperationKind;
 import dev.pgfleet.operation.Operations;
@@ -93,14 +94,24 @@ class BackupService {
         }
         UUID targetId;
         if (request.newDatabaseName() != null) {
-            restoreAdmission.require(caller.tenantId(), false); // before the new database is created
+            // Before the new database is created, and (locking the tenant's row) before the new database's row is locked.
+            restoreAdmission.require(caller.tenantId(), false);
             targetId = databaseService.create(caller, new dev.pgfleet.database.CreateDatabaseRequest(request.newDatabaseName(),
                     source.getPlan(), source.getPostgresVersion())).getId();
         } else if (overwrite) {
             if (source.isDeletionRequested()) {
                 throw new Conflict("Database is being deleted", "A database being deleted cannot be restored into.");
             }
+            // Only a READY database is restored over: a restore waiting for its target holds the database's RESTORE lock
+            // (blocking backups, drills, switchovers) and a tenant restore slot; only a new target is worth waiting for.
+            if (source.getStatus() != DatabaseStatus.READY) {
+                throw new Conflict("Database not ready", "The database is " + source.getStatus()
+                        + "; a restore over its contents can start only while it is READY. Try again once it is.");
+            }
             targetId = source.getId();
+            // The tenant's row before the database's (operations.request below): the lock order of the drill path
+            // (DrillAdmission), so that a restore and a drill of one tenant cannot deadlock.
+            restoreAdmission.lockTenant(caller.tenantId());
         } else {
             throw new InvalidInput("Where to restore?", "Give 'newDatabaseName' to restore into a new database;"
                     + " restoring over this database's current contents needs an explicit \"overwrite\": true.");
@@ -109,7 +120,8 @@ class BackupService {
         var operation = operations.request(targetId, caller.tenantId(), OperationKind.RESTORE, requester(caller), restoreId,
                 Restore.WAITING_FOR_TARGET).orRefuse();
         if (overwrite) {
-            // After the lock, so that a restore into a busy database is refused naming what runs there.
+            // Counted after the database's lock (the tenant's row is locked already, above), so that a restore into a busy
+            // database is refused naming what runs there.
             restoreAdmission.require(caller.tenantId(), true);
         }
         Restore restore = restores.save(new Restore(restoreId, backup.getId(), operation, overwrite));
@@ -221,8 +233,29 @@ class BackupService {
         if (backup.getStatus() == Backup.Status.RUNNING || backup.getStatus() == Backup.Status.PENDING) {
             throw new Conflict("Backup in progress", "Backup " + backupId + " is still " + backup.getStatus() + ".");
         }
+        requireUnused(backup);
         store.delete(databaseId, backup.getFileName());
         ledger.delete(backupId);
+    }
+
+    /** Refuses (409, naming the operation) while the backup is being verified or restored from: its file is in use. */
+    private void requireUnused(Backup backup) {
+        for (DatabaseOperation op : operations.active(backup.getDatabaseId())) {
+            if (op.getKind() == OperationKind.VERIFICATION && backup.getId().equals(op.getSubjectId())) {
+                throw inUse(backup, op, "being verified");
+            }
+        }
+        for (Restore r : restores.findByBackupId(backup.getId())) {
+            DatabaseOperation op = r.getOperation();
+            if (op.getState().isActive()) {
+                throw inUse(backup, op, "being restored into database " + op.getDatabaseId());
+            }
+        }
+    }
+
+    private static Conflict inUse(Backup backup, DatabaseOperation op, String what) {
+        return new Conflict("Backup in use", "Backup " + backup.getId() + " is " + what + " (operation " + op.getId() + ", "
+                + op.getKind().apiName() + ", " + op.getState() + "); delete it once that operation has finished.");
     }
 
     /** A new database gets its backup schedule (the default policy until the tenant changes it). */

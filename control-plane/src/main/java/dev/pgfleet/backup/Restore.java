@@ -69,6 +69,10 @@ class Restore {
         return operation.getId();
     }
 
+    DatabaseOperation getOperation() {
+        return operation;
+    }
+
     Status getStatus() {
         return switch (operation.getState()) {
             case REQUESTED -> Status.WAITING;

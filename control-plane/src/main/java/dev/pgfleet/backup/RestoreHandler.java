@@ -35,11 +35,19 @@ import org.springframework.stereotype.Component;
  * nothing; that is what makes restoring over the source (only on explicit request) safe to attempt, and why an
  * interrupted restore is simply failed. The vector extension already exists in every pgfleet database, so the dump's
  * extension entries are skipped. While the target is still being provisioned the operation stays REQUESTED and looks
- * again every {@link #TARGET_POLL} (a new database is READY within a minute; no event is needed for so short a wait).
+ * again every {@link #TARGET_POLL} (a new database is READY within a minute; no event is needed for so short a wait),
+ * at most {@link #TARGET_WAIT} from its request; a target deleted or FAILED fails it at once. A READY target's restore
+ * starts when {@link RestoreAdmission#mustWait} lets it (a bound on restores executing cluster-wide).
  */
 @Component
 class RestoreHandler implements OperationHandler {
     static final Duration TARGET_POLL = Duration.ofSeconds(2);
+    /**
+     * How long a restore waits for its target to become READY. A waiting restore holds the target's RESTORE lock (no
+     * backup, drill or switchover of it meanwhile) and one of the tenant's restore slots, so it must not wait forever; a
+     * new database is READY within minutes, so 30 minutes means the target is stuck, not slow.
+     */
+    static final Duration TARGET_WAIT = Duration.ofMinutes(30);
     static final String INTERRUPTED = "Interrupted: the control plane running it stopped. pg_restore runs in one transaction,"
             + " which its session's end rolled back: nothing was changed. Ask for the restore again.";
     /** pg_restore's application_name, so that an orphaned session of an interrupted restore can be found and ended. */
@@ -57,10 +65,12 @@ class RestoreHandler implements OperationHandler {
     private final LocalProcesses processes;
     private final BackupStore store;
     private final DatabaseEvents events;
+    private final RestoreAdmission admission;
 
     RestoreHandler(Operations operations, DatabaseSchedules schedules, RestoreRepository restores, BackupRepository backups,
                    DatabaseRepository databases, DesiredClusters desiredClusters, RuntimeInfo runtime,
-                   PostgresInstallations installations, LocalProcesses processes, BackupStore store, DatabaseEvents events) {
+                   PostgresInstallations installations, LocalProcesses processes, BackupStore store, DatabaseEvents events,
+                   RestoreAdmission admission) {
         this.operations = operations;
         this.schedules = schedules;
         this.restores = restores;
@@ -72,6 +82,7 @@ class RestoreHandler implements OperationHandler {
         this.processes = processes;
         this.store = store;
         this.events = events;
+        this.admission = admission;
     }
 
     @Override
@@ -97,7 +108,18 @@ class RestoreHandler implements OperationHandler {
             return;
         }
         if (target.getStatus() != DatabaseStatus.READY) {
+            if (waitedTooLong(op, java.time.Instant.now())) {
+                fail(operationId, target.getId(), "The target database did not become READY within " + TARGET_WAIT.toMinutes()
+                        + " minutes of the request (it is " + target.getStatus() + "); nothing was restored. Ask again once it is READY.");
+                return;
+            }
             schedules.runSoon(OperationKind.RESTORE, databaseId, operationId, TARGET_POLL);
+            return;
+        }
+        java.util.Optional<String> wait = admission.mustWait();
+        if (wait.isPresent()) {
+            operations.progress(operationId, wait.get());
+            schedules.runSoon(OperationKind.RESTORE, databaseId, operationId, BackupAdmission.nextTurn());
             return;
         }
         if (!operations.start(operationId, "Restoring")) {
@@ -108,6 +130,11 @@ class RestoreHandler implements OperationHandler {
         } catch (RuntimeException e) {
             fail(operationId, target.getId(), "The restore failed: " + FailureReasons.describe(e));
         }
+    }
+
+    /** Pure: whether the restore has waited for its target past {@link #TARGET_WAIT} at {@code now}. */
+    static boolean waitedTooLong(DatabaseOperation op, java.time.Instant now) {
+        return op.getRequestedAt() != null && op.getRequestedAt().plus(TARGET_WAIT).isBefore(now);
     }
 
     /**
