@@ -27,12 +27,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@value #APPLIED_HASH_ANNOTATION}: a SHA-256 of the object exactly as the blueprint built it (canonical JSON, keys
  * sorted, without this annotation). Before applying a group of objects, their live copies are read with one list per
  * kind, by the labels the group's objects of that kind have in common; an object whose live copy carries the same hash
- * is not applied again. So a database at rest costs one list per kind per pass and no write; a changed spec, a renewed
- * certificate or an object someone deleted is applied (and only that object).
+ * and whose {@code resourceVersion} is still the one our last apply of it returned is not applied again. So a database
+ * at rest costs one list per kind per pass and no write; a changed spec, a renewed certificate or an object someone
+ * deleted is applied (and only that object).
  *
- * <p>A hand edit of a field pgfleet owns leaves the hash as it was, so it is not seen by the hash: every group is
- * therefore applied in full once per {@link #FULL_APPLY_INTERVAL} (and after a control-plane restart), which is when
- * such drift is reverted.
+ * <p>A hand edit of a field pgfleet owns ({@code kubectl edit}/{@code patch} keep the annotations) leaves the hash as
+ * it was, but any write bumps the object's {@code resourceVersion}: an object whose listed version is not the one we
+ * remember is applied again at the next pass, which reverts the edit. The versions are remembered in memory, per
+ * control-plane process: after a restart nothing is remembered, so the first pass applies every object. A status
+ * update (a StatefulSet's ready replicas) bumps the version too and costs one more apply of that object. Every group
+ * is still applied in full once per {@link #FULL_APPLY_INTERVAL}, a backstop that hand edits no longer need.
  */
 final class ChangedObjectApplier {
     static final String APPLIED_HASH_ANNOTATION = "pgfleet.dev/applied-hash";
@@ -50,6 +54,8 @@ final class ChangedObjectApplier {
     private final Clock clock;
     /** When each group was last applied in full (in memory: a restarted control plane applies everything once). */
     private final Map<String, Instant> lastFullApply = new ConcurrentHashMap<>();
+    /** The resourceVersion our last apply of each object returned, by object key (in memory, as above). */
+    private final Map<String, String> appliedVersion = new ConcurrentHashMap<>();
 
     ChangedObjectApplier(KubernetesClient client, String namespace, String fieldManager, Clock clock) {
         this.client = client;
@@ -96,8 +102,8 @@ final class ChangedObjectApplier {
     }
 
     /**
-     * Applies each of {@code objects} whose live copy in {@code live} is missing or carries another hash (all of them
-     * when the group is due for a full apply); returns each object as it now is (applied, or the live copy). I/O.
+     * Applies each of {@code objects} whose live copy in {@code live} is missing, carries another hash or has another
+     * resourceVersion than our last apply of it returned (all of them when the group is due for a full apply); returns each object as it now is (applied, or the live copy). I/O.
      */
     List<HasMetadata> applyIfChanged(String group, List<? extends HasMetadata> objects, Live live) {
         Instant now = clock.instant();
@@ -106,10 +112,18 @@ final class ChangedObjectApplier {
         List<HasMetadata> result = objects.stream().map(desired -> {
             String hash = stamp(desired);
             Optional<HasMetadata> current = live.find(desired);
-            if (!full && current.isPresent() && hash.equals(annotation(current.get()))) {
+            if (!full && current.isPresent() && hash.equals(annotation(current.get()))
+                    && versionOf(current.get()) != null && versionOf(current.get()).equals(appliedVersion.get(key(desired)))) {
                 return current.get();
             }
-            return apply(desired);
+            HasMetadata applied = apply(desired);
+            String version = versionOf(applied);
+            if (version == null) {
+                appliedVersion.remove(key(desired));
+            } else {
+                appliedVersion.put(key(desired), version);
+            }
+            return applied;
         }).toList();
         if (full) {
             lastFullApply.put(group, now);
@@ -117,9 +131,14 @@ final class ChangedObjectApplier {
         return result;
     }
 
-    /** Forgets a deleted group. */
-    void forget(String group) {
+    /** Forgets a deleted group ({@code objects}: the group's objects, whose remembered versions are dropped). */
+    void forget(String group, List<? extends HasMetadata> objects) {
         lastFullApply.remove(group);
+        objects.forEach(o -> appliedVersion.remove(key(o)));
+    }
+
+    private static String versionOf(HasMetadata object) {
+        return object == null || object.getMetadata() == null ? null : object.getMetadata().getResourceVersion();
     }
 
     /**

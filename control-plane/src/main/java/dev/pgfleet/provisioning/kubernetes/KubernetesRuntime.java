@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs databases on Kubernetes: server-side applies the blueprint's objects whose desired state changed (idempotent;
- * a periodic full apply reverts drift someone made by hand: ChangedObjectApplier), observes pods and Patroni's view
+ * an object whose resourceVersion moved since our apply is applied again, which reverts a hand edit at the next pass: ChangedObjectApplier), observes pods and Patroni's view
  * of the members, and deletes by cascading from the database's root object. Leader changes reach clients through the selector-less primary Service, whose
  * Endpoints this runtime writes to the leader's pod (LeaderRouting), and through PgBouncer, which connects to it.
  */
@@ -274,8 +274,8 @@ class KubernetesRuntime implements DataPlaneRuntime, NodeInventory {
         client.resource(root).inNamespace(settings.namespace()).delete();
         // After the members: once its user is gone, a member still shutting down can write nothing more.
         etcd.removeScope(desired);
-        applier.forget(desired.spec().scope());
-        applier.forget(desired.spec().scope() + "/root");
+        applier.forget(desired.spec().scope(), owned);
+        applier.forget(desired.spec().scope() + "/root", List.of(root));
         if ("delete".equals(properties.pvcRetention())) {
             // One by one, by name: a delete by label selector is the verb deletecollection, which the chart does
             // not grant (list and delete suffice, and are all KubernetesPermissions needs on claims).

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * call it ({@code ./pgfleet down} and the benchmarks through {@link StopCommand}).
  *
  * <p>The layout is the one LocalLayout, EtcdServer, the embedded metadata store and the backup verifier write; each
- * process's marker is the configuration file or data directory on its command line.
+ * process's marker is an argument of its command line: its configuration file or data directory, the control plane's
+ * {@code --pgfleet.home} ({@link #controlPlaneMarker}).
  */
 public final class LocalHomeShutdown {
     private static final Logger log = LoggerFactory.getLogger(LocalHomeShutdown.class);
@@ -32,8 +33,14 @@ public final class LocalHomeShutdown {
     public static final String SCRATCH = "scratch";
     /** The pid file {@code ./pgfleet up} and the benchmarks write for the control plane they start. */
     public static final String CONTROL_PLANE_PID = "control-plane.pid";
-    /** On the control plane's command line whichever way it was started (java -jar .../pgfleet-control-plane.jar). */
-    public static final String CONTROL_PLANE_MARKER = "pgfleet-control-plane.jar";
+    /**
+     * The argument that marks the control plane of {@code home}: {@code --pgfleet.home=<home>}, which {@code ./pgfleet
+     * up} and the benchmarks pass. The jar's name would not do: with two homes on one host, a stale control-plane.pid
+     * of one could name the other's control plane.
+     */
+    public static String controlPlaneMarker(Path home) {
+        return "--pgfleet.home=" + home.toAbsolutePath().normalize();
+    }
 
     private static final Duration CONTROL_PLANE_GRACE = Duration.ofSeconds(60);
     private static final Duration POOLER_GRACE = Duration.ofSeconds(10);
@@ -47,7 +54,7 @@ public final class LocalHomeShutdown {
     /** Stops every process recorded under {@code home} and removes its scratch instances; returns how many survived. */
     public static int stopEverything(Path home) {
         int survivors = 0;
-        survivors += stop(find(home.resolve(CONTROL_PLANE_PID), CONTROL_PLANE_MARKER, StopSignal.TERM, CONTROL_PLANE_GRACE));
+        survivors += stop(find(home.resolve(CONTROL_PLANE_PID), controlPlaneMarker(home), StopSignal.TERM, CONTROL_PLANE_GRACE));
         Path databases = home.resolve("databases");
         List<Stop> front = new ArrayList<>();
         for (Path db : children(databases)) {

@@ -13,19 +13,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one way pgfleet finds and stops a process it started: the PID on a pid file's first line, trusted only while
- * the process's command line still contains a marker (its configuration file, its data directory), so a recycled PID
- * is never signalled; then a signal, a grace period, and SIGKILL. The control plane ({@link LocalProcesses}),
+ * one of the process's arguments still is a marker (its configuration file, its data directory, its home), exactly,
+ * not as part of a longer argument, so a recycled PID or another home's process is never signalled; then a signal, a grace period, and SIGKILL. The control plane ({@link LocalProcesses}),
  * {@code ./pgfleet down} and the benchmarks ({@link LocalHomeShutdown}, through the jar) and the tests all use it.
  */
 public final class PidFileProcess {
     private static final Logger log = LoggerFactory.getLogger(PidFileProcess.class);
     private static final Duration AFTER_KILL = Duration.ofSeconds(10);
+    /** How long reading a pid file may take: a FIFO swapped in for it would block the read for ever. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
+    /** A PID's worth of bytes and then some: nothing longer is read from a pid file. */
+    private static final int MAX_READ = 32;
 
     /** The first signal a process gets; SIGKILL follows after the grace period. */
     public enum StopSignal {
@@ -43,42 +50,93 @@ public final class PidFileProcess {
     }
 
     /**
-     * The live process recorded in {@code pidFile}, if its command line still contains {@code marker}. A zombie counts
-     * as gone: it no longer runs (an init that reaps orphans slowly leaves one for seconds).
+     * The live process recorded in {@code pidFile}, if one of its arguments still is {@code marker} ({@link
+     * #carriesMarker}). A zombie counts as gone: it no longer runs (an init that reaps orphans slowly leaves one for
+     * seconds).
      */
     public static Optional<ProcessHandle> findRunning(Path pidFile, String marker) {
         return readPid(pidFile).flatMap(ProcessHandle::of)
                 .filter(h -> isRunning(h.pid()))
-                .filter(h -> commandLine(h.pid()).contains(marker));
+                .filter(h -> carriesMarker(arguments(h.pid()), marker));
+    }
+
+    /**
+     * Whether {@code marker} is one of {@code arguments} exactly, or PostgreSQL's {@code -D<marker>} form of the data
+     * directory (its {@code -D <marker>} form is two arguments, the second the marker). A marker inside a longer
+     * argument does not count: another home's path may start with this one's.
+     */
+    public static boolean carriesMarker(List<String> arguments, String marker) {
+        if (marker == null || marker.isEmpty()) {
+            return false;
+        }
+        return arguments.stream().anyMatch(a -> a.equals(marker) || a.equals("-D" + marker));
     }
 
     /**
      * The PID on a pid file's first line. Some pid files (postmaster.pid) lie in directories the data-plane user owns:
-     * never follow a link, never open anything but a regular file, read no more than a PID's worth of bytes.
+     * never follow a link, never open anything but a regular file, read no more than a PID's worth of bytes. That
+     * user can still swap the file for a FIFO between the check and the open, and opening a FIFO blocks until someone
+     * writes to it: the read runs on a daemon thread and is given up after {@link #READ_TIMEOUT}.
      */
     public static Optional<Long> readPid(Path pidFile) {
-        // Checked before opening too: opening a FIFO planted there would block.
         if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
+        return readPidWithin(pidFile, READ_TIMEOUT);
+    }
+
+    /**
+     * {@link #readPid} without the regular-file check, as if the file had been swapped after it: reads on a daemon
+     * thread and gives up after {@code timeout} (the thread stays blocked until the FIFO is opened for writing or
+     * removed; it holds nothing else).
+     */
+    static Optional<Long> readPidWithin(Path pidFile, Duration timeout) {
+        CompletableFuture<Optional<Long>> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> read.complete(readPidBlocking(pidFile)), "pid-file-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return read.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("reading the pid file {} took over {} ms (not a regular file any more?); ignoring it", pidFile,
+                    timeout.toMillis());
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Long> readPidBlocking(Path pidFile) {
         try (SeekableByteChannel in = Files.newByteChannel(pidFile, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-            ByteBuffer head = ByteBuffer.allocate(32);
+            ByteBuffer head = ByteBuffer.allocate(MAX_READ);
             in.read(head);
             String text = new String(head.array(), 0, head.position(), StandardCharsets.US_ASCII);
             String first = text.lines().findFirst().orElse("").strip();
             return first.matches("[1-9]\\d{0,9}") ? Optional.of(Long.parseLong(first)) : Optional.empty();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
     /** The full command line from /proc, arguments separated by spaces (ProcessHandle.Info truncates other users'). */
     public static String commandLine(long pid) {
+        return String.join(" ", arguments(pid));
+    }
+
+    /** The process's arguments (argv, the program's name first) from /proc; none if it is gone. */
+    public static List<String> arguments(long pid) {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+            String all = new String(raw, StandardCharsets.UTF_8);
+            if (all.endsWith("\0")) {
+                all = all.substring(0, all.length() - 1);
+            }
+            return all.isEmpty() ? List.of() : List.of(all.split("\0", -1));
         } catch (IOException e) {
-            return "";
+            return List.of();
         }
     }
 

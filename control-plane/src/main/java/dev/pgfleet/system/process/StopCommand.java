@@ -58,7 +58,7 @@ public final class StopCommand {
     /** Pure: the command the arguments name, or IllegalArgumentException with the usage. */
     static Command parse(List<String> args) {
         if (args.size() == 2 && args.get(0).equals("down") && !args.get(1).isBlank()) {
-            return new Down(Path.of(args.get(1)).toAbsolutePath());
+            return new Down(Path.of(args.get(1)).toAbsolutePath().normalize());
         }
         if (args.size() >= 4 && args.get(0).equals("stop") && !args.get(1).isBlank()) {
             return new StopProcesses(args.get(1), Duration.ofSeconds(seconds(args.get(2))), signal(args.get(3)),

@@ -2,6 +2,7 @@ package dev.pgfleet.system.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgfleet.system.PgfleetProperties;
 import dev.pgfleet.system.process.PidFileProcess.StopSignal;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Real child processes (a {@code sleep} whose command line carries a marker, through bash's {@code exec -a}) stopped
@@ -123,6 +125,70 @@ class PidFileProcessIntegrationTest {
 
         assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.toString())))).isZero();
         assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.resolve("absent").toString())))).isZero();
+    }
+
+    @Test
+    @Timeout(20)
+    void aFifoInPlaceOfThePidFileDoesNotHang() throws Exception {
+        Path fifo = dir.resolve("postmaster.pid");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+        assertThat(PidFileProcess.readPid(fifo)).isEmpty();
+        assertThat(PidFileProcess.findRunning(fifo, marker)).isEmpty();
+        // As if it had been swapped in after the regular-file check: the read is given up after its timeout.
+        long before = System.nanoTime();
+        assertThat(PidFileProcess.readPidWithin(fifo, Duration.ofMillis(500))).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(5));
+        // Releases the reader thread still blocked in open (a writer opening the FIFO unblocks it).
+        Files.newOutputStream(fifo).close();
+    }
+
+    @Test
+    void aProcessCarryingTheMarkerOnlyInsideALongerArgumentIsNotSignalled() throws Exception {
+        Process other = start("exec -a '" + marker + "-other' sleep 300");
+        Path pidFile = pidFile(other.pid());
+
+        assertThat(PidFileProcess.commandLine(other.pid())).contains(marker);
+        assertThat(PidFileProcess.findRunning(pidFile, marker)).isEmpty();
+        assertThat(PidFileProcess.stopIfRunning(pidFile, marker, StopSignal.TERM, Duration.ofSeconds(1))).isFalse();
+        assertThat(other.isAlive()).isTrue();
+    }
+
+    @Test
+    void downStopsOnlyTheControlPlaneOfItsOwnHome() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path otherHome = Files.createDirectories(dir.resolve("home2"));
+        // The other home's control plane, recorded (stale or not) in this home's pid file.
+        Process other = start("exec -a '" + LocalHomeShutdown.controlPlaneMarker(otherHome) + "' sleep 300");
+        Files.writeString(home.resolve(LocalHomeShutdown.CONTROL_PLANE_PID), other.pid() + "\n");
+
+        assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.toString())))).isZero();
+        assertThat(other.isAlive()).isTrue();
+
+        Process mine = start("exec -a '" + LocalHomeShutdown.controlPlaneMarker(home) + "' sleep 300");
+        Files.writeString(home.resolve(LocalHomeShutdown.CONTROL_PLANE_PID), mine.pid() + "\n");
+        assertThat(StopCommand.run(StopCommand.parse(List.of("down", home.toString())))).isZero();
+        assertThat(mine.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(other.isAlive()).isTrue();
+    }
+
+    @Test
+    void scratchLeftoversAreLeftAloneWhileAnotherControlPlaneOwnsTheHome() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path scratch = Files.createDirectories(home.resolve(LocalHomeShutdown.SCRATCH).resolve("v1"));
+        ScratchLeftovers leftovers = new ScratchLeftovers(new PgfleetProperties(home.toString(), null, null, "local", null));
+        Process owner = start("exec -a '" + LocalHomeShutdown.controlPlaneMarker(home) + "' sleep 300");
+        Files.writeString(home.resolve(LocalHomeShutdown.CONTROL_PLANE_PID), owner.pid() + "\n");
+
+        assertThat(ScratchLeftovers.otherControlPlaneOf(home)).map(ProcessHandle::pid).contains(owner.pid());
+        leftovers.removeLeftoversNow();
+        assertThat(scratch).as("the live control plane's verification").isDirectory();
+
+        // Once the owner is gone (its pid file stale), the next start cleans up.
+        owner.destroyForcibly().waitFor();
+        assertThat(ScratchLeftovers.otherControlPlaneOf(home)).isEmpty();
+        leftovers.removeLeftoversNow();
+        assertThat(scratch).doesNotExist();
     }
 
     private Process start(String script) throws IOException, InterruptedException {
