@@ -116,11 +116,22 @@ class KubernetesAtRestIntegrationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        patroni.stop(0);
-        etcd.close();
-        client.close();
-        controlPlane.close();
-        server.destroy();
+        // Each part only if it was started: a start-up that failed half way (the Patroni port taken) must still stop etcd.
+        if (etcd != null) {
+            etcd.close();
+        }
+        if (patroni != null) {
+            patroni.stop(0);
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (controlPlane != null) {
+            controlPlane.close();
+        }
+        if (server != null) {
+            server.destroy();
+        }
     }
 
     @AfterEach
