@@ -45,7 +45,7 @@ import org.springframework.util.unit.DataSize;
  * Job the control plane created, the result it read, that the Job is gone afterwards, and that every request it
  * sent is one the chart's RBAC, as Helm renders it, allows (checked after every test).
  */
-// Waits on a mock server and poll intervals, not the CPU: runs alongside other classes (junit-platform.properties).
+// Waits on a mock server and poll intervals, not the CPU: runs alongside other classes (surefire's configuration in control-plane/pom.xml).
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 @org.junit.jupiter.api.parallel.ResourceLock("KubernetesDumpVerificationMockTest") // its own methods one at a time
 class KubernetesDumpVerificationMockTest {

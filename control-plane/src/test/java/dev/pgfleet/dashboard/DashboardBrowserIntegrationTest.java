@@ -81,7 +81,8 @@ class DashboardBrowserIntegrationTest {
         browser.find("a[href='/admin/tenants']").click();
         browser.find("#tenant-name").sendKeys("Not Valid");
         browser.find("#tenant-name").submit();
-        assertThat(browser.find("#tenant-name").getAttribute("aria-invalid")).isEqualTo("true");
+        // The refusal is a new page: wait for it rather than read the field of the page being left.
+        browser.await(Duration.ofSeconds(20), "the refused form", d -> "true".equals(browser.find("#tenant-name").getAttribute("aria-invalid")));
         assertThat(browser.find(".inline-error").getText()).contains("not a valid name");
         browser.find("#tenant-name").clear();
         browser.find("#tenant-name").sendKeys("acme", Keys.ENTER);

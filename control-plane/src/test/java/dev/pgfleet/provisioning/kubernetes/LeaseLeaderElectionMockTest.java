@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * databases live in a namespace of their own, as the chart allows: the Lease stays in the control plane's namespace,
  * and every request of the elector is checked against the chart's RBAC.
  */
-// Waits on a mock server and poll intervals, not the CPU: runs alongside other classes (junit-platform.properties).
+// Waits on a mock server and poll intervals, not the CPU: runs alongside other classes (surefire's configuration in control-plane/pom.xml).
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 @org.junit.jupiter.api.parallel.ResourceLock("LeaseLeaderElectionMockTest") // its own methods one at a time
 class LeaseLeaderElectionMockTest {
