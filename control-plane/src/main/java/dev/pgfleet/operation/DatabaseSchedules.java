@@ -12,7 +12,6 @@ import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
-import org.quartz.impl.matchers.GroupMatcher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -79,15 +78,6 @@ public class DatabaseSchedules {
         }
     }
 
-    /** Whether any trigger of the kind is waiting for the database (for tests and for {@link OperationHandler#resumeRequested}). */
-    public boolean hasTriggers(OperationKind kind, UUID databaseId) {
-        try {
-            return !scheduler.getTriggersOfJob(jobKey(kind, databaseId)).isEmpty();
-        } catch (SchedulerException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
     /**
      * Whether a one-shot trigger carrying {@code operationId} is waiting or firing for it (a cron trigger does not count:
      * it requests new operations, it never runs a waiting one).
@@ -108,15 +98,6 @@ public class DatabaseSchedules {
     /** Quartz's job group of a kind: how per-tenant admission counts executing jobs of one kind in QRTZ_FIRED_TRIGGERS. */
     public static String group(OperationKind kind) {
         return kind.apiName();
-    }
-
-    /** The job names (database ids) with a job of this kind: for housekeeping. */
-    public java.util.Set<JobKey> jobsOf(OperationKind kind) {
-        try {
-            return scheduler.getJobKeys(GroupMatcher.jobGroupEquals(group(kind)));
-        } catch (SchedulerException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 
     private void ensureJob(OperationKind kind, UUID databaseId) throws SchedulerException {

@@ -132,8 +132,6 @@ class DrillRecoveryDecisionsTest {
 
     @Test
     void aRequestedDrillGetsATriggerEvenWhenItsDatabaseHasACronTrigger() {
-        when(schedules.hasTriggers(OperationKind.DRILL, databaseId)).thenReturn(true);
-
         drills.resumeRequested(operation(OperationKind.DRILL, OperationState.REQUESTED));
 
         verify(schedules).runSoon(OperationKind.DRILL, databaseId, operationId, Duration.ZERO);
