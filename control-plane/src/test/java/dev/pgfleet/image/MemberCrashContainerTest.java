@@ -84,9 +84,11 @@ class MemberCrashContainerTest {
         assertThat(podman("exec", c, "pg_isready", "-q", "-h", "/tmp", "-t", "3").exit).as("a frozen postmaster does not answer")
                 .isEqualTo(2);
 
-        // Step 2: SIGKILL. The container ends with the killed child's status.
+        // Step 2: SIGKILL. The container ends with the killed child's status. The exec's own shell may be taken down with
+        // the container before it reports (status 137) or report first (0): a race the drill allows for too
+        // (KubernetesFailoverOperations.crashFrozenMember judges by the restart, not the exec's status).
         Result kill = podman(exec(c, MemberCrash.crash()));
-        assertThat(kill.exit).as(kill.output).isZero();
+        assertThat(kill.exit).as(kill.output).isIn(0, 137);
         Result waited = podman("wait", c);
         assertThat(waited.succeeded().strip()).as("the container ends: its PID 1 exits with the killed child's status")
                 .isEqualTo("137");
