@@ -323,6 +323,50 @@ class OperationsIntegrationTest {
         assertThat(operations.active(db)).isEmpty();
     }
 
+    /**
+     * The history's retention: finished operations past it are deleted, except those a backup or restore still names
+     * (deleting one would cascade to the tenant's backup); recent and unfinished ones stay.
+     */
+    @Test
+    @Order(8)
+    void finishedOperationsPastTheirRetentionLeaveTheHistoryButABackupsOperationStays() {
+        takeABackup();
+        Instant longAgo = Instant.now().minus(Duration.ofDays(100));
+        jdbc.update("update database_operations set started_at = ?, finished_at = ? where database_id = ? and state in ('SUCCEEDED', 'FAILED')",
+                Timestamp.from(longAgo), Timestamp.from(longAgo), db);
+        UUID recent = UUID.randomUUID();
+        UUID waiting = UUID.randomUUID();
+        Instant tenDaysAgo = Instant.now().minus(Duration.ofDays(10));
+        jdbc.update("insert into database_operations (id, database_id, tenant_id, kind, state, requested_by, reason, requested_at, started_at, finished_at)"
+                + " values (?, ?, ?, 'SWITCHOVER', 'SUCCEEDED', 'user', 'recent', ?, ?, ?)", recent, db, tenant,
+                Timestamp.from(tenDaysAgo), Timestamp.from(tenDaysAgo), Timestamp.from(tenDaysAgo));
+        // Not finished, whatever its timestamps say: never pruned (RESIZE has no handler, so nothing else moves it).
+        jdbc.update("insert into database_operations (id, database_id, tenant_id, kind, state, requested_by, reason, requested_at, finished_at)"
+                + " values (?, ?, ?, 'RESIZE', 'REQUESTED', 'user', 'waiting', ?, ?)", waiting, db, tenant,
+                Timestamp.from(longAgo), Timestamp.from(longAgo));
+        List<UUID> referenced = jdbc.queryForList("select operation_id from backups where database_id = ?"
+                + " union select operation_id from restores where target_database_id = ?", UUID.class, db, db);
+        int expired = jdbc.queryForObject("select count(*) from database_operations where database_id = ? and finished_at = ?"
+                + " and state in ('SUCCEEDED', 'FAILED') and id not in (select operation_id from backups union select operation_id from restores)", Integer.class, db,
+                Timestamp.from(longAgo));
+        assertThat(referenced).as("backups of this database name their operations").isNotEmpty();
+        assertThat(expired).as("operations with nothing naming them: verifications, the lifecycle tests' own").isPositive();
+        JsonNode backupsBefore = cp.get(base + "/backups", alice).json();
+
+        int pruned = cp.bean(OperationRetention.class).deleteExpiredOperations();
+
+        assertThat(pruned).isEqualTo(expired);
+        List<UUID> left = jdbc.queryForList("select id from database_operations where database_id = ?", UUID.class, db);
+        List<UUID> expected = new ArrayList<>(referenced);
+        expected.add(recent);
+        expected.add(waiting);
+        assertThat(left).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(cp.get(base + "/backups", alice).json()).as("every backup and its status are still there").isEqualTo(backupsBefore);
+        assertThat(cp.bean(OperationRetention.class).deleteExpiredOperations()).as("nothing more to prune").isZero();
+        jdbc.update("delete from database_operations where id = ?", waiting);
+        assertThat(operations.active(db)).isEmpty();
+    }
+
     private String takeABackup() {
         ControlPlane.Response started = cp.post(base + "/backups", alice, "");
         assertThat(started.status()).as(started.body()).isEqualTo(202);

@@ -2,6 +2,7 @@ package dev.pgfleet.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgfleet.operation.OperationProperties;
 import dev.pgfleet.provisioning.ReconcileProperties;
 import dev.pgfleet.provisioning.kubernetes.KubernetesProperties;
 import dev.pgfleet.provisioning.local.LocalRuntimeProperties;
@@ -58,6 +59,7 @@ class ConfigurationPropertiesTest {
             assertThat(kubernetes.nvmeLabelKey()).isEqualTo("pgfleet.dev/storage");
             assertThat(kubernetes.postgresVersions()).isEqualTo(List.of(15));
             assertThat(kubernetes.etcdUrl()).isNull();
+            assertThat(context.getBean(OperationProperties.class).historyRetention()).isEqualTo(Duration.ofDays(90));
         });
     }
 
@@ -82,7 +84,8 @@ class ConfigurationPropertiesTest {
     void aValueOutOfItsRangeStopsTheStart() {
         for (String bad : new String[] {"pgfleet.reconcile.workers=0", "pgfleet.local.port-range-end=20005",
                 "pgfleet.local.metadata-os-user=postgres", "pgfleet.runtime=docker", "pgfleet.database-quota=-1",
-                "pgfleet.kubernetes.pvc-retention=forever", "pgfleet.reconcile.resync-interval=0s"}) {
+                "pgfleet.kubernetes.pvc-retention=forever", "pgfleet.reconcile.resync-interval=0s",
+                "pgfleet.operations.history-retention=12h"}) {
             runner.withPropertyValues(bad).run(context -> assertThat(context).as(bad).hasFailed()
                     .getFailure().rootCause().hasMessageContaining(bad.substring(0, bad.indexOf('=')).replaceAll(".*\\.", "")));
         }
