@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
  * is set to null). Replicas may prune at the same time: a DELETE of the same rows is harmless.
  */
 @Component
-public class OperationRetention {
+class OperationRetention {
     static final int BATCH = 1_000;
     private static final Logger log = LoggerFactory.getLogger(OperationRetention.class);
     // Names the two feature tables whose rows reference their operation with "on delete cascade" (V13): the one place
@@ -47,7 +47,7 @@ public class OperationRetention {
     }
 
     /** Deletes every finished operation past the retention that nothing references; returns how many. */
-    public int deleteExpiredOperations() {
+    int deleteExpiredOperations() {
         double seconds = settings.historyRetention().toSeconds();
         int total = 0;
         int deleted;
