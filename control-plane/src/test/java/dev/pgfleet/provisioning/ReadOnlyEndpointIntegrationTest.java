@@ -158,7 +158,7 @@ class ReadOnlyEndpointIntegrationTest {
         String oldLeader = leaderName(before);
         // In synchronous mode only the synchronous standby may take over.
         String candidate = memberWithRole(before, "sync_standby");
-        ControlPlane.Response r = cp.post("/api/v1/databases/" + id + "/switchover", token, "");
+        ControlPlane.Response r = cp.postOnceClusterIsWhole("/api/v1/databases/" + id + "/switchover", token, "");
         assertThat(r.status()).as(r.body()).isBetween(200, 299);
         JsonNode after = awaitView(v -> candidate.equals(leaderName(v)) && rotation(v).size() == 2);
         assertThat(rotation(after)).contains(oldLeader).doesNotContain(candidate);

@@ -56,7 +56,7 @@ class TenantAttackIntegrationTest {
         mallory = cp.createTenant("mallory");
         id = cp.post("/api/v1/databases", mallory, "{\"name\":\"evil\",\"plan\":\"ha\"}").json().get("id").asText();
         base = "/api/v1/databases/" + id;
-        cp.awaitStatus(id, mallory, "READY", Duration.ofSeconds(120));
+        cp.awaitStatus(id, mallory, "READY", Duration.ofSeconds(180));
         owner = cp.get(base + "/credentials", mallory).json().get("username").asText();
         attack = TenantAttack.forOwner(owner);
         try (Connection c = pooled(); Statement s = c.createStatement()) {
@@ -159,7 +159,7 @@ class TenantAttackIntegrationTest {
             s.execute("create trigger probe_trigger before insert on pgfleet_drill.probe for each row"
                     + " execute function public.pgfleet_attack_trigger()");
         }
-        ControlPlane.Response started = cp.post(base + "/drills", mallory, "{\"type\":\"switchover\"}");
+        ControlPlane.Response started = cp.postOnceClusterIsWhole(base + "/drills", mallory, "{\"type\":\"switchover\"}");
         assertThat(started.status()).as(started.body()).isEqualTo(202);
         String drillId = started.json().get("id").asText();
 

@@ -125,6 +125,27 @@ public final class ControlPlane implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), token);
     }
 
+    /**
+     * A drill or switchover request, re-sent for up to two minutes while it is refused only because the cluster is not
+     * whole yet (409 "Not possible now": a member still catching up after the last failover, the database not READY
+     * again). The control plane looks at the cluster before it admits one; a test that just disturbed it must wait the
+     * way a user would. Every other answer is returned at once.
+     */
+    public Response postOnceClusterIsWhole(String path, String token, String body) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        Response r = post(path, token, body);
+        while (r.status() == 409 && r.body().contains("Not possible now") && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+            r = post(path, token, body);
+        }
+        return r;
+    }
+
     public Response put(String path, String token, String body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)), token);
