@@ -295,11 +295,19 @@ class TenantLimitsIntegrationTest {
         assertThat(retryAfter).isBetween(1L, 12L); // 5 a minute: a token every 12 s
         assertThat(limited.body()).contains("5 requests a minute");
 
+        // Again two back to back where one token may have come back since the 429 (the refill is every 12 s).
         ControlPlane.Response panel = page.get("/databases/" + blog + "/insights");
+        if (!panel.body().contains("data-testid=\"insights-limited\"")) {
+            panel = page.get("/databases/" + blog + "/insights");
+        }
         assertThat(panel.status()).isEqualTo(200);
         assertThat(panel.body()).contains("data-testid=\"insights-limited\"").contains("5 requests a minute")
                 .as("the last figures stay on the page").contains("data-testid=\"database-size\"");
-        assertThat(cp.get("/api/v1/databases/" + shop + "/insights", alice).status()).as("per tenant, not per database").isEqualTo(429);
+        ControlPlane.Response otherDatabase = cp.get("/api/v1/databases/" + shop + "/insights", alice);
+        if (otherDatabase.status() == 200) {
+            otherDatabase = cp.get("/api/v1/databases/" + shop + "/insights", alice);
+        }
+        assertThat(otherDatabase.status()).as("per tenant, not per database").isEqualTo(429);
     }
 
     private static boolean working(JsonNode b) {

@@ -156,6 +156,15 @@ class DashboardBrowserIntegrationTest {
         assertThat(browser.find("[data-testid=ca-command]").getText())
                 .contains(cp.baseUrl() + "/api/v1/databases/" + databaseId + "/ca.crt", "-o shop-ca.crt");
 
+        // A replica's lag may still be unknown right after READY (then it takes no reads yet): reload until both do.
+        browser.await(Duration.ofSeconds(60), "both replicas in rotation", d -> {
+            List<WebElement> rows = browser.findAll("[data-testid=read-only-replicas] tbody tr");
+            if (rows.size() == 2 && rows.stream().allMatch(row -> row.getText().contains("in rotation"))) {
+                return true;
+            }
+            browser.open("/databases/" + databaseId);
+            return false;
+        });
         // Copy fetches the full string only on the click; the clipboard is observed through a stand-in.
         browser.script("window.__copied = null; navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); };");
         browser.find("[data-testid=copy-pooler]").click();
