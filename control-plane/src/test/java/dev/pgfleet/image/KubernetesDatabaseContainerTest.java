@@ -15,6 +15,7 @@ import dev.pgfleet.testsupport.kubernetes.ChartRbac;
 import dev.pgfleet.testsupport.kubernetes.RecordingDispatcher;
 import dev.pgfleet.testsupport.ControlPlane;
 import dev.pgfleet.testsupport.DataPlaneProcesses;
+import dev.pgfleet.testsupport.Polling;
 import dev.pgfleet.testsupport.podman.Podman;
 import dev.pgfleet.testsupport.podman.PodmanCluster;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -303,7 +304,7 @@ class KubernetesDatabaseContainerTest {
             cluster.awaitPod(leader, Duration.ofSeconds(60), p -> p.getStatus().getContainerStatuses().get(0).getRestartCount() > restartsBefore
                     && p.getStatus().getContainerStatuses().get(0).getState().getRunning() != null);
             cluster.podman().kill(container);
-            Pod crashLooping = cluster.awaitPod(leader, Duration.ofSeconds(10), p -> p.getStatus().getContainerStatuses().get(0).getState()
+            Pod crashLooping = cluster.awaitPod(leader, Duration.ofSeconds(30), p -> p.getStatus().getContainerStatuses().get(0).getState()
                     .getWaiting() != null);
             assertThat(crashLooping.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
             assertThat(PodmanCluster.isReady(crashLooping)).as("a container waiting to restart is not ready").isFalse();
@@ -389,7 +390,7 @@ class KubernetesDatabaseContainerTest {
                 assertThat(cluster.podman().logs(PodmanCluster.containerName(pod, "pgbouncer"))).doesNotContain("PAUSE command issued");
             }
             String before = leader();
-            ControlPlane.Response r = cp.post(base() + "/switchover", token, "");
+            ControlPlane.Response r = cp.postOnceClusterIsWhole(base() + "/switchover", token, "");
             assertThat(r.status()).as(r.body()).isEqualTo(200);
             JsonNode result = r.json();
             assertThat(result.get("oldLeader").asText()).isEqualTo(before);
@@ -398,7 +399,9 @@ class KubernetesDatabaseContainerTest {
             assertThat(result.get("poolerPausedMillis").asLong()).isGreaterThanOrEqualTo(0);
             // Each pooler pod's PgBouncer got PAUSE, then RESUME, on its admin console.
             for (String pod : poolerPods) {
-                String logs = cluster.podman().logs(PodmanCluster.containerName(pod, "pgbouncer"));
+                // conmon may write the last line of the log a moment after the switchover has answered.
+                String logs = Polling.until(pod + " logs RESUME", Duration.ofSeconds(15), Duration.ofMillis(250),
+                        () -> cluster.podman().logs(PodmanCluster.containerName(pod, "pgbouncer")), l -> l.contains("RESUME command issued"));
                 assertThat(logs).as(pod).contains("PAUSE command issued").contains("RESUME command issued");
                 assertThat(logs.lastIndexOf("RESUME command issued")).isGreaterThan(logs.lastIndexOf("PAUSE command issued"));
             }

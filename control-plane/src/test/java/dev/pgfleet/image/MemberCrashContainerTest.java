@@ -79,7 +79,7 @@ class MemberCrashContainerTest {
         long started = System.nanoTime();
         Result freeze = podman(exec(c, MemberCrash.freeze()));
         assertThat(freeze.exit).as(freeze.output).isZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the watchdog does not hold the exec").isLessThan(Duration.ofSeconds(20));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the watchdog (60 s) does not hold the exec").isLessThan(Duration.ofSeconds(45));
         assertThat(state(c)).isEqualTo("running");
         assertThat(podman("exec", c, "pg_isready", "-q", "-h", "/tmp", "-t", "3").exit).as("a frozen postmaster does not answer")
                 .isEqualTo(2);

@@ -239,7 +239,8 @@ class HaDatabaseIntegrationTest {
         long killedAt = System.nanoTime();
 
         boolean written = false;
-        while (!written && System.nanoTime() - killedAt < Duration.ofSeconds(30).toNanos()) {
+        // A bound for correctness on a loaded machine (the ttl is 7 s); how fast it really is is the failover benchmark's.
+        while (!written && System.nanoTime() - killedAt < Duration.ofSeconds(90).toNanos()) {
             try (Connection c = pooled(); Statement s = c.createStatement()) {
                 s.setQueryTimeout(3);
                 s.executeUpdate("insert into acked values (201)");
@@ -249,7 +250,7 @@ class HaDatabaseIntegrationTest {
             }
         }
         double seconds = (System.nanoTime() - killedAt) / 1e9;
-        assertThat(written).as("the pooler URI accepted a write within 30 s of the SIGKILL").isTrue();
+        assertThat(written).as("the pooler URI accepted a write within 90 s of the SIGKILL").isTrue();
         System.out.printf("writes accepted again %.1f s after the leader was killed%n", seconds);
 
         try (Connection c = pooled(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from acked")) {

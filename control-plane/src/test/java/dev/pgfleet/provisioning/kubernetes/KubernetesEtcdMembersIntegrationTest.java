@@ -139,6 +139,7 @@ class KubernetesEtcdMembersIntegrationTest {
         etcd.start(0);
         etcd.start(1);
         etcd.awaitHealthy(0, java.time.Duration.ofSeconds(30));
+        etcd.awaitHealthy(1, java.time.Duration.ofSeconds(30)); // and has published its name to the member list
         assertThat(membership().listMembers()).filteredOn(EtcdMembership.Member::started).hasSize(2);
 
         controlPlane().replaceLostMembers();
