@@ -36,7 +36,7 @@ class EtcdAccessIntegrationTest {
     private EtcdAccess access;
 
     @BeforeEach
-    void startEtcd() throws Exception {
+    void startEtcdWithDefaults() throws Exception {
         startEtcd();
     }
 
