@@ -251,12 +251,8 @@ class DashboardBrowserIntegrationTest {
 
     /** A switchover through the API, then the overview's history: both operations, newest first, the drill linked to its figures. */
     private void theOverviewShowsASwitchoverAndTheDrillInTheOperationHistory() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        ControlPlane.Response switchover = cp.post("/api/v1/databases/" + databaseId + "/switchover", acmeToken, "");
-        while (switchover.status() == 409 && System.nanoTime() < deadline) { // a replica may still be catching up after the drill
-            sleep(2000);
-            switchover = cp.post("/api/v1/databases/" + databaseId + "/switchover", acmeToken, "");
-        }
+        // A replica may still be catching up after the drill.
+        ControlPlane.Response switchover = cp.postOnceClusterIsWhole("/api/v1/databases/" + databaseId + "/switchover", acmeToken, "");
         assertThat(switchover.status()).as(switchover.body()).isEqualTo(200);
         browser.open("/databases/" + databaseId);
         List<WebElement> rows = browser.await(Duration.ofSeconds(20), "the operation history loaded",
